@@ -1,0 +1,19 @@
+import Logging
+
+/// The one place that turns any error into an RFC 9457 problem with a stable code.
+public enum ErrorMapping {
+    /// The problem for `error`; unknown errors become a 500 whose detail reveals nothing internal.
+    public static func problem(for error: any Error, logger: Logger) -> Problem {
+        switch error {
+        case let problem as Problem:
+            return problem
+        case let error as HTTPParseError:
+            return Problem(error.status, code: error.code, detail: error.detail)
+        case let error as JSONBodyError:
+            return error.problem
+        default:
+            logger.error("unhandled error", metadata: ["error": .string(String(describing: error))])
+            return Problem(.internalServerError, code: "internal_error", detail: "An unexpected error occurred; the request id identifies it in the logs.")
+        }
+    }
+}

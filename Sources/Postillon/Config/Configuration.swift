@@ -1,0 +1,85 @@
+import Logging
+
+/// The whole configuration, read once at start from flags, then `POSTILLON_*` variables, then defaults.
+public struct Configuration: Sendable {
+    /// HTTP listener, limits and timeouts.
+    public var http: HTTPServerConfiguration
+    /// The POP3 server every read goes to.
+    public var pop3: UpstreamURL
+    /// The SMTP server every send goes to.
+    public var smtp: UpstreamURL
+    /// CA bundle for upstream TLS; nil means the system store.
+    public var caFile: String?
+    /// Whether pop3:// and smtp:// may run without TLS.
+    public var allowPlaintext: Bool
+    /// Development only: skip upstream certificate verification.
+    public var insecureSkipVerify: Bool
+    /// Directory with the web UI and openapi.json.
+    public var publicDir: String
+    /// API-key accounts file, if any.
+    public var accountsFile: String?
+    /// Log level.
+    public var logLevel: Logger.Level
+    /// EHLO name for SMTP.
+    public var ehloName: String
+    /// Domain added to logins without `@` to form sender addresses.
+    public var mailDomain: String
+    /// Proxies whose `X-Forwarded-For` is trusted.
+    public var trustedProxies: Set<String>
+    /// Largest JSON body (except sends).
+    public var maxBodyBytes: Int
+    /// Largest submitted message.
+    public var maxSendBytes: Int
+    /// Largest message parsed into JSON.
+    public var maxParseBytes: Int
+    /// Graceful shutdown deadline in milliseconds.
+    public var shutdownTimeoutMillis: Int64
+    /// Connect (TCP + TLS + login) timeout in seconds.
+    public var upstreamConnectTimeout: Int
+    /// Whole upstream exchange timeout in seconds.
+    public var upstreamTimeout: Int
+    /// How long a request waits for its mailbox's session, in milliseconds.
+    public var mailboxWaitMillis: Int64
+    /// Sign-in token idle lifetime in seconds.
+    public var sessionIdleTimeout: Int
+    /// Sign-in token absolute lifetime in seconds.
+    public var sessionMaxAge: Int
+    /// Summary cache capacity.
+    public var summaryCacheEntries: Int
+
+    /// The configuration as `key = value` lines for `--print-config`; nothing here is secret,
+    /// but the accounts file's contents never appear.
+    public var printable: String {
+        var lines: [String] = []
+        lines.append("listen = \(http.host.contains(":") ? "[\(http.host)]" : http.host):\(http.port)")
+        lines.append("pop3-url = \(pop3)")
+        lines.append("smtp-url = \(smtp)")
+        lines.append("ca-file = \(caFile ?? "(system)")")
+        lines.append("allow-plaintext = \(allowPlaintext)")
+        lines.append("insecure-skip-verify = \(insecureSkipVerify)")
+        lines.append("public-dir = \(publicDir)")
+        lines.append("accounts-file = \(accountsFile ?? "(none)")")
+        lines.append("log-level = \(logLevel)")
+        lines.append("access-log = \(http.accessLog)")
+        lines.append("ehlo-name = \(ehloName)")
+        lines.append("mail-domain = \(mailDomain)")
+        lines.append("trusted-proxies = \(trustedProxies.sorted().joined(separator: ","))")
+        lines.append("max-connections = \(http.maxConnections)")
+        lines.append("workers = \(http.workerThreads)")
+        lines.append("event-loops = \(http.eventLoops)")
+        lines.append("max-header-bytes = \(http.parserLimits.maxHeaderBytes)")
+        lines.append("max-body-bytes = \(maxBodyBytes)")
+        lines.append("max-send-bytes = \(maxSendBytes)")
+        lines.append("max-parse-bytes = \(maxParseBytes)")
+        lines.append("header-timeout = \(http.headerTimeoutMillis / 1000)")
+        lines.append("idle-timeout = \(http.idleTimeoutMillis / 1000)")
+        lines.append("shutdown-timeout = \(shutdownTimeoutMillis / 1000)")
+        lines.append("upstream-connect-timeout = \(upstreamConnectTimeout)")
+        lines.append("upstream-timeout = \(upstreamTimeout)")
+        lines.append("mailbox-wait = \(mailboxWaitMillis / 1000)")
+        lines.append("session-idle-timeout = \(sessionIdleTimeout)")
+        lines.append("session-max-age = \(sessionMaxAge)")
+        lines.append("summary-cache-entries = \(summaryCacheEntries)")
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,112 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+import Logging
+
+/// Builds a ``Configuration`` from flag values and the environment, validating every key.
+public enum ConfigurationLoader {
+    /// Loads the configuration.
+    /// - Parameters:
+    ///   - flags: values given on the command line, by key (switches as "true").
+    ///   - environment: the process environment; only `POSTILLON_*` names are read.
+    /// - Throws: ``ConfigurationError`` naming the first bad key.
+    public static func load(flags: [ConfigKey: String], environment: [String: String]) throws -> Configuration {
+        func raw(_ key: ConfigKey) -> String? {
+            if let value = flags[key] { return value }
+            if let value = environment[key.environmentName], !value.isEmpty { return value }
+            return key.defaultValue
+        }
+        func string(_ key: ConfigKey) -> String { raw(key) ?? "" }
+        func bool(_ key: ConfigKey) throws -> Bool {
+            switch string(key).lowercased() {
+            case "1", "true", "yes", "on": return true
+            case "0", "false", "no", "off", "": return false
+            default: throw ConfigurationError(key, "expected true or false, got '\(string(key))'")
+            }
+        }
+        func int(_ key: ConfigKey, _ range: ClosedRange<Int>) throws -> Int {
+            guard let value = Int(string(key)) else { throw ConfigurationError(key, "expected a whole number, got '\(string(key))'") }
+            guard range.contains(value) else { throw ConfigurationError(key, "must be between \(range.lowerBound) and \(range.upperBound), got \(value)") }
+            return value
+        }
+        func url(_ key: ConfigKey, _ schemes: [String: Int]) throws -> UpstreamURL {
+            do {
+                return try UpstreamURL.parse(string(key), schemes: schemes)
+            } catch {
+                throw ConfigurationError(key, error.text)
+            }
+        }
+
+        let (host, port) = try parseListen(string(.listen))
+        let pop3 = try url(.pop3URL, ["pop3": 110, "pop3s": 995])
+        let smtp = try url(.smtpURL, ["smtp": 587, "smtps": 465])
+        let allowPlaintext = try bool(.allowPlaintext)
+
+        let caFile = raw(.caFile)
+        if let caFile, !fileReadable(caFile) { throw ConfigurationError(.caFile, "cannot read '\(caFile)'") }
+        let accountsFile = raw(.accountsFile)
+        if let accountsFile, !fileReadable(accountsFile) { throw ConfigurationError(.accountsFile, "cannot read '\(accountsFile)'") }
+
+        guard let logLevel = Logger.Level(rawValue: string(.logLevel).lowercased()) else {
+            throw ConfigurationError(.logLevel, "expected trace, debug, info, notice, warning, error or critical")
+        }
+        let ehlo = string(.ehloName)
+        guard !ehlo.isEmpty, ehlo.utf8.count <= 255, ehlo.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-") }) else {
+            throw ConfigurationError(.ehloName, "must be a host name, got '\(ehlo)'")
+        }
+        let mailDomain = raw(.mailDomain) ?? pop3.host
+        guard !mailDomain.isEmpty, !mailDomain.contains("@"), !mailDomain.contains(where: { $0.isWhitespace }) else {
+            throw ConfigurationError(.mailDomain, "must be a domain name")
+        }
+        let proxies = Set(string(.trustedProxies).split(separator: ",").map { $0.trimming(" ") }.filter { !$0.isEmpty })
+
+        var http = HTTPServerConfiguration(host: host, port: port)
+        http.accessLog = try bool(.accessLog)
+        http.maxConnections = try int(.maxConnections, 1...1_000_000)
+        http.workerThreads = try int(.workers, 1...4096)
+        http.eventLoops = try int(.eventLoops, 1...64)
+        http.parserLimits.maxHeaderBytes = try int(.maxHeaderBytes, 1024...1_048_576)
+        http.headerTimeoutMillis = Int64(try int(.headerTimeout, 1...3600)) * 1000
+        http.idleTimeoutMillis = Int64(try int(.idleTimeout, 1...86_400)) * 1000
+        http.maxQueuedRequests = max(1024, http.workerThreads * 16)
+
+        return Configuration(
+            http: http, pop3: pop3, smtp: smtp, caFile: caFile, allowPlaintext: allowPlaintext,
+            insecureSkipVerify: try bool(.insecureSkipVerify), publicDir: string(.publicDir), accountsFile: accountsFile,
+            logLevel: logLevel, ehloName: ehlo, mailDomain: mailDomain, trustedProxies: proxies,
+            maxBodyBytes: try int(.maxBodyBytes, 1024...1 << 30), maxSendBytes: try int(.maxSendBytes, 1024...1 << 30),
+            maxParseBytes: try int(.maxParseBytes, 1024...1 << 31),
+            shutdownTimeoutMillis: Int64(try int(.shutdownTimeout, 0...3600)) * 1000,
+            upstreamConnectTimeout: try int(.upstreamConnectTimeout, 1...600), upstreamTimeout: try int(.upstreamTimeout, 1...3600),
+            mailboxWaitMillis: Int64(try int(.mailboxWait, 0...600)) * 1000,
+            sessionIdleTimeout: try int(.sessionIdleTimeout, 60...31_536_000), sessionMaxAge: try int(.sessionMaxAge, 60...31_536_000),
+            summaryCacheEntries: try int(.summaryCacheEntries, 0...10_000_000))
+    }
+
+    /// Splits `host:port` or `[v6]:port`.
+    static func parseListen(_ text: String) throws -> (String, Int) {
+        var host: Substring
+        var portText: Substring
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]"), text[text.index(after: close)...].hasPrefix(":") else {
+                throw ConfigurationError(.listen, "expected [ipv6]:port, got '\(text)'")
+            }
+            host = text[text.index(after: text.startIndex)..<close]
+            portText = text[text.index(close, offsetBy: 2)...]
+        } else {
+            guard let colon = text.lastIndex(of: ":") else { throw ConfigurationError(.listen, "expected host:port, got '\(text)'") }
+            host = text[..<colon]
+            portText = text[text.index(after: colon)...]
+        }
+        guard let port = Int(portText), (0...65535).contains(port) else { throw ConfigurationError(.listen, "bad port in '\(text)'") }
+        if host.isEmpty { host = "0.0.0.0" }
+        let literal = host == "localhost" ? "127.0.0.1" : String(host)
+        guard IPAddress.isLiteral(literal) else { throw ConfigurationError(.listen, "host must be an IP address or localhost, got '\(host)'") }
+        return (literal, port)
+    }
+
+    private static func fileReadable(_ path: String) -> Bool {
+        access(path, R_OK) == 0
+    }
+}

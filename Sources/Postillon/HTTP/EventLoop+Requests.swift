@@ -1,0 +1,187 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension EventLoop {
+    /// What one parsing step achieved.
+    enum StepResult {
+        case progress
+        case needBytes
+        case handedOff
+        case closed
+    }
+
+    /// Drives a connection as far as its bytes allow: flush output, parse, run or dispatch requests.
+    func service(_ connection: Connection) {
+        while connections[connection.fd] != nil, !connection.inWorker, connection.lingerUntilMillis == nil {
+            if connection.hasPendingOutput {
+                guard flush(connection) else { return }
+                if connection.closeWhenFlushed {
+                    lingerClose(connection)
+                    return
+                }
+            }
+            switch step(connection) {
+            case .progress:
+                continue
+            case .handedOff, .closed:
+                return
+            case .needBytes:
+                if !connection.drained && !connection.peerClosed {
+                    let before = connection.unconsumed
+                    readAvailable(connection)
+                    if connection.unconsumed > before { continue }
+                }
+                if connection.peerClosed {
+                    closeConnection(connection)
+                }
+                connection.compact()
+                return
+            }
+        }
+    }
+
+    /// Parses the next piece of the current request and acts on it.
+    private func step(_ connection: Connection) -> StepResult {
+        switch connection.phase {
+        case .head:
+            guard connection.unconsumed > 0 else { return .needBytes }
+            if connection.requestStartedMillis == nil { connection.requestStartedMillis = MonotonicClock.nowMillis() }
+            let result = connection.buffer.withUnsafeBufferPointer { all in
+                HTTPRequestParser.parseHead(UnsafeBufferPointer(rebasing: all[connection.readIndex...]), limits: context.configuration.parserLimits)
+            }
+            switch result {
+            case .needMore:
+                return .needBytes
+            case .failure(let error):
+                fail(connection, Problem(error.status, code: error.code, detail: error.detail))
+                return .closed
+            case .head(let head, let consumed):
+                connection.readIndex += consumed
+                return begin(connection, head: head)
+            }
+        case .body(let head, let plan, let state, let requestID):
+            switch state {
+            case .none:
+                return complete(connection, head: head, plan: plan, body: [], requestID: requestID)
+            case .length(let length):
+                guard connection.unconsumed >= length else { return .needBytes }
+                let body = Array(connection.buffer[connection.readIndex..<connection.readIndex + length])
+                connection.readIndex += length
+                return complete(connection, head: head, plan: plan, body: body, requestID: requestID)
+            case .chunked(var decoder, var body):
+                guard connection.unconsumed > 0 else { return .needBytes }
+                let result = connection.buffer.withUnsafeBufferPointer { all in
+                    decoder.decode(UnsafeBufferPointer(rebasing: all[connection.readIndex...]), into: &body)
+                }
+                switch result {
+                case .needMore(let consumed):
+                    connection.readIndex += consumed
+                    connection.phase = .body(head, plan, .chunked(decoder, body), requestID: requestID)
+                    return .needBytes
+                case .done(let consumed):
+                    connection.readIndex += consumed
+                    return complete(connection, head: head, plan: plan, body: body, requestID: requestID)
+                case .failure(let error):
+                    fail(connection, Problem(error.status, code: error.code, detail: error.detail))
+                    return .closed
+                }
+            }
+        }
+    }
+
+    /// Starts reading a request's body once its head is known.
+    private func begin(_ connection: Connection, head: HTTPRequestHead) -> StepResult {
+        connection.requestStartNanos = MonotonicClock.nowNanos()
+        let requestID = Self.validRequestID(head.headers["X-Request-Id"]) ?? nextRequestID()
+        let plan = context.responder.plan(for: head)
+        let state: Connection.BodyState
+        switch head.framing {
+        case .none:
+            state = .none
+        case .length(let length):
+            if length > plan.maxBodyBytes {
+                fail(connection, Problem(.payloadTooLarge, code: "payload_too_large",
+                                         detail: "The request body is \(length) bytes; this route accepts at most \(plan.maxBodyBytes)."))
+                return .closed
+            }
+            state = .length(length)
+        case .chunked:
+            state = .chunked(ChunkedBodyDecoder(maxBodyBytes: plan.maxBodyBytes), [])
+        }
+        if head.expectsContinue, head.framing != .none, connection.unconsumed == 0 {
+            enqueue(connection, Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
+        }
+        connection.phase = .body(head, plan, state, requestID: requestID)
+        return .progress
+    }
+
+    /// Runs or dispatches a complete request.
+    private func complete(_ connection: Connection, head: HTTPRequestHead, plan: RequestPlan, body: [UInt8], requestID: String) -> StepResult {
+        connection.phase = .head
+        connection.requestStartedMillis = nil
+        connection.compact()
+        let request = HTTPRequest(head: head, body: body, remoteAddress: connection.remoteAddress, requestID: requestID)
+        let context = self.context
+        let keepAliveAllowed = connection.requestsServed + 1 < context.configuration.maxRequestsPerConnection
+
+        if plan.runsInline {
+            var response = context.responder.respond(to: request, plan: plan)
+            if case .stream = response.body {
+                response = Problem(.internalServerError, code: "internal_error", detail: "Inline handlers cannot stream.").response(requestID: requestID)
+            }
+            let keepAlive = head.keepAlive && keepAliveAllowed && !context.isShuttingDown && !peerClosedCleanly(connection)
+            let bytes = serialize(response, isHead: head.method == .HEAD, keepAlive: keepAlive, requestID: requestID)
+            enqueue(connection, bytes)
+            connection.requestsServed += 1
+            context.logAccess(requestID: requestID, method: head.method, path: head.path, status: response.status.code,
+                              bytes: bytes.count, startNanos: connection.requestStartNanos, remote: connection.remoteAddress)
+            if !keepAlive { connection.closeWhenFlushed = true }
+            return .progress
+        }
+
+        connection.inWorker = true
+        connection.closeAfterWorker = false
+        let startNanos = connection.requestStartNanos
+        let accepted = context.pool.submit { [self] in
+            let response = context.responder.respond(to: request, plan: plan)
+            let keepAlive = head.keepAlive && keepAliveAllowed && !context.isShuttingDown
+            var written = 0
+            do {
+                written = try HTTPServer.write(response, to: connection.fd, isHead: head.method == .HEAD, keepAlive: keepAlive,
+                                               requestID: requestID, writeTimeoutMillis: context.configuration.writeTimeoutMillis)
+                if !keepAlive { connection.closeAfterWorker = true }
+            } catch {
+                connection.closeAfterWorker = true
+                context.logger.debug("response write failed", metadata: ["request.id": .string(requestID), "error": .string("\(error)")])
+            }
+            context.logAccess(requestID: requestID, method: head.method, path: head.path, status: response.status.code,
+                              bytes: written, startNanos: startNanos, remote: connection.remoteAddress)
+            self.giveBack(connection)
+        }
+        if !accepted {
+            connection.inWorker = false
+            let problem = Problem(.serviceUnavailable, code: "server_busy",
+                                  detail: "Too many requests are waiting for a worker; retry shortly.", headers: ["Retry-After": "1"])
+            let bytes = serialize(problem.response(requestID: requestID), isHead: false, keepAlive: false, requestID: requestID)
+            enqueue(connection, bytes)
+            connection.closeWhenFlushed = true
+            return .progress
+        }
+        return .handedOff
+    }
+
+    /// Whether the peer already half-closed (then we close after answering).
+    private func peerClosedCleanly(_ connection: Connection) -> Bool {
+        connection.peerClosed && connection.unconsumed == 0
+    }
+
+    /// A client-sent request id if it is short and made of safe characters.
+    static func validRequestID(_ value: String?) -> String? {
+        guard let value, !value.isEmpty, value.utf8.count <= 128 else { return nil }
+        let safe = value.utf8.allSatisfy { byte in
+            ASCII.isTokenChar(byte) && byte != UInt8(ascii: "%") || byte == UInt8(ascii: ":")
+        }
+        return safe ? value : nil
+    }
+}

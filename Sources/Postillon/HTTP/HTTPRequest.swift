@@ -1,0 +1,24 @@
+/// A complete request as handed to a responder: head, body and connection facts.
+public struct HTTPRequest: Sendable {
+    /// Request line and headers.
+    public var head: HTTPRequestHead
+    /// The whole body (bounded by the route's limit), empty when there is none.
+    public var body: [UInt8]
+    /// The peer's IP address as text.
+    public var remoteAddress: String
+    /// The request id: the client's valid `X-Request-Id`, or a generated one.
+    public var requestID: String
+
+    /// Creates a request.
+    public init(head: HTTPRequestHead, body: [UInt8] = [], remoteAddress: String = "127.0.0.1", requestID: String = "test") {
+        self.head = head
+        self.body = body
+        self.remoteAddress = remoteAddress
+        self.requestID = requestID
+    }
+
+    /// The request method.
+    public var method: HTTPMethod { head.method }
+    /// The header fields.
+    public var headers: HTTPHeaders { head.headers }
+}

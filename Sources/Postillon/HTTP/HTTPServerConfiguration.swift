@@ -1,0 +1,51 @@
+/// Everything the HTTP server needs to know: where to listen, limits and timeouts.
+public struct HTTPServerConfiguration: Sendable {
+    /// Host (IPv4 or IPv6 literal, or `localhost`) to bind.
+    public var host: String
+    /// Port to bind; 0 picks a free one (see ``HTTPServer/port``).
+    public var port: Int
+    /// Request-head limits.
+    public var parserLimits: HTTPParserLimits
+    /// Most simultaneous connections; more are answered 503 and closed.
+    public var maxConnections: Int
+    /// Worker threads for handlers that may block.
+    public var workerThreads: Int
+    /// Requests that may wait for a worker before new ones get 503.
+    public var maxQueuedRequests: Int
+    /// Event loop threads (each with its own epoll instance).
+    public var eventLoops: Int
+    /// Milliseconds from a request's first byte until its head must be complete (then 408 and close).
+    public var headerTimeoutMillis: Int64
+    /// Milliseconds a request body may take to arrive.
+    public var bodyTimeoutMillis: Int64
+    /// Milliseconds an idle keep-alive connection stays open.
+    public var idleTimeoutMillis: Int64
+    /// Milliseconds a client may take to accept response bytes before the connection is cut.
+    public var writeTimeoutMillis: Int64
+    /// Requests served on one connection before it is closed (bounds per-connection state).
+    public var maxRequestsPerConnection: Int
+    /// Whether to log one line per request.
+    public var accessLog: Bool
+
+    /// Creates a configuration; the defaults suit production on a small machine.
+    public init(
+        host: String = "127.0.0.1", port: Int = 8080, parserLimits: HTTPParserLimits = HTTPParserLimits(),
+        maxConnections: Int = 10_000, workerThreads: Int = 64, maxQueuedRequests: Int = 1024, eventLoops: Int = 2,
+        headerTimeoutMillis: Int64 = 10_000, bodyTimeoutMillis: Int64 = 60_000, idleTimeoutMillis: Int64 = 60_000,
+        writeTimeoutMillis: Int64 = 60_000, maxRequestsPerConnection: Int = 100_000, accessLog: Bool = true
+    ) {
+        self.host = host
+        self.port = port
+        self.parserLimits = parserLimits
+        self.maxConnections = maxConnections
+        self.workerThreads = workerThreads
+        self.maxQueuedRequests = maxQueuedRequests
+        self.eventLoops = eventLoops
+        self.headerTimeoutMillis = headerTimeoutMillis
+        self.bodyTimeoutMillis = bodyTimeoutMillis
+        self.idleTimeoutMillis = idleTimeoutMillis
+        self.writeTimeoutMillis = writeTimeoutMillis
+        self.maxRequestsPerConnection = maxRequestsPerConnection
+        self.accessLog = accessLog
+    }
+}

@@ -1,0 +1,45 @@
+/// An RFC 9457 problem: the one shape every error response takes (`application/problem+json`).
+public struct Problem: Error, Sendable, Equatable {
+    /// The HTTP status.
+    public var status: HTTPStatus
+    /// A stable, machine-readable code such as `message_not_found`; clients switch on it.
+    public var code: String
+    /// A short human-readable summary that does not change between occurrences.
+    public var title: String
+    /// A human-readable explanation of this occurrence; never holds credentials.
+    public var detail: String?
+    /// Extra response headers, for example `Retry-After` or `Allow`.
+    public var headers: HTTPHeaders
+
+    /// Creates a problem; `title` defaults to the status's reason phrase.
+    public init(_ status: HTTPStatus, code: String, title: String? = nil, detail: String? = nil, headers: HTTPHeaders = HTTPHeaders()) {
+        self.status = status
+        self.code = code
+        self.title = title ?? status.reasonPhrase
+        self.detail = detail
+        self.headers = headers
+    }
+
+    /// The problem's `type` URI, derived from its code.
+    public var type: String { "urn:postillon:problem:\(code)" }
+
+    /// The problem as a response: `application/problem+json` with the extra headers.
+    public func response(requestID: String) -> HTTPResponse {
+        var json = JSONWriter()
+        json.objectStart()
+        json.key("type"); json.string(type)
+        json.key("title"); json.string(title)
+        json.key("status"); json.int(status.code)
+        if let detail { json.key("detail"); json.string(detail) }
+        json.key("code"); json.string(code)
+        json.key("requestId"); json.string(requestID)
+        json.objectEnd()
+        var headers = self.headers
+        headers.set("Cache-Control", "no-store")
+        return HTTPResponse(status: status, contentType: "application/problem+json", bytes: json.bytes, headers: headers)
+    }
+
+    public static func == (lhs: Problem, rhs: Problem) -> Bool {
+        lhs.status == rhs.status && lhs.code == rhs.code && lhs.title == rhs.title && lhs.detail == rhs.detail
+    }
+}

@@ -1,9 +1,6 @@
 // Linux system headers that Swift's Glibc module does not import: epoll, eventfd, TCP options.
 #ifndef CLINUX_H
 #define CLINUX_H
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE
-#endif
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -13,7 +10,11 @@
 #include <poll.h>
 #include <pthread.h>
 
-/// accept4(2), which glibc declares only with _GNU_SOURCE.
+// accept4(2) is declared by glibc only under _GNU_SOURCE, which would change struct layouts seen by
+// other modules (fd_set), so it is declared here by hand.
+extern int accept4(int fd, struct sockaddr *address, socklen_t *length, int flags);
+
+/// accept4(2): accept with SOCK_NONBLOCK/SOCK_CLOEXEC in one call.
 static inline int clinux_accept4(int fd, struct sockaddr *address, socklen_t *length, int flags) {
     return accept4(fd, address, length, flags);
 }

@@ -1,5 +1,26 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
+
+/// Include paths of a pkg-config package, for Swift's Clang importer.
+///
+/// GMime's pkg-config flags carry `-pthread` and `-D_LARGEFILE64_SOURCE`, which SwiftPM refuses with a
+/// warning on every build when given through `pkgConfig:`; asking pkg-config for the `-I` flags alone
+/// keeps the build warning-free and works on any architecture's include layout.
+func includeFlags(_ package: String) -> [String] {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["pkg-config", "--cflags-only-I", package]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = FileHandle.nullDevice
+    guard (try? process.run()) != nil else { return [] }
+    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    return output.split(whereSeparator: { $0 == " " || $0 == "\n" }).flatMap { ["-Xcc", String($0)] }
+}
+
+let gmimeFlags: [SwiftSetting] = [.unsafeFlags(includeFlags("gmime-3.0"))]
 
 let package = Package(
     name: "Postillon",
@@ -19,6 +40,13 @@ let package = Package(
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
+        // C layer: GMime 3 (MIME parsing and composing) plus shims for its GObject macros.
+        // Include paths come from `gmimeFlags` on each Swift target that sees it (see above).
+        .systemLibrary(
+            name: "CGMime",
+            path: "Sources/CGMime",
+            providers: [.apt(["libgmime-3.0-dev"])]
+        ),
         // Linux headers Swift's Glibc module leaves out (epoll, eventfd, TCP options).
         .systemLibrary(name: "CLinux", path: "Sources/CLinux"),
         // Everything testable: HTTP server, router, API, configuration, upstream clients.
@@ -26,9 +54,11 @@ let package = Package(
             name: "Postillon",
             dependencies: [
                 "CCurl",
+                "CGMime",
                 "CLinux",
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            swiftSettings: gmimeFlags
         ),
         // Thin executable: flags, logging bootstrap, signals.
         .executableTarget(
@@ -37,10 +67,11 @@ let package = Package(
                 "Postillon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            swiftSettings: gmimeFlags
         ),
-        .testTarget(name: "PostillonTests", dependencies: ["Postillon", "CCurl"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["Postillon"]),
+        .testTarget(name: "PostillonTests", dependencies: ["Postillon", "CCurl", "CGMime"], swiftSettings: gmimeFlags),
+        .testTarget(name: "IntegrationTests", dependencies: ["Postillon"], swiftSettings: gmimeFlags),
     ],
     swiftLanguageModes: [.v6]
 )

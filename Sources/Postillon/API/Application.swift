@@ -14,7 +14,7 @@ public enum Application {
         })
         return Router(routes: routes, fallback: { context in
             try files.respond(rawPath: context.request.head.path, headers: context.request.headers)
-        }, logger: logger)
+        }, fallbackIsInline: { path in files.isCached(rawPath: path) }, logger: logger)
     }
 
     /// Builds the HTTP server for `configuration`; call `start()` on it.

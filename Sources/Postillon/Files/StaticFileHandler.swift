@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Synchronization
 
 /// Serves files from the public directory with validators, caching headers and no way out of the directory.
 ///
@@ -12,6 +13,20 @@ public final class StaticFileHandler: Sendable {
     public let root: String
     /// Files up to this size are read into memory; larger ones are streamed.
     let bufferLimit = 1 << 20
+    /// Files up to this size are kept in memory between requests (validated by `stat` each time).
+    static let cacheFileLimit = 256 * 1024
+    /// Most cached files.
+    static let cacheEntryLimit = 512
+    private let cache = Mutex<[String: CachedFile]>([:])
+
+    /// A small file kept in memory with the metadata that proves it is still current.
+    struct CachedFile: Sendable {
+        let resolved: String
+        let size: Int
+        let modifiedSeconds: Int
+        let modifiedNanos: Int
+        let response: HTTPResponse
+    }
 
     /// Creates a handler for `directory`.
     /// - Throws: ``SystemError`` when the directory does not exist.
@@ -22,8 +37,30 @@ public final class StaticFileHandler: Sendable {
         root = resolved
     }
 
+    /// Whether `rawPath` can be answered from memory without blocking (so on the event loop).
+    public func isCached(rawPath: Substring) -> Bool {
+        cache.withLock { $0[String(rawPath)] != nil }
+    }
+
     /// Answers a `GET` or `HEAD` for `rawPath` (still percent-encoded).
     public func respond(rawPath: Substring, headers: HTTPHeaders) throws -> HTTPResponse {
+        let key = String(rawPath)
+        if let cached = cache.withLock({ $0[key] }) {
+            var info = stat()
+            if stat(cached.resolved, &info) == 0, Int(info.st_size) == cached.size, Int(info.st_mtim.tv_sec) == cached.modifiedSeconds,
+               Int(info.st_mtim.tv_nsec) == cached.modifiedNanos {
+                if Self.notModified(headers: headers, etag: cached.response.headers["ETag"] ?? "", modified: cached.modifiedSeconds) {
+                    return HTTPResponse(status: .notModified, headers: cached.response.headers, body: .empty)
+                }
+                return cached.response
+            }
+            _ = cache.withLock { $0.removeValue(forKey: key) }
+        }
+        let response = try load(rawPath: rawPath, headers: headers)
+        return response
+    }
+
+    private func load(rawPath: Substring, headers: HTTPHeaders) throws -> HTTPResponse {
         guard let relative = Self.safeRelativePath(rawPath) else { throw notFound() }
         var candidate = relative.isEmpty ? root : root + "/" + relative
         if relative.isEmpty || rawPath.hasSuffix("/") { candidate += "/index.html" }
@@ -66,7 +103,16 @@ public final class StaticFileHandler: Sendable {
                 offset += count
             }
             if offset < size { bytes.removeLast(size - offset) }
-            return HTTPResponse(status: .ok, headers: responseHeaders, body: .bytes(bytes))
+            let response = HTTPResponse(status: .ok, headers: responseHeaders, body: .bytes(bytes))
+            if size <= Self.cacheFileLimit && offset == size {
+                let entry = CachedFile(resolved: resolved, size: size, modifiedSeconds: modified,
+                                       modifiedNanos: Int(info.st_mtim.tv_nsec), response: response)
+                cache.withLock { entries in
+                    if entries.count >= Self.cacheEntryLimit { entries.removeAll() }
+                    entries[String(rawPath)] = entry
+                }
+            }
+            return response
         }
         let descriptor = FileDescriptor(fd)
         return HTTPResponse(status: .ok, headers: responseHeaders, body: .stream(length: size) { writer in

@@ -6,6 +6,7 @@ import Logging
 public final class Router: HTTPResponder {
     private let routes: [Route]
     private let fallback: Route.Handler?
+    private let fallbackIsInline: (@Sendable (Substring) -> Bool)?
     private let logger: Logger
     /// Body limit for requests that match no route (they are read and discarded).
     private let unmatchedBodyLimit = 64 * 1024
@@ -21,10 +22,12 @@ public final class Router: HTTPResponder {
     /// - Parameters:
     ///   - routes: the API routes.
     ///   - fallback: handler for `GET`/`HEAD` outside `/api/` (static files), or nil.
+    ///   - fallbackIsInline: says, from the raw path, whether the fallback can answer without blocking.
     ///   - logger: the server's logger.
-    public init(routes: [Route], fallback: Route.Handler? = nil, logger: Logger) {
+    public init(routes: [Route], fallback: Route.Handler? = nil, fallbackIsInline: (@Sendable (Substring) -> Bool)? = nil, logger: Logger) {
         self.routes = routes
         self.fallback = fallback
+        self.fallbackIsInline = fallbackIsInline
         self.logger = logger
     }
 
@@ -49,7 +52,8 @@ public final class Router: HTTPResponder {
                                parameters: ["allow": allowed.joined(separator: ", ")])
         }
         if fallback != nil, path.first != "api", head.method == .GET || head.method == .HEAD {
-            return RequestPlan(maxBodyBytes: unmatchedBodyLimit, runsInline: false, routeIndex: Special.fallback.rawValue)
+            let inline = fallbackIsInline?(head.path) ?? false
+            return RequestPlan(maxBodyBytes: unmatchedBodyLimit, runsInline: inline, routeIndex: Special.fallback.rawValue)
         }
         return RequestPlan(maxBodyBytes: unmatchedBodyLimit, runsInline: true, routeIndex: Special.notFound.rawValue)
     }

@@ -1,0 +1,80 @@
+import Foundation
+
+/// Turns an `Authorization` header into a ``Principal``: Basic (passed through to the mail server),
+/// a sign-in session token, or an operator-configured API key.
+public final class Authenticator: Sendable {
+    /// Sign-in sessions.
+    public let sessions: SessionStore
+    /// API-key accounts.
+    public let apiKeys: APIKeyStore
+    /// Failed-login counting.
+    public let limiter: LoginRateLimiter
+    private let mailDomain: String
+    private let trustedProxies: Set<String>
+
+    /// Creates an authenticator.
+    public init(sessions: SessionStore, apiKeys: APIKeyStore, limiter: LoginRateLimiter, mailDomain: String, trustedProxies: Set<String>) {
+        self.sessions = sessions
+        self.apiKeys = apiKeys
+        self.limiter = limiter
+        self.mailDomain = mailDomain
+        self.trustedProxies = trustedProxies
+    }
+
+    /// The caller of `request`.
+    /// - Throws: ``Problem`` 401 `unauthorized` when the header is missing, malformed or names no session or key.
+    public func authenticate(_ request: HTTPRequest) throws -> Principal {
+        guard let header = request.headers["Authorization"] else {
+            throw unauthorized("Authentication is required: HTTP Basic with your mail login, or a Bearer session token or API key.")
+        }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2 else { throw unauthorized("Malformed Authorization header.") }
+        let scheme = parts[0].lowercased()
+        let value = parts[1].trimming(" ")
+        switch scheme {
+        case "basic":
+            guard let decoded = Data(base64Encoded: value).flatMap({ String(data: $0, encoding: .utf8) }),
+                  let colon = decoded.firstIndex(of: ":")
+            else { throw unauthorized("Malformed Basic credentials.") }
+            let credentials = Credentials(username: String(decoded[..<colon]), password: String(decoded[decoded.index(after: colon)...]))
+            guard credentials.isWellFormed else { throw unauthorized("Malformed Basic credentials.") }
+            return Principal(credentials: credentials, address: address(for: credentials.username), method: .basic,
+                             identity: "user:" + credentials.mailboxKey)
+        case "bearer":
+            if let session = sessions.lookup(token: value) {
+                return Principal(credentials: session.credentials, address: session.address, method: .session,
+                                 identity: "user:" + session.credentials.mailboxKey, sessionToken: value)
+            }
+            if let account = apiKeys.account(forKey: value) {
+                return Principal(credentials: Credentials(username: account.username, password: account.password),
+                                 address: account.address, method: .apiKey, identity: "key:" + account.keySha256)
+            }
+            throw unauthorized("The bearer token is unknown or expired.")
+        default:
+            throw unauthorized("Unsupported authorization scheme; use Basic or Bearer.")
+        }
+    }
+
+    /// The sender address for a login: the login itself when it is an address, else login@mail-domain.
+    public func address(for username: String) -> String {
+        username.contains("@") ? username : "\(username)@\(mailDomain)"
+    }
+
+    /// The client's address for rate limits and logs: the socket peer, or the nearest untrusted
+    /// hop of `X-Forwarded-For` when the peer is a trusted proxy.
+    public func clientAddress(of request: HTTPRequest) -> String {
+        guard trustedProxies.contains(request.remoteAddress), let forwarded = request.headers["X-Forwarded-For"] else {
+            return request.remoteAddress
+        }
+        let hops = forwarded.split(separator: ",").map { $0.trimming(" ") }.filter { !$0.isEmpty }
+        for hop in hops.reversed() where !trustedProxies.contains(hop) {
+            return IPAddress.isLiteral(hop) ? hop : request.remoteAddress
+        }
+        return request.remoteAddress
+    }
+
+    private func unauthorized(_ detail: String) -> Problem {
+        Problem(.unauthorized, code: "unauthorized", detail: detail,
+                headers: ["WWW-Authenticate": "Basic realm=\"postillon\", charset=\"UTF-8\", Bearer"])
+    }
+}

@@ -1,0 +1,29 @@
+/// A POP3-level failure after libcurl connected and logged in (or while reading its login reply).
+public enum POP3Error: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The server answered `-ERR` to a command; the status keeps the RFC 2449 code.
+    case negative(command: String, status: POP3Status)
+    /// Login was refused; the status is the server's reply when it could be read.
+    case loginRefused(POP3Status?)
+    /// The server does not support UIDL, so messages cannot have stable ids.
+    case uidlUnsupported
+    /// The server sent something that is not POP3.
+    case protocolViolation(String)
+    /// The server did not answer within the deadline.
+    case timedOut
+    /// The server closed the connection.
+    case connectionClosed
+    /// QUIT was not confirmed, so the server may not have committed deletions.
+    case quitFailed(String)
+
+    public var description: String {
+        switch self {
+        case .negative(let command, let status): return "\(command) refused: -ERR \(status.code.map { "[\($0)] " } ?? "")\(status.text)"
+        case .loginRefused(let status): return "login refused\(status.map { ": \($0.code.map { "[\($0)] " } ?? "")\($0.text)" } ?? "")"
+        case .uidlUnsupported: return "the server does not support UIDL"
+        case .protocolViolation(let why): return "POP3 protocol violation: \(why)"
+        case .timedOut: return "the POP3 server did not answer in time"
+        case .connectionClosed: return "the POP3 server closed the connection"
+        case .quitFailed(let why): return "QUIT was not confirmed: \(why)"
+        }
+    }
+}

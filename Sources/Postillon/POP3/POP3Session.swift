@@ -1,0 +1,35 @@
+/// One logged-in POP3 session (RFC 1939 TRANSACTION state). Used by one thread at a time.
+///
+/// Implementations: ``CurlPOP3Session`` (libcurl connect + login, then our own pipelined command
+/// engine) and ``InMemoryPOP3Server``'s twin for unit tests.
+public protocol POP3Session: AnyObject {
+    /// The server's CAPA list (upper-cased first words, e.g. `PIPELINING`, `UIDL`, `TOP`).
+    var capabilities: [String] { get }
+
+    /// Every message's number, UIDL and size (UIDL and LIST, pipelined when possible).
+    /// - Throws: ``POP3Error/uidlUnsupported`` when the server has no UIDL.
+    func listings() throws -> [POP3Listing]
+
+    /// The header block of each message (`TOP n 0`), pipelined when possible; missing numbers are left out.
+    func headers(of numbers: [Int]) throws -> [Int: [UInt8]]
+
+    /// Streams one message (`RETR n`) to `sink`, exactly as stored, dot-unstuffed, CRLF line ends.
+    func retrieve(_ number: Int, into sink: (UnsafeRawBufferPointer) throws -> Void) throws
+
+    /// Marks messages deleted (`DELE n`); they are removed only by a confirmed ``quit()``.
+    func delete(_ numbers: [Int]) throws
+
+    /// Sends `QUIT` and waits for `+OK`, which commits deletions.
+    /// - Throws: ``POP3Error/quitFailed(_:)`` when the server did not confirm.
+    func quit() throws
+
+    /// Ends the session without `QUIT`: nothing marked deleted is removed.
+    func abort()
+}
+
+/// Opens POP3 sessions; the upstream server comes from configuration, never from a request.
+public protocol POP3Connector: Sendable {
+    /// Connects and logs in.
+    /// - Throws: ``POP3Error/loginRefused(_:)`` for refused logins, ``CurlError`` for network and TLS failures.
+    func connect(_ credentials: Credentials) throws -> any POP3Session
+}

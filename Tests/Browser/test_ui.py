@@ -1,0 +1,418 @@
+"""Browser tests of the Postillon webmail UI (Public/) against a running service.
+
+Needs headless Chromium and its driver (Debian: chromium, chromium-driver) and
+the Python packages pytest and selenium. Configuration, all from the environment:
+
+  POSTILLON_URL                       base URL of the service, e.g. http://127.0.0.1:8080
+  POSTILLON_TEST_USER                 mail account user name
+  POSTILLON_TEST_PASSWORD             its password
+  POSTILLON_ARTIFACTS                 directory for screenshots (default: a temp dir)
+  POSTILLON_TEST_ADDRESS              optional: the account's address (default: from the session)
+  POSTILLON_TEST_ATTACHMENT_SUBJECT   optional: subject of a message with an attachment ...
+  POSTILLON_TEST_ATTACHMENT_SHA256    ... and the SHA-256 (hex) of that attachment's bytes
+  POSTILLON_TEST_HOSTILE_SUBJECT      optional: subject of the hostile HTML message
+  POSTILLON_TEST_UMLAUT_SUBJECT       optional: subject part to look for (default "Grüße")
+  CHROMIUM_BINARY / CHROMEDRIVER      optional: paths (default /usr/bin/chromium, /usr/bin/chromedriver)
+
+Without POSTILLON_URL and the credentials every test is skipped.
+"""
+
+import base64
+import hashlib
+import os
+import re
+import shutil
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+BASE_URL = os.environ.get("POSTILLON_URL", "").rstrip("/")
+USER = os.environ.get("POSTILLON_TEST_USER", "")
+PASSWORD = os.environ.get("POSTILLON_TEST_PASSWORD", "")
+ARTIFACTS = Path(os.environ.get("POSTILLON_ARTIFACTS") or Path(tempfile.gettempdir()) / "postillon-ui-artifacts")
+UMLAUT_SUBJECT = os.environ.get("POSTILLON_TEST_UMLAUT_SUBJECT", "Grüße")
+ATTACHMENT_SUBJECT = os.environ.get("POSTILLON_TEST_ATTACHMENT_SUBJECT", "")
+ATTACHMENT_SHA256 = os.environ.get("POSTILLON_TEST_ATTACHMENT_SHA256", "").strip().lower()
+HOSTILE_SUBJECT = os.environ.get("POSTILLON_TEST_HOSTILE_SUBJECT", "")
+REMOTE_IMAGE_HOST = "127.0.0.1:9"
+
+TIMEOUT = 30
+
+pytestmark = pytest.mark.skipif(
+    not (BASE_URL and USER and PASSWORD),
+    reason="POSTILLON_URL, POSTILLON_TEST_USER and POSTILLON_TEST_PASSWORD are not all set",
+)
+
+
+# ---------------------------------------------------------------- fixtures
+
+def _first_existing(*paths):
+    for path in paths:
+        if path and Path(path).exists():
+            return path
+    return None
+
+
+@pytest.fixture
+def driver(tmp_path):
+    options = Options()
+    binary = _first_existing(os.environ.get("CHROMIUM_BINARY"), "/usr/bin/chromium", "/usr/bin/chromium-browser")
+    if binary:
+        options.binary_location = binary
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",              # CI runs as root
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        "--window-size=1280,900",
+        "--lang=en-US",
+        "--no-first-run",
+        "--disable-extensions",
+    ):
+        options.add_argument(arg)
+    options.add_experimental_option("prefs", {
+        "intl.accept_languages": "en-US,en",
+        "download.default_directory": str(tmp_path),
+        "download.prompt_for_download": False,
+    })
+    # Chromium's net log sees the requests of every frame and process (the
+    # sandboxed message iframe included), unlike the page's performance
+    # entries; a request blocked by CSP never reaches it.
+    netlog = tmp_path / "netlog.json"
+    options.add_argument(f"--log-net-log={netlog}")
+
+    driver_path = _first_existing(os.environ.get("CHROMEDRIVER"), "/usr/bin/chromedriver")
+    service = Service(executable_path=driver_path) if driver_path else Service()
+    drv = webdriver.Chrome(service=service, options=options)
+    drv.set_script_timeout(TIMEOUT)
+    drv.netlog_path = netlog
+    try:
+        yield drv
+    finally:
+        drv.quit()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def artifacts_dir():
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
+
+
+# ---------------------------------------------------------------- helpers
+
+def wait(drv, timeout=TIMEOUT):
+    return WebDriverWait(drv, timeout, poll_frequency=0.2)
+
+
+def visible(drv, element_id, timeout=TIMEOUT):
+    return wait(drv, timeout).until(EC.visibility_of_element_located((By.ID, element_id)))
+
+
+def idle(drv, timeout=TIMEOUT):
+    """Waits until the page has no API request in flight."""
+    wait(drv, timeout).until(lambda d: not d.execute_script("return document.body.hasAttribute('aria-busy')"))
+
+
+def error_banner_text(drv):
+    banner = drv.find_element(By.ID, "error-banner")
+    return banner.text.strip() if banner.is_displayed() else ""
+
+
+def assert_no_error(drv):
+    text = error_banner_text(drv)
+    assert not text, f"error banner shown: {text}"
+
+
+def screenshot(drv, name):
+    drv.save_screenshot(str(ARTIFACTS / name))
+
+
+def sign_in(drv):
+    drv.get(BASE_URL + "/")
+    user = visible(drv, "login-username")
+    user.clear()
+    user.send_keys(USER)
+    drv.find_element(By.ID, "login-password").send_keys(PASSWORD)
+    drv.find_element(By.ID, "login-submit").click()
+    visible(drv, "mail-view")
+    # The first page is on screen: rows, or the empty-inbox note.
+    wait(drv).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#message-list .message-row")
+                    or d.find_element(By.ID, "list-empty").is_displayed())
+    idle(drv)
+    assert_no_error(drv)
+
+
+def rows(drv):
+    return drv.find_elements(By.CSS_SELECTOR, "#message-list .message-row[data-id]")
+
+
+def row_subject(row):
+    return row.find_element(By.CSS_SELECTOR, ".subject").text
+
+
+def find_row(drv, subject_part):
+    """The row whose subject contains `subject_part`, loading more pages as needed."""
+    while True:
+        for _ in range(3):
+            try:
+                for row in rows(drv):
+                    if subject_part in row_subject(row):
+                        return row
+                break
+            except StaleElementReferenceException:  # the list was re-rendered meanwhile
+                idle(drv)
+        more = drv.find_element(By.ID, "load-more")
+        if not more.is_displayed():
+            return None
+        count = len(rows(drv))
+        more.click()
+        wait(drv).until(lambda d: len(rows(d)) > count or not d.find_element(By.ID, "load-more").is_displayed())
+        idle(drv)
+
+
+def open_message(drv, subject_part):
+    row = find_row(drv, subject_part)
+    assert row is not None, f"no message with a subject containing {subject_part!r}"
+    message_id = row.get_attribute("data-id")
+    row.find_element(By.CSS_SELECTOR, ".row-main").click()
+    wait(drv).until(lambda d: d.find_element(By.ID, "reader").get_attribute("data-message-id") == message_id)
+    idle(drv)
+    assert_no_error(drv)
+    return message_id
+
+
+def session_address(drv):
+    if os.environ.get("POSTILLON_TEST_ADDRESS"):
+        return os.environ["POSTILLON_TEST_ADDRESS"]
+    address = drv.execute_script(
+        "const s = JSON.parse(sessionStorage.getItem('postillon.session') || 'null');"
+        "return s && s.address;")
+    if address:
+        return address
+    assert "@" in USER, "set POSTILLON_TEST_ADDRESS: the session has no address"
+    return USER
+
+
+# Runs in the page: fetches attachments through the UI's own api module (with
+# the bearer token) and hashes the bytes with WebCrypto.
+HASH_ATTACHMENTS_JS = """
+const [messageId, partIds, done] = arguments;
+(async () => {
+  try {
+    const api = await import(new URL('js/api.js', document.baseURI).href);
+    const out = [];
+    for (const partId of partIds) {
+      const blob = await api.getAttachment(messageId, partId);
+      const bytes = await blob.arrayBuffer();
+      if (globalThis.crypto && crypto.subtle) {
+        const digest = await crypto.subtle.digest('SHA-256', bytes);
+        out.push({partId, size: bytes.byteLength,
+                  sha256: [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('')});
+      } else {
+        const url = await new Promise((resolve, reject) => {
+          const reader = new FileReader();
+          reader.onload = () => resolve(reader.result);
+          reader.onerror = () => reject(reader.error);
+          reader.readAsDataURL(blob);
+        });
+        out.push({partId, size: bytes.byteLength, base64: url.slice(url.indexOf(',') + 1)});
+      }
+    }
+    done({ok: true, out});
+  } catch (e) {
+    done({ok: false, error: String((e && (e.detail || e.message)) || e)});
+  }
+})();
+"""
+
+
+def attachment_hashes(drv, message_id):
+    links = wait(drv).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#reader .attachment-link[data-part-id]"))
+    part_ids = [link.get_attribute("data-part-id") for link in links]
+    result = drv.execute_async_script(HASH_ATTACHMENTS_JS, message_id, part_ids)
+    assert result["ok"], f"fetching attachments failed: {result.get('error')}"
+    hashes = {}
+    for item in result["out"]:
+        digest = item.get("sha256") or hashlib.sha256(base64.b64decode(item["base64"])).hexdigest()
+        hashes[item["partId"]] = digest
+    return hashes
+
+
+def refresh_until_row(drv, subject_part, timeout=90):
+    deadline = time.monotonic() + timeout
+    while True:
+        idle(drv)
+        drv.find_element(By.ID, "refresh-button").click()
+        idle(drv)
+        if find_row(drv, subject_part) is not None:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"message {subject_part!r} did not arrive within {timeout}s")
+        time.sleep(2)
+
+
+def confirm_dialog(drv):
+    visible(drv, "confirm-dialog")
+    drv.find_element(By.ID, "confirm-ok").click()
+    wait(drv).until(EC.invisibility_of_element_located((By.ID, "confirm-dialog")))
+
+
+def csp_of(srcdoc):
+    match = re.search(r'<meta\s+http-equiv="Content-Security-Policy"\s+content="([^"]*)"', srcdoc, re.I)
+    assert match, "no CSP meta in the srcdoc"
+    assert srcdoc.lower().find("content-security-policy") < srcdoc.lower().find("<body"), \
+        "the CSP must come before the message body"
+    directives = {}
+    for part in match.group(1).split(";"):
+        words = part.split()
+        if words:
+            directives[words[0].lower()] = words[1:]
+    return directives
+
+
+def netlog_mentions(drv, needle):
+    """True when Chromium's net log (written as it goes) mentions `needle`."""
+    try:
+        return needle in drv.netlog_path.read_text(errors="replace")
+    except FileNotFoundError:
+        return False
+
+
+# ---------------------------------------------------------------- tests
+
+def test_wrong_password_shows_login_error(driver):
+    driver.get(BASE_URL + "/")
+    visible(driver, "login-username").send_keys(USER)
+    driver.find_element(By.ID, "login-password").send_keys("wrong-" + uuid.uuid4().hex)
+    driver.find_element(By.ID, "login-submit").click()
+    error = visible(driver, "login-error")
+    assert error.text.strip()
+    assert not driver.find_element(By.ID, "mail-view").is_displayed()
+    assert driver.execute_script("return sessionStorage.getItem('postillon.session')") is None
+
+
+def test_inbox_lists_rows_and_umlauts_render(driver):
+    sign_in(driver)
+    assert rows(driver), "the inbox shows no rows"
+    assert visible(driver, "mailbox-count").text.strip()
+    first = rows(driver)[0]
+    assert first.get_attribute("data-id")
+    assert first.find_element(By.CSS_SELECTOR, ".row-sender").text.strip()
+    screenshot(driver, "inbox.png")
+
+    open_message(driver, UMLAUT_SUBJECT)
+    subject = visible(driver, "reader-subject").text
+    assert UMLAUT_SUBJECT in subject, f"subject rendered as {subject!r}"
+    assert "Ã" not in subject and "=?" not in subject, f"subject is not decoded: {subject!r}"
+    assert visible(driver, "reader-from").text.strip()
+    screenshot(driver, "reader.png")
+
+
+@pytest.mark.skipif(not (ATTACHMENT_SUBJECT and ATTACHMENT_SHA256),
+                    reason="POSTILLON_TEST_ATTACHMENT_SUBJECT / _SHA256 not set")
+def test_attachment_bytes_match(driver):
+    sign_in(driver)
+    message_id = open_message(driver, ATTACHMENT_SUBJECT)
+    hashes = attachment_hashes(driver, message_id)
+    assert ATTACHMENT_SHA256 in hashes.values(), f"expected {ATTACHMENT_SHA256}, got {hashes}"
+    # The download link itself works without an error.
+    driver.find_element(By.CSS_SELECTOR, "#reader .attachment-link[data-part-id]").click()
+    idle(driver)
+    assert_no_error(driver)
+
+
+def test_compose_send_read_delete_sign_out(driver, tmp_path):
+    sign_in(driver)
+    address = session_address(driver)
+    token = uuid.uuid4().hex[:12]
+    subject = f"Postillon UI test {token} – Grüße"
+    payload = os.urandom(3000) + "Grüße\n".encode()
+    attachment = tmp_path / f"ui-test-{token}.bin"
+    attachment.write_bytes(payload)
+
+    driver.find_element(By.ID, "compose-button").click()
+    visible(driver, "compose-dialog")
+    driver.find_element(By.ID, "compose-to").send_keys(address)
+    driver.find_element(By.ID, "compose-subject").send_keys(subject)
+    driver.find_element(By.ID, "compose-text").send_keys("Hello from the browser test.\nZweite Zeile: äöü ß")
+    driver.find_element(By.ID, "compose-files").send_keys(str(attachment))
+    wait(driver).until(lambda d: attachment.name in d.find_element(By.ID, "compose-attachments").text)
+    wait(driver).until(lambda d: d.find_element(By.ID, "compose-send").is_enabled())
+    driver.find_element(By.ID, "compose-send").click()
+
+    result = visible(driver, "send-result", timeout=60)
+    accepted = result.find_element(By.CSS_SELECTOR, ".accepted").text
+    assert address.lower() in accepted.lower(), f"not accepted: {result.text}"
+    driver.find_element(By.ID, "send-result-close").click()
+    wait(driver).until(EC.invisibility_of_element_located((By.ID, "compose-dialog")))
+
+    refresh_until_row(driver, token)
+    message_id = open_message(driver, token)
+    assert token in driver.find_element(By.ID, "reader-subject").text
+    assert "Grüße" in driver.find_element(By.ID, "reader-subject").text
+    assert "äöü ß" in visible(driver, "reader-text").text
+    hashes = attachment_hashes(driver, message_id)
+    assert hashlib.sha256(payload).hexdigest() in hashes.values(), "the attachment came back changed"
+
+    driver.find_element(By.ID, "delete-button").click()
+    confirm_dialog(driver)
+    wait(driver).until(lambda d: not any(r.get_attribute("data-id") == message_id for r in rows(d)))
+    idle(driver)
+    assert_no_error(driver)
+    driver.find_element(By.ID, "refresh-button").click()
+    idle(driver)
+    assert find_row(driver, token) is None, "the deleted message is back after a refresh"
+
+    driver.find_element(By.ID, "signout-button").click()
+    visible(driver, "login-view")
+    assert driver.execute_script("return sessionStorage.getItem('postillon.session')") is None
+
+
+@pytest.mark.skipif(not HOSTILE_SUBJECT, reason="POSTILLON_TEST_HOSTILE_SUBJECT not set")
+def test_hostile_html_is_contained(driver):
+    sign_in(driver)
+    open_message(driver, HOSTILE_SUBJECT)
+    frame = visible(driver, "reader-html-frame")
+    wait(driver).until(lambda d: d.find_element(By.ID, "reader-html-frame").get_attribute("srcdoc"))
+
+    sandbox = (frame.get_attribute("sandbox") or "").split()
+    assert frame.get_attribute("sandbox") is not None
+    assert "allow-scripts" not in sandbox and "allow-same-origin" not in sandbox, sandbox
+
+    srcdoc = frame.get_attribute("srcdoc")
+    csp = csp_of(srcdoc)
+    assert csp.get("default-src") == ["'none'"], csp
+    img_src = " ".join(csp.get("img-src", []))
+    assert "http:" not in img_src and "https:" not in img_src, f"remote images allowed: {img_src}"
+
+    time.sleep(2)  # give a script or an onerror handler every chance to run
+    assert driver.execute_script("return typeof window.pwned") == "undefined"
+    resources = driver.execute_script("return performance.getEntriesByType('resource').map((e) => e.name)")
+    assert not [url for url in resources if REMOTE_IMAGE_HOST in url], resources
+    assert not netlog_mentions(driver, REMOTE_IMAGE_HOST + "/"), "a remote request was made before 'Show images'"
+    assert visible(driver, "show-images")
+
+    driver.find_element(By.ID, "show-images").click()
+    wait(driver).until(lambda d: "http:" in " ".join(csp_of(
+        d.find_element(By.ID, "reader-html-frame").get_attribute("srcdoc")).get("img-src", [])))
+    # Now the image may load: the net log must see it, which also shows that
+    # the check above could have seen it.
+    wait(driver, 15).until(lambda d: netlog_mentions(d, REMOTE_IMAGE_HOST + "/"))
+    assert driver.execute_script("return typeof window.pwned") == "undefined"
+    assert_no_error(driver)
+
+
+def teardown_module(module):
+    # Keep the artifacts folder tidy if nothing was written into it.
+    if ARTIFACTS.exists() and not any(ARTIFACTS.iterdir()) and not os.environ.get("POSTILLON_ARTIFACTS"):
+        shutil.rmtree(ARTIFACTS, ignore_errors=True)

@@ -2,11 +2,20 @@ import Logging
 
 /// Assembles the service: routes, static files and the HTTP server, from a configuration.
 public enum Application {
-    /// Builds the router for `configuration` (tests drive it without sockets).
-    /// - Throws: ``SystemError`` when the public directory is missing.
+    /// Builds the router for `configuration` with the live mail-server clients.
+    /// - Throws: ``SystemError`` when the public directory is missing, ``ConfigurationError`` for a bad accounts file.
     public static func buildRouter(configuration: Configuration, logger: Logger) throws -> Router {
+        try buildRouter(services: AppServices.live(configuration: configuration, logger: logger))
+    }
+
+    /// Builds the router around given services (tests pass in-memory twins).
+    public static func buildRouter(services: AppServices) throws -> Router {
+        let configuration = services.configuration
+        let logger = services.logger
         let files = try StaticFileHandler(directory: configuration.publicDir)
         var routes = HealthRoutes.routes(configuration: configuration)
+        routes += SessionRoutes.routes(services)
+        routes += MessageRoutes.routes(services)
         routes.append(Route(.GET, "/api/v1/openapi.json") { context in
             var response = try files.respond(rawPath: "/openapi.json", headers: context.request.headers)
             response.headers.set("Access-Control-Allow-Origin", "*")

@@ -12,6 +12,7 @@ public enum ErrorMapping {
         case let error as JSONBodyError:
             return error.problem
         default:
+            if let mapped = UpstreamErrorMapping.problem(for: error) { return mapped }
             logger.error("unhandled error", metadata: ["error": .string(String(describing: error))])
             return Problem(.internalServerError, code: "internal_error", detail: "An unexpected error occurred; the request id identifies it in the logs.")
         }

@@ -1,0 +1,71 @@
+/// How mail-server failures become problems; called only from ``ErrorMapping``.
+enum UpstreamErrorMapping {
+    /// The problem for a POP3 or libcurl error, or nil for other errors.
+    static func problem(for error: any Error) -> Problem? {
+        switch error {
+        case let error as POP3Error: return pop3Problem(error)
+        case let error as CurlError: return curlProblem(error)
+        default: return nil
+        }
+    }
+
+    static func pop3Problem(_ error: POP3Error) -> Problem {
+        switch error {
+        case .loginRefused(let status):
+            if let problem = responseCodeProblem(status) { return problem }
+            return authFailed
+        case .negative(let command, let status):
+            if let problem = responseCodeProblem(status) { return problem }
+            return Problem(.badGateway, code: "upstream_error", detail: "The POP3 server refused \(command): \(status.text)")
+        case .uidlUnsupported:
+            return Problem(.badGateway, code: "uidl_unsupported",
+                           detail: "The POP3 server does not support UIDL, so messages cannot have stable ids.")
+        case .timedOut:
+            return Problem(.gatewayTimeout, code: "upstream_timeout", detail: "The POP3 server did not answer in time.")
+        case .connectionClosed, .protocolViolation:
+            return Problem(.badGateway, code: "upstream_error", detail: "The POP3 exchange failed: \(error).")
+        case .quitFailed:
+            return Problem(.badGateway, code: "upstream_error",
+                           detail: "The POP3 server did not confirm QUIT, so the deletion is not confirmed; treat the messages as not deleted and retry.")
+        }
+    }
+
+    static func curlProblem(_ error: CurlError) -> Problem {
+        switch error.kind {
+        case .unreachable:
+            return Problem(.badGateway, code: "upstream_unreachable", detail: "The mail server cannot be reached: \(error.message).")
+        case .timeout:
+            return Problem(.gatewayTimeout, code: "upstream_timeout", detail: "The mail server did not answer in time.")
+        case .tls:
+            return Problem(.badGateway, code: "upstream_tls",
+                           detail: "TLS with the mail server failed: \(error.detail.isEmpty ? error.message : error.detail).")
+        case .loginDenied:
+            if let status = error.serverResponse.flatMap({ POP3Status.parse($0) }), let problem = responseCodeProblem(status) { return problem }
+            return authFailed
+        case .protocolError, .other:
+            return Problem(.badGateway, code: "upstream_error", detail: "The mail server exchange failed: \(error.message).")
+        }
+    }
+
+    /// RFC 2449/3206 response codes that mean something other than bad credentials.
+    static func responseCodeProblem(_ status: POP3Status?) -> Problem? {
+        switch status?.code {
+        case "IN-USE":
+            return Problem(.conflict, code: "mailbox_locked",
+                           detail: "The mailbox is in use by another POP3 session; retry shortly.", headers: ["Retry-After": "10"])
+        case "LOGIN-DELAY":
+            return Problem(.tooManyRequests, code: "login_delay",
+                           detail: "The mail server asks to wait before logging in again.", headers: ["Retry-After": "60"])
+        case "SYS/TEMP":
+            return Problem(.serviceUnavailable, code: "upstream_unavailable",
+                           detail: "The mail server has a temporary problem: \(status?.text ?? "").", headers: ["Retry-After": "30"])
+        case "SYS/PERM":
+            return Problem(.badGateway, code: "upstream_error", detail: "The mail server has a permanent problem: \(status?.text ?? "").")
+        default:
+            return nil
+        }
+    }
+
+    static let authFailed = Problem(.unauthorized, code: "auth_failed", detail: "The mail server refused the login.",
+                                    headers: ["WWW-Authenticate": "Basic realm=\"postillon\", charset=\"UTF-8\", Bearer"])
+}

@@ -61,7 +61,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
         case .headerTimeout: return "10"
         case .idleTimeout: return "60"
         case .shutdownTimeout: return "25"
-        case .upstreamConnectTimeout: return "10"
+        case .upstreamConnectTimeout: return "20"
         case .upstreamTimeout: return "60"
         case .mailboxWait: return "15"
         case .sessionIdleTimeout: return "1800"

@@ -27,6 +27,16 @@ static inline InternetAddressMailbox *cgmime_as_mailbox(InternetAddress *address
 static inline InternetAddressGroup *cgmime_as_group(InternetAddress *address) { return INTERNET_ADDRESS_GROUP(address); }
 static inline InternetAddress *cgmime_mailbox_as_address(InternetAddressMailbox *mailbox) { return INTERNET_ADDRESS(mailbox); }
 
+/// Bytes written to a null stream (used to measure decoded sizes without keeping them).
+static inline size_t cgmime_null_stream_written(GMimeStream *stream) { return GMIME_STREAM_NULL(stream)->written; }
+
+/// The bytes held by a memory stream (owned by the stream).
+static inline const unsigned char *cgmime_stream_mem_data(GMimeStream *stream, size_t *length) {
+    GByteArray *array = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(stream));
+    *length = array ? array->len : 0;
+    return array ? array->data : NULL;
+}
+
 /// Releases any GObject.
 static inline void cgmime_unref(void *object) { if (object) g_object_unref(object); }
 

@@ -16,6 +16,7 @@ public enum Application {
         var routes = HealthRoutes.routes(configuration: configuration)
         routes += SessionRoutes.routes(services)
         routes += MessageRoutes.routes(services)
+        routes += ParsedMessageRoutes.routes(services)
         routes.append(Route(.GET, "/api/v1/openapi.json") { context in
             var response = try files.respond(rawPath: "/openapi.json", headers: context.request.headers)
             response.headers.set("Access-Control-Allow-Origin", "*")

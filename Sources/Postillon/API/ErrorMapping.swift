@@ -11,6 +11,18 @@ public enum ErrorMapping {
             return Problem(error.status, code: error.code, detail: error.detail)
         case let error as JSONBodyError:
             return error.problem
+        case let error as MIMEError:
+            switch error {
+            case .messageTooLarge(let size, let limit):
+                return Problem(.payloadTooLarge, code: "message_too_large",
+                               detail: "The message has \(size) bytes; messages over \(limit) bytes are not parsed. Download it with /raw.")
+            case .unreadable(let why):
+                return Problem(.unprocessableContent, code: "unparseable_message", detail: "The message cannot be parsed: \(why). Download it with /raw.")
+            case .partNotFound(let partId):
+                return Problem(.notFound, code: "attachment_not_found", detail: "The message has no part '\(partId.prefix(64))'.")
+            case .timedOut:
+                return Problem(.unprocessableContent, code: "parse_timeout", detail: "Parsing the message took too long. Download it with /raw.")
+            }
         default:
             if let mapped = UpstreamErrorMapping.problem(for: error) { return mapped }
             logger.error("unhandled error", metadata: ["error": .string(String(describing: error))])

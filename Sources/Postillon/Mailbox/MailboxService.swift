@@ -97,6 +97,26 @@ public final class MailboxService: Sendable {
         }
     }
 
+    /// Downloads message `id` into a temporary file (for parsing), refusing messages over `maxBytes`.
+    /// - Throws: ``MIMEError/messageTooLarge(size:limit:)``, ``Problem`` `message_not_found`, upstream errors.
+    public func spool(_ credentials: Credentials, id: String, maxBytes: Int) throws -> (file: SpooledFile, listing: POP3Listing) {
+        guard let uidl = MessageIdentifier.decode(id) else { throw Self.notFound(id) }
+        return try withSession(credentials) { session in
+            guard let listing = try session.listings().first(where: { $0.uidl == uidl }) else { throw Self.notFound(id) }
+            guard listing.size <= maxBytes else { throw MIMEError.messageTooLarge(size: listing.size, limit: maxBytes) }
+            let file = try SpooledFile()
+            try session.retrieve(listing.number) { chunk in
+                // The listed size may be a little off (line endings); the hard cap leaves room for that.
+                if file.size + chunk.count > maxBytes + maxBytes / 8 + 4096 {
+                    throw MIMEError.messageTooLarge(size: file.size + chunk.count, limit: maxBytes)
+                }
+                try file.write(chunk)
+            }
+            file.finishWriting()
+            return (file, listing)
+        }
+    }
+
     // MARK: Deleting
 
     /// Deletes messages in one session; done only once the server confirmed `QUIT`.

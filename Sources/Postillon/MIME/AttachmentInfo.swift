@@ -1,0 +1,25 @@
+/// An attachment (or inline resource, or attached message) of a parsed message.
+public struct AttachmentInfo: Codable, Sendable, Equatable {
+    /// IMAP-style part path, for example `2` or `1.2`; stable for a given message.
+    public var partId: String
+    /// Decoded file name (RFC 2231 / RFC 2047), or nil.
+    public var filename: String?
+    /// `type/subtype`, lower-case.
+    public var contentType: String
+    /// Decoded size in bytes.
+    public var size: Int
+    /// Content-ID without angle brackets, or nil.
+    public var contentId: String?
+    /// `attachment`, `inline`, or nil when the part has no Content-Disposition.
+    public var disposition: String?
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: AnyCodingKey.self)
+        try container.encode(partId, forKey: AnyCodingKey(stringValue: "partId"))
+        try container.encode(filename, forKey: AnyCodingKey(stringValue: "filename"))
+        try container.encode(contentType, forKey: AnyCodingKey(stringValue: "contentType"))
+        try container.encode(size, forKey: AnyCodingKey(stringValue: "size"))
+        try container.encode(contentId, forKey: AnyCodingKey(stringValue: "contentId"))
+        try container.encode(disposition, forKey: AnyCodingKey(stringValue: "disposition"))
+    }
+}

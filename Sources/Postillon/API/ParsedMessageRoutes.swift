@@ -22,7 +22,11 @@ enum ParsedMessageRoutes {
                     .allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }) else {
                     throw MIMEError.partNotFound(partId)
                 }
-                let wantsInline = context.query("inline") == "1"
+                let inlineParameter = context.query("inline") ?? "0"
+                guard inlineParameter == "0" || inlineParameter == "1" else {
+                    throw Problem(.badRequest, code: "invalid_parameter", detail: "inline must be 0 or 1.")
+                }
+                let wantsInline = inlineParameter == "1"
                 return try services.authorized(context) { principal in
                     let spooled = try mailbox.spool(principal.credentials, id: context.parameter("id"), maxBytes: maxBytes)
                     let output = try SpooledFile()

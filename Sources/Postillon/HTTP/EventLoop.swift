@@ -156,7 +156,8 @@ final class EventLoop: @unchecked Sendable {
         let problem = Problem(.serviceUnavailable, code: "too_many_connections",
                               detail: "The server is at its connection limit; retry shortly.",
                               headers: ["Retry-After": "1"])
-        let bytes = serialize(problem.response(requestID: nextRequestID()), isHead: false, keepAlive: false)
+        let requestID = nextRequestID()
+        let bytes = serialize(problem.response(requestID: requestID), isHead: false, keepAlive: false, requestID: requestID)
         _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
         shutdown(fd, Int32(SHUT_WR))
         close(fd)
@@ -350,7 +351,7 @@ final class EventLoop: @unchecked Sendable {
             method = head.method
         }
         let response = problem.response(requestID: requestID)
-        let bytes = serialize(response, isHead: false, keepAlive: false)
+        let bytes = serialize(response, isHead: false, keepAlive: false, requestID: requestID)
         enqueue(connection, bytes)
         connection.closeWhenFlushed = true
         connection.phase = .head
@@ -393,7 +394,7 @@ final class EventLoop: @unchecked Sendable {
     }
 
     /// Serializes a response with a byte body (streams are written by workers).
-    func serialize(_ response: HTTPResponse, isHead: Bool, keepAlive: Bool, requestID: String? = nil) -> [UInt8] {
-        HTTPServer.serializeBuffered(response, isHead: isHead, keepAlive: keepAlive, requestID: requestID ?? nextRequestID())
+    func serialize(_ response: HTTPResponse, isHead: Bool, keepAlive: Bool, requestID: String) -> [UInt8] {
+        HTTPServer.serializeBuffered(response, isHead: isHead, keepAlive: keepAlive, requestID: requestID)
     }
 }

@@ -13,6 +13,16 @@ public struct AttachmentInfo: Codable, Sendable, Equatable {
     /// `attachment`, `inline`, or nil when the part has no Content-Disposition.
     public var disposition: String?
 
+    /// Describes a part.
+    public init(partId: String, filename: String?, contentType: String, size: Int, contentId: String?, disposition: String?) {
+        self.partId = partId
+        self.filename = filename
+        self.contentType = contentType
+        self.size = size
+        self.contentId = contentId
+        self.disposition = disposition
+    }
+
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: AnyCodingKey.self)
         try container.encode(partId, forKey: AnyCodingKey(stringValue: "partId"))

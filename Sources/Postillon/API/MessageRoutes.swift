@@ -54,7 +54,7 @@ enum MessageRoutes {
                     return HTTPResponse(status: .noContent)
                 }
             },
-            Route(.POST, "/api/v1/messages/delete", maxBodyBytes: 256 * 1024) { context in
+            Route(.POST, "/api/v1/messages/delete", maxBodyBytes: services.configuration.maxBodyBytes) { context in
                 let input = try JSONBody.decode(BulkDelete.self, from: context.request)
                 guard (1...maxBulkIds).contains(input.ids.count) else {
                     throw Problem(.unprocessableContent, code: "validation_failed", detail: "ids must hold 1 to \(maxBulkIds) message ids.")

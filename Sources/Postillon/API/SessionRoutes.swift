@@ -23,7 +23,7 @@ enum SessionRoutes {
 
     static func routes(_ services: AppServices) -> [Route] {
         [
-            Route(.POST, "/api/v1/sessions", maxBodyBytes: 16 * 1024) { context in
+            Route(.POST, "/api/v1/sessions", maxBodyBytes: services.configuration.maxBodyBytes) { context in
                 let input = try JSONBody.decode(SignIn.self, from: context.request)
                 let credentials = Credentials(username: input.username, password: input.password)
                 guard credentials.isWellFormed else {

@@ -1,5 +1,5 @@
 /// An attachment (or inline resource, or attached message) of a parsed message.
-public struct AttachmentInfo: Codable, Sendable, Equatable {
+public struct AttachmentInfo: Codable, Sendable, Equatable, NullPreservingEncodable {
     /// IMAP-style part path, for example `2` or `1.2`; stable for a given message.
     public var partId: String
     /// Decoded file name (RFC 2231 / RFC 2047), or nil.
@@ -21,15 +21,5 @@ public struct AttachmentInfo: Codable, Sendable, Equatable {
         self.size = size
         self.contentId = contentId
         self.disposition = disposition
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: AnyCodingKey.self)
-        try container.encode(partId, forKey: AnyCodingKey(stringValue: "partId"))
-        try container.encode(filename, forKey: AnyCodingKey(stringValue: "filename"))
-        try container.encode(contentType, forKey: AnyCodingKey(stringValue: "contentType"))
-        try container.encode(size, forKey: AnyCodingKey(stringValue: "size"))
-        try container.encode(contentId, forKey: AnyCodingKey(stringValue: "contentId"))
-        try container.encode(disposition, forKey: AnyCodingKey(stringValue: "disposition"))
     }
 }

@@ -1,7 +1,7 @@
 /// A message as a mail client needs it: decoded headers, the best text and HTML bodies, attachments.
 ///
 /// `html` is returned exactly as the message has it (not sanitised): render it sandboxed.
-public struct ParsedMessage: Encodable, Sendable {
+public struct ParsedMessage: Sendable, NullPreservingEncodable {
     /// The list fields (id, size, subject, addresses, date, message id, content type).
     public var summary: MessageSummary
     /// Every header, decoded, in order.
@@ -24,16 +24,8 @@ public struct ParsedMessage: Encodable, Sendable {
     public var warnings: [String]
 
     public func encode(to encoder: any Encoder) throws {
+        // The summary's fields sit at the top level, beside the parsed details.
         try summary.encode(to: encoder)
-        var container = encoder.container(keyedBy: AnyCodingKey.self)
-        try container.encode(headers, forKey: AnyCodingKey(stringValue: "headers"))
-        try container.encode(text, forKey: AnyCodingKey(stringValue: "text"))
-        try container.encode(html, forKey: AnyCodingKey(stringValue: "html"))
-        try container.encode(attachments, forKey: AnyCodingKey(stringValue: "attachments"))
-        try container.encode(inReplyTo, forKey: AnyCodingKey(stringValue: "inReplyTo"))
-        try container.encode(references, forKey: AnyCodingKey(stringValue: "references"))
-        try container.encode(replyTo, forKey: AnyCodingKey(stringValue: "replyTo"))
-        try container.encode(sender, forKey: AnyCodingKey(stringValue: "sender"))
-        try container.encode(warnings, forKey: AnyCodingKey(stringValue: "warnings"))
+        try encodeProperties(to: encoder, skipping: ["summary"])
     }
 }

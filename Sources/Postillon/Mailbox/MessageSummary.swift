@@ -1,5 +1,5 @@
 /// One row of the message list: what a mail client shows without opening the message.
-public struct MessageSummary: Codable, Sendable, Equatable {
+public struct MessageSummary: Codable, Sendable, Equatable, NullPreservingEncodable {
     /// The URL-safe message id (from the UIDL).
     public var id: String
     /// Size in octets as the server reports it.
@@ -30,18 +30,5 @@ public struct MessageSummary: Codable, Sendable, Equatable {
         date = fields.date
         messageId = fields.messageId
         contentType = fields.contentType
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: AnyCodingKey.self)
-        try container.encode(id, forKey: AnyCodingKey(stringValue: "id"))
-        try container.encode(size, forKey: AnyCodingKey(stringValue: "size"))
-        try container.encode(subject, forKey: AnyCodingKey(stringValue: "subject"))
-        try container.encode(from, forKey: AnyCodingKey(stringValue: "from"))
-        try container.encode(to, forKey: AnyCodingKey(stringValue: "to"))
-        try container.encode(cc, forKey: AnyCodingKey(stringValue: "cc"))
-        try container.encode(date, forKey: AnyCodingKey(stringValue: "date"))
-        try container.encode(messageId, forKey: AnyCodingKey(stringValue: "messageId"))
-        try container.encode(contentType, forKey: AnyCodingKey(stringValue: "contentType"))
     }
 }

@@ -171,15 +171,7 @@ import Testing
     }
 
     @Test func malformedInputNeverCrashes() throws {
-        let inputs: [[UInt8]] = [
-            [],
-            [0, 0, 0, 0],
-            Array("Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n!!!not*base64***\r\n".utf8),
-            Array("Subject: \u{0}nul\r\nContent-Type: multipart/mixed\r\n\r\n--\r\n".utf8),
-            Array("Content-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\nContent-Type: message/rfc822\r\n\r\n".utf8),
-            [0xFF, 0xFE, 0x0D, 0x0A, 0x0D, 0x0A, 0x80, 0x81],
-        ]
-        for input in inputs {
+        for input in MIMEFixtures.malformedInputs {
             do {
                 let message = try parse(bytes: input)
                 _ = try JSONEncoder().encode(message)

@@ -28,6 +28,18 @@ public enum MIMEFixtures {
         return Array(text.utf8)
     }
 
+    /// Broken inputs that must never crash the parser: empty, NULs, invalid base64, a multipart
+    /// without boundary, an empty attached message, stray 8-bit bytes.
+    public static let malformedInputs: [[UInt8]] = [
+        [],
+        [0, 0, 0, 0],
+        Array("Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n!!!not*base64***\r\n".utf8),
+        Array("Subject: \u{0}nul\r\nContent-Type: multipart/mixed\r\n\r\n--\r\n".utf8),
+        Array("Content-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\nContent-Type: message/rfc822\r\n\r\n".utf8),
+        [0xFF, 0xFE, 0x0D, 0x0A, 0x0D, 0x0A, 0x80, 0x81],
+        Array("Content-Type: text/plain; charset=\"\"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n=\r\n=F=\u{0}=ZZ\r\n".utf8),
+    ]
+
     /// `size` deterministic pseudo-random bytes (a large attachment's content).
     public static func largeAttachment(size: Int) -> [UInt8] {
         var state: UInt64 = 0x9E37_79B9_7F4A_7C15

@@ -73,6 +73,9 @@ let package = Package(
         // Helpers both test targets use: a raw HTTP client and an in-process server.
         .target(name: "PostillonTestSupport", dependencies: ["Postillon"], path: "Tests/Support", swiftSettings: gmimeFlags),
         .testTarget(name: "PostillonTests", dependencies: ["Postillon", "PostillonTestSupport", "CCurl", "CGMime"], swiftSettings: gmimeFlags),
+        // Parses fixture files outside the test runner, for valgrind (see Tests/MIME-checks.md).
+        .executableTarget(name: "MIMECheck", dependencies: ["Postillon", "PostillonTestSupport"], path: "Tests/Tools/MIMECheck",
+                          swiftSettings: gmimeFlags),
         .testTarget(name: "IntegrationTests", dependencies: ["Postillon", "PostillonTestSupport"], swiftSettings: gmimeFlags),
     ],
     swiftLanguageModes: [.v6]

@@ -12,4 +12,14 @@ public struct AttachmentInfo: Codable, Sendable, Equatable, NullPreservingEncoda
     public var contentId: String?
     /// `attachment`, `inline`, or nil when the part has no Content-Disposition.
     public var disposition: String?
+
+    /// Describes a part.
+    public init(partId: String, filename: String?, contentType: String, size: Int, contentId: String?, disposition: String?) {
+        self.partId = partId
+        self.filename = filename
+        self.contentType = contentType
+        self.size = size
+        self.contentId = contentId
+        self.disposition = disposition
+    }
 }

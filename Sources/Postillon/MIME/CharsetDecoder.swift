@@ -38,6 +38,23 @@ public enum CharsetDecoder {
         return String(scalars)
     }
 
+    /// Replaces C1 control characters (U+0080-U+009F) with the windows-1252 characters of the same
+    /// byte value. GMime decodes RFC 2047 words labelled ISO-8859-1 strictly, so windows-1252 text
+    /// mislabelled as Latin-1 (`=?iso-8859-1?Q?=80?=`) arrives as C1 controls, which never belong in
+    /// header text; this reads them as browsers read such a label.
+    public static func repairingC1(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { (0x80...0x9F).contains($0.value) }) else { return text }
+        var scalars = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            if (0x80...0x9F).contains(scalar.value) {
+                scalars.append(Unicode.Scalar(table[Int(scalar.value - 0x80)])!)
+            } else {
+                scalars.append(scalar)
+            }
+        }
+        return String(scalars)
+    }
+
     private static let table: [UInt32] = [
         0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x008D, 0x017D, 0x008F,
         0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178,

@@ -24,6 +24,12 @@ public enum GMime {
         return String(decoding: UnsafeRawBufferPointer(start: pointer, count: strlen(pointer)), as: UTF8.self)
     }
 
+    /// Decoded header text from GMime (not freed), with mislabelled windows-1252 characters repaired
+    /// (see ``CharsetDecoder/repairingC1(_:)``).
+    static func headerText(_ pointer: UnsafePointer<CChar>?) -> String? {
+        string(pointer).map(CharsetDecoder.repairingC1)
+    }
+
     /// A Swift string from a C string we own, which is freed with `g_free`.
     static func takeString(_ pointer: UnsafeMutablePointer<CChar>?) -> String? {
         guard let pointer else { return nil }

@@ -5,7 +5,7 @@ enum GMimeHeaders {
     /// The list fields of `message`.
     static func fields(of message: UnsafeMutablePointer<GMimeMessage>) -> HeaderFields {
         var fields = HeaderFields()
-        fields.subject = GMime.string(g_mime_message_get_subject(message))
+        fields.subject = GMime.headerText(g_mime_message_get_subject(message))
         fields.from = addresses(g_mime_message_get_from(message))
         fields.to = addresses(g_mime_message_get_to(message))
         fields.cc = addresses(g_mime_message_get_cc(message))
@@ -34,7 +34,7 @@ enum GMimeHeaders {
             } else if cgmime_address_is_mailbox(address) != 0 {
                 let mailbox = cgmime_as_mailbox(address)
                 let addr = GMime.string(internet_address_mailbox_get_idn_addr(mailbox)) ?? GMime.string(internet_address_mailbox_get_addr(mailbox)) ?? ""
-                let name = GMime.string(internet_address_get_name(address)).flatMap { $0.isEmpty ? nil : $0 }
+                let name = GMime.headerText(internet_address_get_name(address)).flatMap { $0.isEmpty ? nil : $0 }
                 if !addr.isEmpty || name != nil { result.append(MailAddress(name: name, address: addr)) }
             }
         }

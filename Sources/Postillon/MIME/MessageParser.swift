@@ -46,7 +46,7 @@ public struct MessageParser: Sendable {
             let type = MIMEPartWalker.mimeType(object)
             let disposition = GMime.string(g_mime_object_get_disposition(object))?.lowercased()
             if cgmime_is_part(object) != 0, let part = cgmime_as_part(object) {
-                let filename = GMime.string(g_mime_part_get_filename(part)).flatMap { $0.isEmpty ? nil : $0 }
+                let filename = Self.fileName(part)
                 let isBodyCandidate = disposition != "attachment" && filename == nil
                     && !(node.enclosing.last == "related" && node.partId.split(separator: ".").last != "1")
                 if isBodyCandidate && type == "text/plain" && text == nil {
@@ -64,11 +64,7 @@ public struct MessageParser: Sendable {
                 attachments.append(AttachmentInfo(partId: node.partId, filename: filename, contentType: type,
                                                   size: Self.decodedSize(part), contentId: contentId(object), disposition: disposition))
             } else if cgmime_is_message_part(object) != 0 {
-                let inner = g_mime_message_part_get_message(cgmime_as_message_part(object))
-                let subject = inner.flatMap { GMime.string(g_mime_message_get_subject($0)) }
-                let filename = GMime.string(g_mime_object_get_content_type_parameter(object, "name"))
-                    ?? subject.map { Self.safeFileName($0) + ".eml" } ?? "message.eml"
-                attachments.append(AttachmentInfo(partId: node.partId, filename: filename, contentType: type,
+                attachments.append(AttachmentInfo(partId: node.partId, filename: Self.messageFileName(object), contentType: type,
                                                   size: Self.messageSize(object), contentId: contentId(object), disposition: disposition))
             }
         }
@@ -96,17 +92,19 @@ public struct MessageParser: Sendable {
         let object = node.object
         let type = MIMEPartWalker.mimeType(object)
         var filename: String?
-        var size = 0
         if cgmime_is_part(object) != 0, let part = cgmime_as_part(object) {
-            filename = GMime.string(g_mime_part_get_filename(part)).flatMap { $0.isEmpty ? nil : $0 }
+            filename = Self.fileName(part)
             if let content = g_mime_part_get_content(part) {
-                size = max(0, Int(g_mime_data_wrapper_write_to_stream(content, stream)))
+                g_mime_data_wrapper_write_to_stream(content, stream)
             }
         } else if cgmime_is_message_part(object) != 0, let inner = g_mime_message_part_get_message(cgmime_as_message_part(object)) {
-            size = max(0, Int(g_mime_object_write_to_stream(cgmime_message_as_object(inner), nil, stream)))
-            filename = GMime.string(g_mime_message_get_subject(inner)).map { Self.safeFileName($0) + ".eml" } ?? "message.eml"
+            Self.writeMessage(inner, to: stream)
+            filename = Self.messageFileName(object)
         }
         g_mime_stream_flush(stream)
+        // The bytes that reached the file, not GMime's return value: for a message it counts the
+        // input of its newline filter, which differs from the output (a wrong Content-Length).
+        let size = max(0, Int(g_mime_stream_tell(stream)))
         return AttachmentInfo(partId: partId, filename: filename, contentType: type, size: size, contentId: contentId(object),
                               disposition: GMime.string(g_mime_object_get_disposition(object))?.lowercased())
     }
@@ -119,12 +117,35 @@ public struct MessageParser: Sendable {
         GMime.string(g_mime_object_get_content_id(object)).flatMap { $0.isEmpty ? nil : $0 }
     }
 
+    /// A part's decoded file name (RFC 2231 / RFC 2047), or nil.
+    static func fileName(_ part: UnsafeMutablePointer<GMimePart>) -> String? {
+        GMime.headerText(g_mime_part_get_filename(part)).flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// The file name of an attached message: its `name` parameter, else its subject plus `.eml`.
+    static func messageFileName(_ object: UnsafeMutablePointer<GMimeObject>) -> String {
+        if let name = GMime.headerText(g_mime_object_get_content_type_parameter(object, "name")), !name.isEmpty { return name }
+        let inner = g_mime_message_part_get_message(cgmime_as_message_part(object))
+        return inner.flatMap { GMime.headerText(g_mime_message_get_subject($0)) }.map { Self.safeFileName($0) + ".eml" } ?? "message.eml"
+    }
+
+    /// Writes an attached message with CRLF line endings. The spooled message has CRLF (as POP3
+    /// sends it), so this gives back the attached message's own bytes; GMime's default (LF) would
+    /// rewrite every header line and leave the body's line endings as they were.
+    @discardableResult
+    static func writeMessage(_ message: UnsafeMutablePointer<GMimeMessage>, to stream: UnsafeMutablePointer<GMimeStream>) -> Int {
+        guard let options = g_mime_format_options_new() else { return 0 }
+        defer { g_mime_format_options_free(options) }
+        g_mime_format_options_set_newline_format(options, GMIME_NEWLINE_FORMAT_DOS)
+        return Int(g_mime_object_write_to_stream(cgmime_message_as_object(message), options, stream))
+    }
+
     /// A header's value unfolded with RFC 2047 words decoded.
     private func decodedHeaderValue(_ header: UnsafeMutablePointer<GMimeHeader>) -> String {
         guard let raw = g_mime_header_get_raw_value(header) else { return GMime.string(g_mime_header_get_value(header)) ?? "" }
         let unfolded = GMime.takeString(g_mime_utils_header_unfold(raw)) ?? ""
         let decoded = unfolded.withCString { GMime.takeString(g_mime_utils_header_decode_text(nil, $0)) } ?? unfolded
-        return decoded.trimming(" \t")
+        return CharsetDecoder.repairingC1(decoded).trimming(" \t")
     }
 
     /// Transfer-decoded bytes of a part (bodies only; attachments are never loaded whole).
@@ -149,7 +170,7 @@ public struct MessageParser: Sendable {
     static func messageSize(_ object: UnsafeMutablePointer<GMimeObject>) -> Int {
         guard let inner = g_mime_message_part_get_message(cgmime_as_message_part(object)), let stream = g_mime_stream_null_new() else { return 0 }
         defer { cgmime_unref(stream) }
-        g_mime_object_write_to_stream(cgmime_message_as_object(inner), nil, stream)
+        writeMessage(inner, to: stream)
         return Int(cgmime_null_stream_written(stream))
     }
 

@@ -12,6 +12,23 @@ public enum Application {
             response.headers.set("Access-Control-Allow-Origin", "*")
             return response
         })
+
+        // Shared by every authenticated route: sign-in sessions, API keys, failed-login counts, idempotency keys.
+        let authenticator = Authenticator(
+            sessions: SessionStore(idleSeconds: configuration.sessionIdleTimeout, maxAgeSeconds: configuration.sessionMaxAge),
+            apiKeys: try configuration.accountsFile.map { try APIKeyStore(file: $0) } ?? APIKeyStore(),
+            limiter: LoginRateLimiter(), mailDomain: configuration.mailDomain, trustedProxies: configuration.trustedProxies)
+        let idempotency = IdempotencyStore()
+
+        // Sending: POST /api/v1/send over SMTP.
+        GMime.initialize()
+        let smtp = CurlSMTPClient(settings: UpstreamSettings(
+            url: configuration.smtp, caFile: configuration.caFile, insecureSkipVerify: configuration.insecureSkipVerify,
+            allowPlaintext: configuration.allowPlaintext, connectTimeout: configuration.upstreamConnectTimeout,
+            timeout: configuration.upstreamTimeout), ehloName: configuration.ehloName)
+        routes += SendRoutes.routes(authenticator: authenticator, smtp: smtp, idempotency: idempotency,
+                                    configuration: configuration, logger: logger)
+
         return Router(routes: routes, fallback: { context in
             try files.respond(rawPath: context.request.head.path, headers: context.request.headers)
         }, fallbackIsInline: { path in files.isCached(rawPath: path) }, logger: logger)

@@ -127,13 +127,27 @@ public enum MessageComposer {
     }
 
     /// A text part in UTF-8 with the best transfer encoding for 7-bit transport.
+    ///
+    /// The content is set as UTF-8 bytes directly: `g_mime_text_part_set_text` would convert text
+    /// that fits ISO-8859-1 to that charset.
     private static func textPart(_ subtype: String, _ text: String) -> UnsafeMutablePointer<GMimeObject> {
         let part = g_mime_text_part_new_with_subtype(subtype)
-        g_mime_text_part_set_text(part, CRLFNormalizer.toLF(text))
-        g_mime_text_part_set_charset(part, "utf-8")
         let mimePart = cgmime_text_part_as_part(part)
+        g_mime_text_part_set_charset(part, "utf-8")
+        setContent(Array(CRLFNormalizer.toLF(text).utf8), of: mimePart)
         g_mime_part_set_content_encoding(mimePart, g_mime_part_get_best_content_encoding(mimePart, GMIME_ENCODING_CONSTRAINT_7BIT))
         return cgmime_text_part_as_object(part)!
+    }
+
+    /// Sets a part's (decoded) content.
+    private static func setContent(_ bytes: [UInt8], of part: UnsafeMutablePointer<GMimePart>?) {
+        let stream = bytes.withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { g_mime_stream_mem_new_with_buffer($0.baseAddress, $0.count) }
+        }
+        let wrapper = g_mime_data_wrapper_new_with_stream(stream, GMIME_CONTENT_ENCODING_DEFAULT)
+        g_mime_part_set_content(part, wrapper)
+        cgmime_unref(wrapper)
+        cgmime_unref(stream)
     }
 
     /// An attachment or inline part, base64-encoded, with an RFC 2231 filename.
@@ -156,13 +170,7 @@ public enum MessageComposer {
             g_mime_param_set_charset(name, "utf-8")
         }
         if let contentID = attachment.contentID { g_mime_object_set_content_id(object, contentID) }
-        let stream = attachment.data.withUnsafeBufferPointer { buffer in
-            buffer.withMemoryRebound(to: CChar.self) { g_mime_stream_mem_new_with_buffer($0.baseAddress, $0.count) }
-        }
-        let wrapper = g_mime_data_wrapper_new_with_stream(stream, GMIME_CONTENT_ENCODING_DEFAULT)
-        g_mime_part_set_content(part, wrapper)
-        cgmime_unref(wrapper)
-        cgmime_unref(stream)
+        setContent(attachment.data, of: part)
         g_mime_part_set_content_encoding(part, GMIME_CONTENT_ENCODING_BASE64)
         return object
     }

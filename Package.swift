@@ -70,8 +70,10 @@ let package = Package(
             ],
             swiftSettings: gmimeFlags
         ),
-        .testTarget(name: "PostillonTests", dependencies: ["Postillon", "CCurl", "CGMime"], swiftSettings: gmimeFlags),
-        .testTarget(name: "IntegrationTests", dependencies: ["Postillon"], swiftSettings: gmimeFlags),
+        // Helpers both test targets use: a raw HTTP client and an in-process server.
+        .target(name: "PostillonTestSupport", dependencies: ["Postillon"], path: "Tests/Support", swiftSettings: gmimeFlags),
+        .testTarget(name: "PostillonTests", dependencies: ["Postillon", "PostillonTestSupport", "CCurl", "CGMime"], swiftSettings: gmimeFlags),
+        .testTarget(name: "IntegrationTests", dependencies: ["Postillon", "PostillonTestSupport"], swiftSettings: gmimeFlags),
     ],
     swiftLanguageModes: [.v6]
 )

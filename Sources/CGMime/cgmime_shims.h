@@ -30,6 +30,16 @@ static inline InternetAddress *cgmime_mailbox_as_address(InternetAddressMailbox 
 static inline GMimePart *cgmime_text_part_as_part(GMimeTextPart *part) { return GMIME_PART(part); }
 static inline GMimeObject *cgmime_text_part_as_object(GMimeTextPart *part) { return GMIME_OBJECT(part); }
 
+/// Bytes written to a null stream (used to measure decoded sizes without keeping them).
+static inline size_t cgmime_null_stream_written(GMimeStream *stream) { return GMIME_STREAM_NULL(stream)->written; }
+
+/// The bytes held by a memory stream (owned by the stream).
+static inline const unsigned char *cgmime_stream_mem_data(GMimeStream *stream, size_t *length) {
+    GByteArray *array = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(stream));
+    *length = array ? array->len : 0;
+    return array ? array->data : NULL;
+}
+
 /// Releases any GObject.
 static inline void cgmime_unref(void *object) { if (object) g_object_unref(object); }
 

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Foundation
 @testable import Postillon
+import PostillonTestSupport
 import Testing
 
 @Suite(.serialized) struct HTTPConnectionTests {

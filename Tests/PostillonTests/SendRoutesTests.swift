@@ -19,9 +19,10 @@ import Testing
             let configuration = try! ConfigurationLoader.load(flags: [.maxSendBytes: "4096", .mailDomain: "mail.test"], environment: [:])
             let authenticator = Authenticator(sessions: SessionStore(idleSeconds: 60, maxAgeSeconds: 60), apiKeys: APIKeyStore(),
                                               limiter: limiter, mailDomain: "mail.test", trustedProxies: [])
-            router = Router(routes: SendRoutes.routes(authenticator: authenticator, smtp: smtp, idempotency: IdempotencyStore(),
-                                                      configuration: configuration, logger: Logger(label: "test")),
-                            logger: Logger(label: "test"))
+            let services = AppServices(configuration: configuration, authenticator: authenticator,
+                                       mailbox: MailboxService(connector: InMemoryPOP3Server(), cacheCapacity: 10, waitMillis: 1000),
+                                       idempotency: IdempotencyStore(), smtp: smtp, logger: Logger(label: "test"))
+            router = Router(routes: SendRoutes.routes(services), logger: Logger(label: "test"))
         }
 
         func send(_ body: String, contentType: String = "application/json", query: String = "", password: String = "alice-secret",

@@ -2,32 +2,27 @@ import Logging
 
 /// Assembles the service: routes, static files and the HTTP server, from a configuration.
 public enum Application {
-    /// Builds the router for `configuration` (tests drive it without sockets).
-    /// - Throws: ``SystemError`` when the public directory is missing.
+    /// Builds the router for `configuration` with the live mail-server clients.
+    /// - Throws: ``SystemError`` when the public directory is missing, ``ConfigurationError`` for a bad accounts file.
     public static func buildRouter(configuration: Configuration, logger: Logger) throws -> Router {
+        try buildRouter(services: AppServices.live(configuration: configuration, logger: logger))
+    }
+
+    /// Builds the router around given services (tests pass in-memory twins).
+    public static func buildRouter(services: AppServices) throws -> Router {
+        let configuration = services.configuration
+        let logger = services.logger
         let files = try StaticFileHandler(directory: configuration.publicDir)
         var routes = HealthRoutes.routes(configuration: configuration)
+        routes += SessionRoutes.routes(services)
+        routes += MessageRoutes.routes(services)
+        routes += ParsedMessageRoutes.routes(services)
+        routes += SendRoutes.routes(services)
         routes.append(Route(.GET, "/api/v1/openapi.json") { context in
             var response = try files.respond(rawPath: "/openapi.json", headers: context.request.headers)
             response.headers.set("Access-Control-Allow-Origin", "*")
             return response
         })
-
-        // Shared by every authenticated route: sign-in sessions, API keys, failed-login counts, idempotency keys.
-        let authenticator = Authenticator(
-            sessions: SessionStore(idleSeconds: configuration.sessionIdleTimeout, maxAgeSeconds: configuration.sessionMaxAge),
-            apiKeys: try configuration.accountsFile.map { try APIKeyStore(file: $0) } ?? APIKeyStore(),
-            limiter: LoginRateLimiter(), mailDomain: configuration.mailDomain, trustedProxies: configuration.trustedProxies)
-        let idempotency = IdempotencyStore()
-
-        // Sending: POST /api/v1/send over SMTP.
-        GMime.initialize()
-        let smtp = CurlSMTPClient(settings: UpstreamSettings(
-            url: configuration.smtp, caFile: configuration.caFile, insecureSkipVerify: configuration.insecureSkipVerify,
-            allowPlaintext: configuration.allowPlaintext, connectTimeout: configuration.upstreamConnectTimeout,
-            timeout: configuration.upstreamTimeout), ehloName: configuration.ehloName)
-        routes += SendRoutes.routes(authenticator: authenticator, smtp: smtp, idempotency: idempotency,
-                                    configuration: configuration, logger: logger)
 
         return Router(routes: routes, fallback: { context in
             try files.respond(rawPath: context.request.head.path, headers: context.request.headers)

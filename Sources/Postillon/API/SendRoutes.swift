@@ -9,47 +9,40 @@ import Logging
 /// add a display name but must be that address (case-insensitive), else 403 `from_not_allowed`;
 /// for raw messages both the envelope sender and the From header must be it.
 enum SendRoutes {
-    /// The route.
-    /// - Parameters:
-    ///   - authenticator: resolves the caller and counts failed SMTP logins.
-    ///   - smtp: the SMTP client (libcurl, or the in-memory twin in tests).
-    ///   - idempotency: replays results for a repeated `Idempotency-Key`.
-    ///   - configuration: size limit, EHLO name (fallback Message-ID domain).
-    ///   - logger: the server's logger (each request's context logger is used).
-    static func routes(authenticator: Authenticator, smtp: any SMTPClient, idempotency: IdempotencyStore,
-                       configuration: Configuration, logger: Logger) -> [Route] {
+    /// The route, using the services' authenticator, SMTP client and idempotency store.
+    static func routes(_ services: AppServices) -> [Route] {
+        let configuration = services.configuration
         let maxBytes = configuration.maxSendBytes
         // Base64 makes attachments 4/3 larger and JSON escapes add more: the body may exceed the
         // message limit, which is checked again on the decoded content.
         let maxBodyBytes = maxBytes + maxBytes / 2 + (1 << 20)
         return [
             Route(.POST, "/api/v1/send", maxBodyBytes: maxBodyBytes) { context in
-                let request = context.request
-                let principal = try authenticator.authenticate(request)
-                let client = authenticator.clientAddress(of: request)
-                let username = principal.credentials.username
-                if let wait = authenticator.limiter.retryAfter(client: client, username: username) {
-                    throw Problem(.tooManyRequests, code: "rate_limited",
-                                  detail: "Too many failed logins; try again in \(wait) seconds.", headers: ["Retry-After": String(wait)])
-                }
-                let contentType = request.headers["Content-Type"]
-                let fingerprint = Array("\(contentType.map(MediaType.essence) ?? "")\n\(request.head.query ?? "")\n".utf8) + request.body
-                return try idempotency.run(key: request.headers["Idempotency-Key"], scope: principal.identity + " POST /api/v1/send",
-                                           body: fingerprint) {
-                    let prepared = try prepare(context, contentType: contentType, sender: principal.address, configuration: configuration)
-                    let delivery: SMTPDelivery
-                    do {
-                        delivery = try smtp.submit(prepared.message, envelope: prepared.envelope, credentials: principal.credentials)
-                    } catch SMTPError.authenticationFailed(let reply) {
-                        authenticator.limiter.recordFailure(client: client, username: username)
-                        throw SMTPError.authenticationFailed(reply)
+                try services.authorized(context) { principal in
+                    let request = context.request
+                    let contentType = request.headers["Content-Type"]
+                    let fingerprint = Array("\(contentType.map(MediaType.essence) ?? "")\n\(request.head.query ?? "")\n".utf8) + request.body
+                    return try services.idempotency.run(key: request.headers["Idempotency-Key"],
+                                                        scope: principal.identity + " POST /api/v1/send", body: fingerprint) {
+                        let prepared = try prepare(context, contentType: contentType, sender: principal.address, configuration: configuration)
+                        let delivery: SMTPDelivery
+                        do {
+                            delivery = try services.smtp.submit(prepared.message, envelope: prepared.envelope, credentials: principal.credentials)
+                        } catch let error as SMTPError {
+                            switch error {
+                            case .tls, .unreachable, .timeout, .protocolFailure:
+                                context.logger.warning("SMTP submission failed", metadata: ["error": .string(error.description)])
+                            case .authenticationFailed, .allRecipientsRejected, .senderRejected, .messageRejected: break
+                            }
+                            throw error
+                        }
+                        context.logger.debug("message submitted", metadata: [
+                            "message.id": .string(prepared.messageID), "accepted": .stringConvertible(delivery.accepted.count),
+                            "rejected": .stringConvertible(delivery.rejected.count),
+                        ])
+                        return JSONBody.response(SendResult(messageId: prepared.messageID, accepted: delivery.accepted,
+                                                            rejected: delivery.rejected))
                     }
-                    authenticator.limiter.recordSuccess(username: username)
-                    context.logger.debug("message submitted", metadata: [
-                        "message.id": .string(prepared.messageID), "accepted": .stringConvertible(delivery.accepted.count),
-                        "rejected": .stringConvertible(delivery.rejected.count),
-                    ])
-                    return JSONBody.response(SendResult(messageId: prepared.messageID, accepted: delivery.accepted, rejected: delivery.rejected))
                 }
             },
         ]

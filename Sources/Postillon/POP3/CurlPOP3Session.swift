@@ -127,6 +127,13 @@ final class CurlPOP3Session: POP3Session {
         }
     }
 
+    func close() {
+        guard !finished else { return }
+        finished = true
+        _ = try? send("QUIT\r\n", deadline: MonotonicClock.nowMillis() + 1000)
+        shutdown(socket, Int32(SHUT_WR))
+    }
+
     func abort() {
         finished = true
         shutdown(socket, Int32(SHUT_RDWR))

@@ -1,8 +1,8 @@
 import CGMime
 @testable import Postillon
 
-/// A delivered message read back with GMime's parser: decoded headers, raw header lines and leaf parts.
-struct ParsedMessage {
+/// A delivered maildir file read back with GMime's parser directly (independent of Postillon's own parser): decoded headers, raw header lines and leaf parts.
+struct DeliveredMessage {
     struct Leaf {
         let contentType: String
         let filename: String?

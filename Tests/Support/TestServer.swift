@@ -2,14 +2,15 @@
 import Glibc
 #endif
 import Logging
-@testable import Postillon
+import Postillon
 
 /// Starts an ``HTTPServer`` on a free loopback port with test routes, and stops it.
-final class TestServer: @unchecked Sendable {
-    let server: HTTPServer
-    var port: Int { server.port }
+/// An HTTPServer on a free loopback port with test routes.
+public final class TestServer: @unchecked Sendable {
+    public let server: HTTPServer
+    public var port: Int { server.port }
 
-    init(configure: (inout HTTPServerConfiguration) -> Void = { _ in }, routes: [Route] = TestServer.defaultRoutes) throws {
+    public init(configure: (inout HTTPServerConfiguration) -> Void = { _ in }, routes: [Route] = TestServer.defaultRoutes) throws {
         var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0)
         configuration.workerThreads = 4
         configuration.eventLoops = 1
@@ -22,11 +23,11 @@ final class TestServer: @unchecked Sendable {
         try server.start()
     }
 
-    func stop(timeoutMillis: Int64 = 2000) {
+    public func stop(timeoutMillis: Int64 = 2000) {
         server.shutdown(timeoutMillis: timeoutMillis)
     }
 
-    static let defaultRoutes: [Route] = [
+    public static let defaultRoutes: [Route] = [
         Route(.GET, "/inline", runsInline: true) { _ in HTTPResponse(contentType: "text/plain", bytes: Array("inline".utf8)) },
         Route(.GET, "/hello") { _ in HTTPResponse(contentType: "text/plain", bytes: Array("hello".utf8)) },
         Route(.GET, "/items/{id}") { context in HTTPResponse(contentType: "text/plain", bytes: Array("item \(context.parameter("id"))".utf8)) },

@@ -2,21 +2,24 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
-@testable import Postillon
+import Postillon
 
 /// A raw HTTP/1.1 client over a blocking socket, for connection tests that need exact bytes.
-final class RawClient {
-    struct Response {
-        var status: Int
-        var headers: HTTPHeaders
-        var body: [UInt8]
-        var text: String { String(decoding: body, as: UTF8.self) }
+/// A raw HTTP/1.1 client over a blocking socket.
+public final class RawClient {
+    /// A parsed response.
+    public struct Response {
+        public var status: Int
+        public var headers: HTTPHeaders
+        public var body: [UInt8]
+        public var text: String { String(decoding: body, as: UTF8.self) }
     }
 
-    let fd: Int32
+    public let fd: Int32
     private var buffer: [UInt8] = []
 
-    init(port: Int, timeoutMillis: Int = 5000) throws {
+    /// Connects to 127.0.0.1:port.
+    public init(port: Int, timeoutMillis: Int = 5000) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -31,14 +34,14 @@ final class RawClient {
 
     deinit { close(fd) }
 
-    func setTimeout(millis: Int) {
+    public func setTimeout(millis: Int) {
         var tv = timeval(tv_sec: millis / 1000, tv_usec: (millis % 1000) * 1000)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
     }
 
-    func send(_ text: String) { send(Array(text.utf8)) }
+    public func send(_ text: String) { send(Array(text.utf8)) }
 
-    func send(_ bytes: [UInt8]) {
+    public func send(_ bytes: [UInt8]) {
         var offset = 0
         while offset < bytes.count {
             let count = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL)) }
@@ -57,7 +60,7 @@ final class RawClient {
     }
 
     /// Reads one response; nil on EOF or timeout before a complete one.
-    func readResponse(headRequest: Bool = false) -> Response? {
+    public func readResponse(headRequest: Bool = false) -> Response? {
         var headEnd: Int?
         while headEnd == nil {
             headEnd = find([13, 10, 13, 10], in: buffer)
@@ -71,7 +74,7 @@ final class RawClient {
         var headers = HTTPHeaders()
         for line in lines {
             guard let colon = line.firstIndex(of: ":") else { continue }
-            headers.add(String(line[..<colon]), line[line.index(after: colon)...].trimming(" "))
+            headers.add(String(line[..<colon]), String(line[line.index(after: colon)...].drop(while: { $0 == " " })))
         }
         var body: [UInt8] = []
         if headRequest || status == 204 || status == 304 || status < 200 {
@@ -101,7 +104,7 @@ final class RawClient {
     }
 
     /// Whether the server closed the connection (EOF) within the receive timeout.
-    func waitForClose() -> Bool {
+    public func waitForClose() -> Bool {
         var chunk = [UInt8](repeating: 0, count: 4096)
         while true {
             let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }

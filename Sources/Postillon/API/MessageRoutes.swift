@@ -1,0 +1,81 @@
+/// The mailbox and message routes: list, raw download, delete, bulk delete.
+enum MessageRoutes {
+    struct BulkDelete: Decodable {
+        let ids: [String]
+
+        init(from decoder: any Decoder) throws {
+            try decoder.rejectUnknownKeys(["ids"])
+            let container = try decoder.container(keyedBy: AnyCodingKey.self)
+            ids = try container.decode([String].self, forKey: AnyCodingKey(stringValue: "ids"))
+        }
+    }
+
+    static let maxBulkIds = 1000
+
+    static func routes(_ services: AppServices) -> [Route] {
+        let mailbox = services.mailbox
+        return [
+            Route(.GET, "/api/v1/mailbox") { context in
+                try services.authorized(context) { principal in
+                    JSONBody.response(try mailbox.info(principal.credentials))
+                }
+            },
+            Route(.GET, "/api/v1/messages") { context in
+                let limit = try limitParameter(context)
+                var cursor: PageCursor?
+                if let text = context.query("cursor"), !text.isEmpty {
+                    guard let parsed = PageCursor.decode(text) else {
+                        throw Problem(.badRequest, code: "invalid_cursor", detail: "The cursor is not one this server made.")
+                    }
+                    cursor = parsed
+                }
+                return try services.authorized(context) { principal in
+                    JSONBody.response(try mailbox.list(principal.credentials, limit: limit, cursor: cursor))
+                }
+            },
+            Route(.GET, "/api/v1/messages/{id}/raw") { context in
+                try services.authorized(context) { principal in
+                    let lease = try mailbox.lease(principal.credentials, id: context.parameter("id"))
+                    let headers: HTTPHeaders = [
+                        "Content-Type": "message/rfc822",
+                        "Cache-Control": "private, no-store",
+                        "X-Content-Type-Options": "nosniff",
+                    ]
+                    return HTTPResponse(status: .ok, headers: headers, body: .stream(length: nil) { writer in
+                        try lease.retrieve { try writer.write($0) }
+                    })
+                }
+            },
+            Route(.DELETE, "/api/v1/messages/{id}") { context in
+                try services.authorized(context) { principal in
+                    let id = context.parameter("id")
+                    let result = try mailbox.delete(principal.credentials, ids: [id])
+                    if !result.notFound.isEmpty { throw MailboxService.notFound(id) }
+                    return HTTPResponse(status: .noContent)
+                }
+            },
+            Route(.POST, "/api/v1/messages/delete", maxBodyBytes: services.configuration.maxBodyBytes) { context in
+                let input = try JSONBody.decode(BulkDelete.self, from: context.request)
+                guard (1...maxBulkIds).contains(input.ids.count) else {
+                    throw Problem(.unprocessableContent, code: "validation_failed", detail: "ids must hold 1 to \(maxBulkIds) message ids.")
+                }
+                return try services.authorized(context) { principal in
+                    try services.idempotency.run(key: context.request.headers["Idempotency-Key"],
+                                                 scope: principal.identity + " POST /api/v1/messages/delete",
+                                                 body: context.request.body) {
+                        JSONBody.response(try mailbox.delete(principal.credentials, ids: input.ids))
+                    }
+                }
+            },
+        ]
+    }
+
+    /// The `limit` query parameter: 1 to 200, default 50.
+    static func limitParameter(_ context: RequestContext) throws -> Int {
+        guard let text = context.query("limit") else { return 50 }
+        guard let limit = Int(text), (1...MailboxService.maxLimit).contains(limit) else {
+            throw Problem(.badRequest, code: "invalid_parameter", detail: "limit must be a whole number from 1 to \(MailboxService.maxLimit).")
+        }
+        return limit
+    }
+}

@@ -1,0 +1,54 @@
+/// `GET /api/v1/messages/{id}` (parsed) and `GET /api/v1/messages/{id}/attachments/{partId}` (decoded bytes).
+enum ParsedMessageRoutes {
+    /// Image types a browser may show inline without risk (no SVG: it can carry script).
+    static let inlineSafeTypes: Set<String> = ["image/png", "image/jpeg", "image/gif", "image/webp", "image/avif", "image/bmp"]
+
+    static func routes(_ services: AppServices) -> [Route] {
+        let mailbox = services.mailbox
+        let maxBytes = services.configuration.maxParseBytes
+        let parser = MessageParser()
+        return [
+            Route(.GET, "/api/v1/messages/{id}") { context in
+                try services.authorized(context) { principal in
+                    let id = context.parameter("id")
+                    let spooled = try mailbox.spool(principal.credentials, id: id, maxBytes: maxBytes)
+                    let message = try parser.parse(file: spooled.file.path, id: id, size: spooled.listing.size)
+                    return JSONBody.response(message, headers: ["Cache-Control": "private, no-store"])
+                }
+            },
+            Route(.GET, "/api/v1/messages/{id}/attachments/{partId}") { context in
+                let partId = context.parameter("partId")
+                guard partId.utf8.count <= 64, partId.split(separator: ".", omittingEmptySubsequences: false)
+                    .allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }) else {
+                    throw MIMEError.partNotFound(partId)
+                }
+                let wantsInline = context.query("inline") == "1"
+                return try services.authorized(context) { principal in
+                    let spooled = try mailbox.spool(principal.credentials, id: context.parameter("id"), maxBytes: maxBytes)
+                    let output = try SpooledFile()
+                    output.finishWriting()
+                    let info = try parser.extract(file: spooled.file.path, partId: partId, to: output.path)
+                    let type = Self.safeContentType(info.contentType)
+                    let inline = wantsInline && inlineSafeTypes.contains(type)
+                    let headers: HTTPHeaders = [
+                        "Content-Type": type,
+                        "Content-Disposition": ContentDisposition.value(inline ? "inline" : "attachment", filename: info.filename),
+                        "X-Content-Type-Options": "nosniff",
+                        "Content-Security-Policy": "sandbox; default-src 'none'",
+                        "Cache-Control": "private, no-store",
+                    ]
+                    return HTTPResponse(status: .ok, headers: headers, body: .stream(length: info.size) { writer in
+                        try output.read { try writer.write($0) }
+                    })
+                }
+            },
+        ]
+    }
+
+    /// The part's type if it is a plain `type/subtype` token pair, else `application/octet-stream`.
+    static func safeContentType(_ type: String) -> String {
+        let parts = type.split(separator: "/")
+        guard parts.count == 2, parts.allSatisfy({ ASCII.isToken(String($0)) }) else { return "application/octet-stream" }
+        return type
+    }
+}

@@ -1,0 +1,68 @@
+import CGMime
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A message parsed by GMime from a spooled file, owned by Swift (unref in `deinit`), with the
+/// parser's warnings. Used by one thread; never shared.
+final class GMimeDocument {
+    /// Collects parser warnings through the C callback.
+    final class WarningSink {
+        var warnings: [String] = []
+    }
+
+    let message: UnsafeMutablePointer<GMimeMessage>
+    let sink = WarningSink()
+
+    /// Parses the message in `path`.
+    /// - Throws: ``MIMEError/unreadable(_:)``.
+    init(file path: String) throws {
+        GMime.initialize()
+        guard let stream = g_mime_stream_fs_open(path, O_RDONLY, 0o600, nil) else { throw MIMEError.unreadable("cannot open the spooled message") }
+        defer { cgmime_unref(stream) }
+        guard let parser = g_mime_parser_new_with_stream(stream) else { throw MIMEError.unreadable("no parser") }
+        defer { cgmime_unref(parser) }
+        guard let options = g_mime_parser_options_new() else { throw MIMEError.unreadable("no parser options") }
+        defer { g_mime_parser_options_free(options) }
+        cgmime_set_fallback_charsets(options, "UTF-8", "windows-1252")
+        g_mime_parser_options_set_warning_callback(options, { offset, code, item, userdata in
+            guard let userdata else { return }
+            let sink = Unmanaged<WarningSink>.fromOpaque(userdata).takeUnretainedValue()
+            guard sink.warnings.count < 100 else { return }
+            let detail = GMime.string(item).map { ": \($0.prefix(120))" } ?? ""
+            sink.warnings.append("\(GMimeDocument.describe(code)) at byte \(offset)\(detail)")
+        }, Unmanaged.passUnretained(sink).toOpaque())
+        let parsed = withExtendedLifetime(sink) { g_mime_parser_construct_message(parser, options) }
+        guard let parsed else { throw MIMEError.unreadable("GMime found no message") }
+        message = parsed
+    }
+
+    deinit { cgmime_unref(message) }
+
+    /// The parser warnings.
+    var warnings: [String] { sink.warnings }
+
+    /// The top-level object.
+    var object: UnsafeMutablePointer<GMimeObject> { cgmime_message_as_object(message) }
+
+    static func describe(_ code: GMimeParserWarning) -> String {
+        switch code {
+        case GMIME_WARN_DUPLICATED_HEADER: return "duplicated header"
+        case GMIME_WARN_DUPLICATED_PARAMETER: return "duplicated header parameter"
+        case GMIME_WARN_UNENCODED_8BIT_HEADER: return "unencoded 8-bit header"
+        case GMIME_WARN_INVALID_CONTENT_TYPE: return "invalid content type, assuming application/octet-stream"
+        case GMIME_WARN_INVALID_RFC2047_HEADER_VALUE: return "invalid RFC 2047 header value"
+        case GMIME_WARN_MALFORMED_MULTIPART: return "malformed multipart"
+        case GMIME_WARN_TRUNCATED_MESSAGE: return "truncated message"
+        case GMIME_WARN_MALFORMED_MESSAGE: return "malformed message"
+        case GMIME_CRIT_INVALID_HEADER_NAME: return "invalid header name"
+        case GMIME_CRIT_CONFLICTING_HEADER: return "conflicting header"
+        case GMIME_CRIT_CONFLICTING_PARAMETER: return "conflicting header parameter"
+        case GMIME_CRIT_MULTIPART_WITHOUT_BOUNDARY: return "multipart without boundary"
+        case GMIME_CRIT_NESTING_OVERFLOW: return "MIME nesting too deep"
+        case GMIME_WARN_PART_WITHOUT_CONTENT: return "part without content"
+        case GMIME_CRIT_PART_WITHOUT_HEADERS_OR_CONTENT: return "part without headers or content"
+        default: return "parser warning \(code.rawValue)"
+        }
+    }
+}

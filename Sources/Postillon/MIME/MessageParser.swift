@@ -1,0 +1,175 @@
+import CGMime
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Parses spooled messages into ``ParsedMessage`` and extracts single parts, with GMime.
+public struct MessageParser: Sendable {
+    /// Most header fields listed.
+    public var maxHeaderFields = 1000
+    /// Most header bytes listed (names plus values).
+    public var maxHeaderBytes = 256 * 1024
+    /// Milliseconds a parse may take.
+    public var timeoutMillis: Int64 = 10_000
+
+    /// Creates a parser with default limits.
+    public init() {}
+
+    /// Parses the message in `path` (the spool file of message `id`, `size` octets).
+    /// - Throws: ``MIMEError``.
+    public func parse(file path: String, id: String, size: Int) throws -> ParsedMessage {
+        let document = try GMimeDocument(file: path)
+        var warnings = document.warnings
+        let fields = GMimeHeaders.fields(of: document.message)
+        var headers: [HeaderField] = []
+        var headerBytes = 0
+        if let list = g_mime_object_get_header_list(document.object) {
+            for index in 0..<g_mime_header_list_get_count(list) {
+                guard let header = g_mime_header_list_get_header_at(list, index) else { continue }
+                let name = GMime.string(g_mime_header_get_name(header)) ?? ""
+                let value = decodedHeaderValue(header)
+                headerBytes += name.utf8.count + value.utf8.count
+                if headers.count >= maxHeaderFields || headerBytes > maxHeaderBytes {
+                    warnings.append("header list truncated at \(headers.count) fields")
+                    break
+                }
+                headers.append(HeaderField(name: name, value: value))
+            }
+        }
+
+        var text: String?
+        var html: String?
+        var attachments: [AttachmentInfo] = []
+        var walker = MIMEPartWalker(deadlineMillis: MonotonicClock.nowMillis() + timeoutMillis)
+        try walker.walk(document.message) { node in
+            let object = node.object
+            let type = MIMEPartWalker.mimeType(object)
+            let disposition = GMime.string(g_mime_object_get_disposition(object))?.lowercased()
+            if cgmime_is_part(object) != 0, let part = cgmime_as_part(object) {
+                let filename = GMime.string(g_mime_part_get_filename(part)).flatMap { $0.isEmpty ? nil : $0 }
+                let isBodyCandidate = disposition != "attachment" && filename == nil
+                    && !(node.enclosing.last == "related" && node.partId.split(separator: ".").last != "1")
+                if isBodyCandidate && type == "text/plain" && text == nil {
+                    let decoded = CharsetDecoder.decode(Self.decodedContent(part), charset: charset(object))
+                    text = decoded.text
+                    if let warning = decoded.warning { warnings.append("part \(node.partId): \(warning)") }
+                    return
+                }
+                if isBodyCandidate && type == "text/html" && html == nil {
+                    let decoded = CharsetDecoder.decode(Self.decodedContent(part), charset: charset(object))
+                    html = decoded.text
+                    if let warning = decoded.warning { warnings.append("part \(node.partId): \(warning)") }
+                    return
+                }
+                attachments.append(AttachmentInfo(partId: node.partId, filename: filename, contentType: type,
+                                                  size: Self.decodedSize(part), contentId: contentId(object), disposition: disposition))
+            } else if cgmime_is_message_part(object) != 0 {
+                let inner = g_mime_message_part_get_message(cgmime_as_message_part(object))
+                let subject = inner.flatMap { GMime.string(g_mime_message_get_subject($0)) }
+                let filename = GMime.string(g_mime_object_get_content_type_parameter(object, "name"))
+                    ?? subject.map { Self.safeFileName($0) + ".eml" } ?? "message.eml"
+                attachments.append(AttachmentInfo(partId: node.partId, filename: filename, contentType: type,
+                                                  size: Self.messageSize(object), contentId: contentId(object), disposition: disposition))
+            }
+        }
+        if walker.truncatedDepth { warnings.append("MIME nesting deeper than \(MIMEPartWalker.maxDepth) levels; inner parts are not listed") }
+
+        let summary = MessageSummary(id: id, size: size, fields: fields)
+        let references = (headers.last { $0.name.lowercased() == "references" }?.value).map(Self.messageIds) ?? []
+        let inReplyTo = (headers.first { $0.name.lowercased() == "in-reply-to" }?.value).flatMap { Self.messageIds($0).first }
+        return ParsedMessage(summary: summary, headers: headers, text: text, html: html, attachments: attachments,
+                             inReplyTo: inReplyTo, references: references,
+                             replyTo: GMimeHeaders.addresses(g_mime_message_get_reply_to(document.message)),
+                             sender: GMimeHeaders.addresses(g_mime_message_get_sender(document.message)), warnings: warnings)
+    }
+
+    /// Writes the decoded content of part `partId` to `output` (a path) and describes it.
+    /// - Throws: ``MIMEError/partNotFound(_:)``.
+    public func extract(file path: String, partId: String, to output: String) throws -> AttachmentInfo {
+        let document = try GMimeDocument(file: path)
+        var walker = MIMEPartWalker(deadlineMillis: MonotonicClock.nowMillis() + timeoutMillis)
+        guard let node = try walker.find(document.message, partId: partId) else { throw MIMEError.partNotFound(partId) }
+        guard let stream = g_mime_stream_fs_open(output, O_WRONLY | O_CREAT | O_TRUNC, 0o600, nil) else {
+            throw MIMEError.unreadable("cannot create the part file")
+        }
+        defer { cgmime_unref(stream) }
+        let object = node.object
+        let type = MIMEPartWalker.mimeType(object)
+        var filename: String?
+        var size = 0
+        if cgmime_is_part(object) != 0, let part = cgmime_as_part(object) {
+            filename = GMime.string(g_mime_part_get_filename(part)).flatMap { $0.isEmpty ? nil : $0 }
+            if let content = g_mime_part_get_content(part) {
+                size = max(0, Int(g_mime_data_wrapper_write_to_stream(content, stream)))
+            }
+        } else if cgmime_is_message_part(object) != 0, let inner = g_mime_message_part_get_message(cgmime_as_message_part(object)) {
+            size = max(0, Int(g_mime_object_write_to_stream(cgmime_message_as_object(inner), nil, stream)))
+            filename = GMime.string(g_mime_message_get_subject(inner)).map { Self.safeFileName($0) + ".eml" } ?? "message.eml"
+        }
+        g_mime_stream_flush(stream)
+        return AttachmentInfo(partId: partId, filename: filename, contentType: type, size: size, contentId: contentId(object),
+                              disposition: GMime.string(g_mime_object_get_disposition(object))?.lowercased())
+    }
+
+    private func charset(_ object: UnsafeMutablePointer<GMimeObject>) -> String? {
+        GMime.string(g_mime_object_get_content_type_parameter(object, "charset"))
+    }
+
+    private func contentId(_ object: UnsafeMutablePointer<GMimeObject>) -> String? {
+        GMime.string(g_mime_object_get_content_id(object)).flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// A header's value unfolded with RFC 2047 words decoded.
+    private func decodedHeaderValue(_ header: UnsafeMutablePointer<GMimeHeader>) -> String {
+        guard let raw = g_mime_header_get_raw_value(header) else { return GMime.string(g_mime_header_get_value(header)) ?? "" }
+        let unfolded = GMime.takeString(g_mime_utils_header_unfold(raw)) ?? ""
+        let decoded = unfolded.withCString { GMime.takeString(g_mime_utils_header_decode_text(nil, $0)) } ?? unfolded
+        return decoded.trimming(" \t")
+    }
+
+    /// Transfer-decoded bytes of a part (bodies only; attachments are never loaded whole).
+    static func decodedContent(_ part: UnsafeMutablePointer<GMimePart>) -> [UInt8] {
+        guard let content = g_mime_part_get_content(part), let stream = g_mime_stream_mem_new() else { return [] }
+        defer { cgmime_unref(stream) }
+        g_mime_data_wrapper_write_to_stream(content, stream)
+        var length = 0
+        guard let data = cgmime_stream_mem_data(stream, &length) else { return [] }
+        return Array(UnsafeBufferPointer(start: data, count: length))
+    }
+
+    /// Decoded size of a part, measured by decoding into a null stream.
+    static func decodedSize(_ part: UnsafeMutablePointer<GMimePart>) -> Int {
+        guard let content = g_mime_part_get_content(part), let stream = g_mime_stream_null_new() else { return 0 }
+        defer { cgmime_unref(stream) }
+        g_mime_data_wrapper_write_to_stream(content, stream)
+        return Int(cgmime_null_stream_written(stream))
+    }
+
+    /// Size of an attached message as it would be downloaded.
+    static func messageSize(_ object: UnsafeMutablePointer<GMimeObject>) -> Int {
+        guard let inner = g_mime_message_part_get_message(cgmime_as_message_part(object)), let stream = g_mime_stream_null_new() else { return 0 }
+        defer { cgmime_unref(stream) }
+        g_mime_object_write_to_stream(cgmime_message_as_object(inner), nil, stream)
+        return Int(cgmime_null_stream_written(stream))
+    }
+
+    /// `<a@b> <c@d>` -> ["<a@b>", "<c@d>"].
+    static func messageIds(_ value: String) -> [String] {
+        var ids: [String] = []
+        var current: String?
+        for character in value {
+            if character == "<" { current = "<" } else if character == ">", var id = current {
+                id.append(">")
+                if id.count > 2 { ids.append(id) }
+                current = nil
+            } else if current != nil, !character.isWhitespace { current?.append(character) }
+        }
+        return ids
+    }
+
+    /// A file name made from free text (for attached messages without a name).
+    static func safeFileName(_ text: String) -> String {
+        let cleaned = String(text.map { "/\\:*?\"<>|\0\r\n\t".contains($0) ? "_" : $0 }.prefix(80)).trimming(" .")
+        return cleaned.isEmpty ? "message" : cleaned
+    }
+}

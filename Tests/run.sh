@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# The whole test suite on a fresh Debian 12 machine: installs what the tests need, starts private
+# Dovecot + Postfix on loopback, seeds mailboxes, runs `swift test` (unit and integration tests),
+# checks the build has zero warnings, stops what it started, exits non-zero on any failure.
+#   Tests/run.sh            everything
+#   Tests/run.sh --unit     unit tests only (no mail servers)
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+BASE_PORT="${POSTILLON_TEST_BASE_PORT:-24200}"
+UNIT_ONLY=0
+[[ "${1:-}" == "--unit" ]] && UNIT_ONLY=1
+
+step() { echo "==> $*"; }
+
+step "installing dependencies"
+"$ROOT/Deploy/install-deps.sh" --test
+
+step "building (warnings are errors for this check)"
+BUILD_LOG="$(mktemp)"
+swift build --build-tests 2>&1 | tee "$BUILD_LOG"
+if grep -E "warning:" "$BUILD_LOG" | grep -v "^warning: 'main'" >/dev/null; then
+  echo "the build printed warnings:" >&2
+  grep -E "warning:" "$BUILD_LOG" >&2
+  exit 1
+fi
+rm -f "$BUILD_LOG"
+
+if ((UNIT_ONLY)); then
+  step "unit tests"
+  exec swift test --skip-build --filter PostillonTests
+fi
+
+WORK="$(mktemp -d /tmp/postillon-tests.XXXXXX)"
+chmod 755 "$WORK"
+cleanup() {
+  "$ROOT/Deploy/mailservers.sh" stop "$WORK/mail" >/dev/null 2>&1 || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+step "starting Dovecot and Postfix on 127.0.0.1:$BASE_PORT-$((BASE_PORT + 5))"
+"$ROOT/Deploy/mailservers.sh" start "$WORK/mail" --base-port "$BASE_PORT"
+# shellcheck disable=SC1091
+source "$WORK/mail/env"
+
+step "seeding mailboxes"
+python3 "$ROOT/Tests/Scripts/seed-mailbox.py" "$MAIL_ROOT/alice/Maildir" 210 --prefix Seed
+for user in bob carol dave erin frank; do
+  python3 "$ROOT/Tests/Scripts/seed-mailbox.py" "$MAIL_ROOT/$user/Maildir" 20 --prefix "$user"
+done
+
+step "swift test (unit + integration against real Dovecot/Postfix)"
+export POSTILLON_TEST_ENV="$WORK/mail/env"
+swift test --skip-build

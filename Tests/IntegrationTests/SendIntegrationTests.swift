@@ -103,7 +103,7 @@ struct SendIntegrationTests {
         #expect(attachments.first { $0["filename"] as? String == "logo.png" }?["contentId"] as? String == "logo@postillon")
 
         // And independently of our parser: the stored file, parsed with GMime directly.
-        let message = DeliveredMessage(stored)
+        let message = MIMEReadBack(stored)
         #expect(message.subject == subject)
         #expect(message.from == "Jörg Müller-Lüdenscheidt <alice@mail.test>")
         #expect(message.structure == ["multipart/mixed", "multipart/related", "multipart/alternative", "text/plain", "text/html",
@@ -113,7 +113,7 @@ struct SendIntegrationTests {
         // The Bcc recipient got it too; no copy names a Bcc.
         let blind = try #require(environment.waitForMessages(of: "dave", containing: messageID).first)
         for copy in [stored, blind] {
-            #expect(!DeliveredMessage(copy).headerNames.contains("bcc"))
+            #expect(!MIMEReadBack(copy).headerNames.contains("bcc"))
             #expect(!headerBlock(copy).contains("\nbcc:"))
         }
         #expect(!String(decoding: stored, as: UTF8.self).contains("dave"), "Carol's copy does not reveal the blind recipient")

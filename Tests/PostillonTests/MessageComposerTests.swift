@@ -1,5 +1,6 @@
 import Foundation
 @testable import Postillon
+import PostillonTestSupport
 import Testing
 
 /// Composing with GMime, checked on the bytes and by parsing them back.
@@ -30,7 +31,7 @@ import Testing
         #expect(header.contains("Subject: =?UTF-8?"))
         #expect(header.contains("From: =?UTF-8?"))
         #expect(header.contains("Cc: \"Smith, John\" <john@example.org>"))
-        let parsed = ParsedMIME(bytes)
+        let parsed = MIMEReadBack(bytes)
         #expect(parsed.subject == "Grüße aus Köln")
         #expect(parsed.from == "Jörg Müller <joerg@mail.test>")
         #expect(parsed.cc == "\"Smith, John\" <john@example.org>")
@@ -75,7 +76,7 @@ import Testing
                 OutgoingAttachment(filename: "logo.png", contentType: "image/png", data: png, contentID: "logo@x"),
             ]
         })
-        let parsed = ParsedMIME(bytes)
+        let parsed = MIMEReadBack(bytes)
         #expect(parsed.structure == ["multipart/mixed", "multipart/related", "multipart/alternative", "text/plain", "text/html", "image/png", "application/pdf"])
         let leaves = Dictionary(uniqueKeysWithValues: parsed.leaves.map { ($0.contentType, $0) })
         #expect(leaves["application/pdf"]?.content == pdf)
@@ -90,20 +91,20 @@ import Testing
     }
 
     @Test func transferEncodingFitsTheText() throws {
-        #expect(ParsedMIME(try compose(message { $0.text = "plain ascii" }).bytes).leaves[0].encoding == nil)
+        #expect(MIMEReadBack(try compose(message { $0.text = "plain ascii" }).bytes).leaves[0].encoding == nil)
         let mostlyASCII = "Hallo Bob, viele schöne Grüße aus Köln und bis bald, dein Jörg"
-        let umlauts = ParsedMIME(try compose(message { $0.text = mostlyASCII }).bytes).leaves[0]
+        let umlauts = MIMEReadBack(try compose(message { $0.text = mostlyASCII }).bytes).leaves[0]
         #expect(umlauts.encoding == "quoted-printable")
         #expect(String(decoding: umlauts.content, as: UTF8.self).trimming("\r\n") == mostlyASCII, "UTF-8 bytes, labelled UTF-8")
-        let greek = ParsedMIME(try compose(message { $0.text = "Καλημέρα κόσμε" }).bytes).leaves[0]
+        let greek = MIMEReadBack(try compose(message { $0.text = "Καλημέρα κόσμε" }).bytes).leaves[0]
         #expect(greek.encoding == "base64")
         #expect(String(decoding: greek.content, as: UTF8.self).trimming("\r\n") == "Καλημέρα κόσμε")
         let long = String(repeating: "x", count: 2000)
-        #expect(ParsedMIME(try compose(message { $0.text = long }).bytes).leaves[0].encoding != nil, "lines over 998 octets are encoded")
+        #expect(MIMEReadBack(try compose(message { $0.text = long }).bytes).leaves[0].encoding != nil, "lines over 998 octets are encoded")
     }
 
     @Test func inlinePartsWithoutHTMLAreAttached() throws {
-        let parsed = ParsedMIME(try compose(message {
+        let parsed = MIMEReadBack(try compose(message {
             $0.attachments = [OutgoingAttachment(filename: "a.png", contentType: "image/png", data: [1], contentID: "a")]
         }).bytes)
         #expect(parsed.structure == ["multipart/mixed", "text/plain", "image/png"])

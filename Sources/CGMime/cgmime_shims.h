@@ -26,6 +26,9 @@ static inline GMimeStreamMem *cgmime_as_stream_mem(GMimeStream *stream) { return
 static inline InternetAddressMailbox *cgmime_as_mailbox(InternetAddress *address) { return INTERNET_ADDRESS_MAILBOX(address); }
 static inline InternetAddressGroup *cgmime_as_group(InternetAddress *address) { return INTERNET_ADDRESS_GROUP(address); }
 static inline InternetAddress *cgmime_mailbox_as_address(InternetAddressMailbox *mailbox) { return INTERNET_ADDRESS(mailbox); }
+// Composing (SMTP/MIME send): a text part is a part is an object.
+static inline GMimePart *cgmime_text_part_as_part(GMimeTextPart *part) { return GMIME_PART(part); }
+static inline GMimeObject *cgmime_text_part_as_object(GMimeTextPart *part) { return GMIME_OBJECT(part); }
 
 /// Bytes written to a null stream (used to measure decoded sizes without keeping them).
 static inline size_t cgmime_null_stream_written(GMimeStream *stream) { return GMIME_STREAM_NULL(stream)->written; }

@@ -10,16 +10,19 @@ public final class AppServices: Sendable {
     public let mailbox: MailboxService
     /// `Idempotency-Key` replay.
     public let idempotency: IdempotencyStore
+    /// SMTP submission (sending).
+    public let smtp: any SMTPClient
     /// The server's logger.
     public let logger: Logger
 
     /// Creates the services.
     public init(configuration: Configuration, authenticator: Authenticator, mailbox: MailboxService,
-                idempotency: IdempotencyStore, logger: Logger) {
+                idempotency: IdempotencyStore, smtp: any SMTPClient, logger: Logger) {
         self.configuration = configuration
         self.authenticator = authenticator
         self.mailbox = mailbox
         self.idempotency = idempotency
+        self.smtp = smtp
         self.logger = logger
     }
 
@@ -34,8 +37,10 @@ public final class AppServices: Sendable {
         return try make(configuration: configuration, connector: CurlPOP3Connector(settings: pop3), logger: logger)
     }
 
-    /// Builds services around a given POP3 connector (tests pass the in-memory twin).
-    public static func make(configuration: Configuration, connector: any POP3Connector, logger: Logger) throws -> AppServices {
+    /// Builds services around a given POP3 connector and SMTP client (tests pass the in-memory twins;
+    /// a nil `smtp` is the libcurl client for the configured server).
+    public static func make(configuration: Configuration, connector: any POP3Connector, smtp: (any SMTPClient)? = nil,
+                            logger: Logger) throws -> AppServices {
         let apiKeys = try configuration.accountsFile.map { try APIKeyStore(file: $0) } ?? APIKeyStore()
         let authenticator = Authenticator(
             sessions: SessionStore(idleSeconds: configuration.sessionIdleTimeout, maxAgeSeconds: configuration.sessionMaxAge),
@@ -43,7 +48,11 @@ public final class AppServices: Sendable {
             trustedProxies: configuration.trustedProxies)
         let mailbox = MailboxService(connector: connector, cacheCapacity: configuration.summaryCacheEntries,
                                      waitMillis: configuration.mailboxWaitMillis)
+        let submission = smtp ?? CurlSMTPClient(settings: UpstreamSettings(
+            url: configuration.smtp, caFile: configuration.caFile, insecureSkipVerify: configuration.insecureSkipVerify,
+            allowPlaintext: configuration.allowPlaintext, connectTimeout: configuration.upstreamConnectTimeout,
+            timeout: configuration.upstreamTimeout), ehloName: configuration.ehloName)
         return AppServices(configuration: configuration, authenticator: authenticator, mailbox: mailbox,
-                           idempotency: IdempotencyStore(), logger: logger)
+                           idempotency: IdempotencyStore(), smtp: submission, logger: logger)
     }
 }

@@ -17,11 +17,13 @@ public enum Application {
         routes += SessionRoutes.routes(services)
         routes += MessageRoutes.routes(services)
         routes += ParsedMessageRoutes.routes(services)
+        routes += SendRoutes.routes(services)
         routes.append(Route(.GET, "/api/v1/openapi.json") { context in
             var response = try files.respond(rawPath: "/openapi.json", headers: context.request.headers)
             response.headers.set("Access-Control-Allow-Origin", "*")
             return response
         })
+
         return Router(routes: routes, fallback: { context in
             try files.respond(rawPath: context.request.head.path, headers: context.request.headers)
         }, fallbackIsInline: { path in files.isCached(rawPath: path) }, logger: logger)

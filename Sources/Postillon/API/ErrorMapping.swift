@@ -11,6 +11,8 @@ public enum ErrorMapping {
             return Problem(error.status, code: error.code, detail: error.detail)
         case let error as JSONBodyError:
             return error.problem
+        case let error as SendValidationError:
+            return problem(for: error)
         case let error as MIMEError:
             switch error {
             case .messageTooLarge(let size, let limit):
@@ -27,6 +29,24 @@ public enum ErrorMapping {
             if let mapped = UpstreamErrorMapping.problem(for: error) { return mapped }
             logger.error("unhandled error", metadata: ["error": .string(String(describing: error))])
             return Problem(.internalServerError, code: "internal_error", detail: "An unexpected error occurred; the request id identifies it in the logs.")
+        }
+    }
+}
+
+// MARK: - Sending (POST /api/v1/send)
+
+extension ErrorMapping {
+    /// A refused send request: 400 for malformed input, 403 for a foreign sender, 413, 415.
+    static func problem(for error: SendValidationError) -> Problem {
+        let detail = error.description
+        switch error {
+        case .invalid: return Problem(.badRequest, code: "validation_failed", detail: detail)
+        case .invalidAddress: return Problem(.badRequest, code: "invalid_address", detail: detail)
+        case .headerInjection: return Problem(.badRequest, code: "header_injection", detail: detail)
+        case .invalidBase64: return Problem(.badRequest, code: "invalid_base64", detail: detail)
+        case .tooLarge: return Problem(.payloadTooLarge, code: "payload_too_large", detail: detail)
+        case .senderNotAllowed: return Problem(.forbidden, code: "from_not_allowed", detail: detail)
+        case .unsupportedMediaType: return Problem(.unsupportedMediaType, code: "unsupported_media_type", detail: detail)
         }
     }
 }

@@ -1,10 +1,11 @@
 /// How mail-server failures become problems; called only from ``ErrorMapping``.
 enum UpstreamErrorMapping {
-    /// The problem for a POP3 or libcurl error, or nil for other errors.
+    /// The problem for a POP3, libcurl or SMTP error, or nil for other errors.
     static func problem(for error: any Error) -> Problem? {
         switch error {
         case let error as POP3Error: return pop3Problem(error)
         case let error as CurlError: return curlProblem(error)
+        case let error as SMTPError: return smtpProblem(error)
         default: return nil
         }
     }
@@ -63,6 +64,39 @@ enum UpstreamErrorMapping {
             return Problem(.badGateway, code: "upstream_error", detail: "The mail server has a permanent problem: \(status?.text ?? "").")
         default:
             return nil
+        }
+    }
+
+    /// A failed SMTP submission: 401 refused login, 422 every recipient refused, 502/504 upstream
+    /// trouble, 503 for a temporary (4xx) refusal, 413 when the server finds the message too large.
+    static func smtpProblem(_ error: SMTPError) -> Problem {
+        if let reply = error.reply, reply.code == 552 {
+            return Problem(.payloadTooLarge, code: "payload_too_large", detail: "The mail server refused the message as too large: \(reply).")
+        }
+        if let reply = error.reply, reply.isTransient {
+            return Problem(.serviceUnavailable, code: "upstream_unavailable",
+                           detail: "The mail server reports a temporary problem: \(reply).", headers: ["Retry-After": "60"])
+        }
+        switch error {
+        case .authenticationFailed:
+            return authFailed
+        case .allRecipientsRejected(let rejections):
+            let list = rejections.map { "\($0.address) (\($0.code) \($0.message))" }.joined(separator: "; ")
+            return Problem(.unprocessableContent, code: "all_recipients_rejected",
+                           detail: "The SMTP server rejected every recipient; nothing was sent: \(list).")
+        case .tls(let detail):
+            return Problem(.badGateway, code: "upstream_tls", detail: "TLS with the mail server failed: \(detail).")
+        case .unreachable(let detail):
+            return Problem(.badGateway, code: "upstream_unreachable", detail: "The mail server cannot be reached: \(detail).")
+        case .timeout:
+            return Problem(.gatewayTimeout, code: "upstream_timeout", detail: "The mail server did not answer in time.")
+        case .senderRejected(let reply):
+            return Problem(.badGateway, code: "upstream_error", detail: "The mail server refused the sender (MAIL FROM): \(reply).")
+        case .messageRejected(let reply):
+            return Problem(.badGateway, code: "upstream_error", detail: "The mail server refused the message: \(reply).")
+        case .protocolFailure(let detail, let reply):
+            return Problem(.badGateway, code: "upstream_error",
+                           detail: "The SMTP exchange failed: " + (reply.map { "the server said \($0)" } ?? detail) + ".")
         }
     }
 

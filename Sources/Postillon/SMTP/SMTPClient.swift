@@ -1,0 +1,13 @@
+/// Submits one message over SMTP: the I/O boundary of sending, with a libcurl implementation
+/// (``CurlSMTPClient``) and an in-memory twin for tests (``InMemorySMTPClient``).
+public protocol SMTPClient: Sendable {
+    /// Logs in with `credentials`, sends `MAIL FROM`, every `RCPT TO` (continuing past refused
+    /// recipients) and the message, and returns only after the server answered 250 to the data.
+    /// - Parameters:
+    ///   - message: the whole message, CRLF line endings (not dot-stuffed: that is the client's job).
+    ///   - envelope: sender and recipients.
+    ///   - credentials: the SMTP AUTH login (the caller's mail login or the API-key account's).
+    /// - Returns: which recipients were accepted and which refused.
+    /// - Throws: ``SMTPError``; ``SMTPError/allRecipientsRejected(_:)`` when nobody was accepted (nothing was sent).
+    func submit(_ message: [UInt8], envelope: SMTPEnvelope, credentials: Credentials) throws -> SMTPDelivery
+}

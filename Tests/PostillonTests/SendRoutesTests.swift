@@ -1,0 +1,177 @@
+import Dispatch
+import Foundation
+import Logging
+@testable import Postillon
+import Synchronization
+import Testing
+
+/// `POST /api/v1/send` against the in-memory SMTP twin: validation codes, results, upstream
+/// errors, rate limiting and idempotency, all through the router.
+@Suite struct SendRoutesTests {
+    final class Fixture: Sendable {
+        let smtp: InMemorySMTPClient
+        let limiter = LoginRateLimiter(maxPerClient: 100, maxPerUser: 2)
+        let router: Router
+
+        init(smtp: InMemorySMTPClient = InMemorySMTPClient(accounts: ["alice": "alice-secret"],
+                                                             refusals: ["nobody@mail.test": SMTPReply(code: 550, text: "5.1.1 User unknown")])) {
+            self.smtp = smtp
+            let configuration = try! ConfigurationLoader.load(flags: [.maxSendBytes: "4096", .mailDomain: "mail.test"], environment: [:])
+            let authenticator = Authenticator(sessions: SessionStore(idleSeconds: 60, maxAgeSeconds: 60), apiKeys: APIKeyStore(),
+                                              limiter: limiter, mailDomain: "mail.test", trustedProxies: [])
+            let services = AppServices(configuration: configuration, authenticator: authenticator,
+                                       mailbox: MailboxService(connector: InMemoryPOP3Server(), cacheCapacity: 10, waitMillis: 1000),
+                                       idempotency: IdempotencyStore(), smtp: smtp, logger: Logger(label: "test"))
+            router = Router(routes: SendRoutes.routes(services), logger: Logger(label: "test"))
+        }
+
+        func send(_ body: String, contentType: String = "application/json", query: String = "", password: String = "alice-secret",
+                  headers extra: [(String, String)] = []) -> (status: Int, json: [String: Any], headers: HTTPHeaders) {
+            var headers: HTTPHeaders = ["Content-Type": contentType,
+                                        "Authorization": "Basic " + Data("alice:\(password)".utf8).base64EncodedString()]
+            for (name, value) in extra { headers.add(name, value) }
+            let head = HTTPRequestHead(method: .POST, target: "/api/v1/send" + query, headers: headers)
+            let response = router.respond(to: HTTPRequest(head: head, body: Array(body.utf8)), plan: router.plan(for: head))
+            guard case .bytes(let bytes) = response.body else { return (response.status.code, [:], response.headers) }
+            let json = (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any] ?? [:]
+            return (response.status.code, json, response.headers)
+        }
+    }
+
+    func code(_ result: (status: Int, json: [String: Any], headers: HTTPHeaders)) -> String { "\(result.status) \(result.json["code"] as? String ?? "-")" }
+
+    @Test func sendsAndReportsEveryRecipient() throws {
+        let fixture = Fixture()
+        let result = fixture.send(#"{"to": ["Bob <bob@mail.test>", "nobody@mail.test"], "bcc": [{"name": "C", "address": "carol@mail.test"}], "subject": "Hi", "text": "x"}"#)
+        #expect(result.status == 200)
+        #expect(result.json["accepted"] as? [String] == ["bob@mail.test", "carol@mail.test"])
+        let rejected = result.json["rejected"] as? [[String: Any]]
+        #expect(rejected?.count == 1)
+        #expect(rejected?.first?["address"] as? String == "nobody@mail.test")
+        #expect(rejected?.first?["code"] as? Int == 550)
+        #expect(rejected?.first?["message"] as? String == "5.1.1 User unknown")
+        let submission = try #require(fixture.smtp.submissions.first)
+        #expect(submission.envelope == SMTPEnvelope(sender: "alice@mail.test", recipients: ["bob@mail.test", "nobody@mail.test", "carol@mail.test"]))
+        #expect(submission.username == "alice")
+        let message = String(decoding: submission.message, as: UTF8.self)
+        #expect(!message.lowercased().contains("bcc"))
+        #expect(!message.contains("carol"))
+        #expect(message.contains("Message-Id: \(result.json["messageId"] as? String ?? "?")"))
+    }
+
+    @Test func validationProblemsHaveStableCodes() {
+        let fixture = Fixture()
+        let cases: [(String, String)] = [
+            (#"{"subject": "nobody"}"#, "400 validation_failed"),
+            (#"{"to": ["not an address"]}"#, "400 invalid_address"),
+            (#"{"to": [{"address": "bob@@mail.test"}]}"#, "400 invalid_address"),
+            (#"{"to": ["bob@mail.test"], "subject": "a\r\nBcc: x@y.example"}"#, "400 header_injection"),
+            (#"{"to": ["Bob\nBcc: x@y.example <bob@mail.test>"]}"#, "400 header_injection"),
+            (#"{"to": [{"name": "Bob\r\n", "address": "bob@mail.test"}]}"#, "400 header_injection"),
+            (#"{"to": ["bob@mail.test"], "attachments": [{"filename": "a\r\n.txt", "content": "AA=="}]}"#, "400 header_injection"),
+            (#"{"to": ["bob@mail.test"], "headers": {"X-A": "1\r\nBcc: x@y.example"}}"#, "400 header_injection"),
+            (#"{"to": ["bob@mail.test"], "headers": {"Bcc": "x@y.example"}}"#, "400 header_injection"),
+            (#"{"to": ["bob@mail.test"], "headers": {"Subject": "again"}}"#, "400 header_injection"),
+            (#"{"to": ["bob@mail.test"], "subject": "nul\u0000"}"#, "400 header_injection"),
+            (#"{"to": ["bob@mail.test"], "attachments": [{"filename": "a.bin", "content": "not base64!"}]}"#, "400 invalid_base64"),
+            (#"{"to": ["bob@mail.test"], "attachments": [{"filename": "a.bin", "content": "AAA"}]}"#, "400 invalid_base64"),
+            (#"{"to": ["bob@mail.test"], "attachments": [{"filename": "a.bin", "content": "AA==", "size": 1}]}"#, "400 unknown_field"),
+            (#"{"to": ["bob@mail.test"], "priority": "high"}"#, "400 unknown_field"),
+            (#"{"to": [{"address": "bob@mail.test", "email": "x"}]}"#, "400 unknown_field"),
+            (#"{"to": ["bob@mail.test"], "text": "\#(String(repeating: "x", count: 5000))"}"#, "413 payload_too_large"),
+            (#"{"to": ["bob@mail.test"], "from": "mallory@mail.test"}"#, "403 from_not_allowed"),
+            (#"{"to": ["bob@mail.test"], "inReplyTo": "no id"}"#, "400 validation_failed"),
+            (#"{"to": "bob@mail.test"}"#, "422 validation_failed"),
+            ("{", "400 invalid_json"),
+        ]
+        for (body, expected) in cases {
+            #expect(code(fixture.send(body)) == expected, "\(body.prefix(120))")
+        }
+        #expect(code(fixture.send("hello", contentType: "text/plain")) == "415 unsupported_media_type")
+        #expect(code(fixture.send(#"{"to": ["bob@mail.test"]}"#, query: "?to=x@mail.test")) == "400 validation_failed")
+        #expect(fixture.smtp.submissions.isEmpty, "nothing was sent")
+    }
+
+    @Test func fromMayAddANameToTheOwnAddress() throws {
+        let fixture = Fixture()
+        #expect(fixture.send(#"{"to": ["bob@mail.test"], "from": "Alice Ä. <ALICE@mail.test>", "text": "x"}"#).status == 200)
+        let message = String(decoding: try #require(fixture.smtp.submissions.first).message, as: UTF8.self)
+        #expect(message.contains("<ALICE@mail.test>"))
+        #expect(message.contains("From: Alice =?UTF-8?"))
+    }
+
+    @Test func rawMessagesUseQueryOrHeaders() throws {
+        let fixture = Fixture()
+        let raw = "From: alice@mail.test\nTo: bob@mail.test\nBcc: carol@mail.test\nSubject: raw\n\nline\n.\nend\n"
+        let result = fixture.send(raw, contentType: "message/rfc822")
+        #expect(result.status == 200)
+        #expect(result.json["accepted"] as? [String] == ["bob@mail.test", "carol@mail.test"])
+        let viaQuery = fixture.send(raw, contentType: "message/rfc822", query: "?to=dave%40mail.test&to=erin@mail.test")
+        #expect(viaQuery.json["accepted"] as? [String] == ["dave@mail.test", "erin@mail.test"])
+        let sent = fixture.smtp.submissions.map { String(decoding: $0.message, as: UTF8.self) }
+        #expect(sent.allSatisfy { $0.contains("\r\nline\r\n.\r\nend\r\n") && !$0.contains("Bcc") })
+        #expect(code(fixture.send(raw.replacingOccurrences(of: "From: alice", with: "From: eve"), contentType: "message/rfc822")) == "403 from_not_allowed")
+    }
+
+    @Test func allRejectedIs422AndNothingSent() {
+        let fixture = Fixture()
+        let result = fixture.send(#"{"to": ["nobody@mail.test"], "text": "x"}"#)
+        #expect(code(result) == "422 all_recipients_rejected")
+        #expect((result.json["detail"] as? String)?.contains("nobody@mail.test (550 5.1.1 User unknown)") == true)
+        #expect(fixture.smtp.submissions.isEmpty)
+    }
+
+    @Test func refusedLoginIs401AndCountsTowardsTheRateLimit() {
+        let fixture = Fixture()
+        let body = #"{"to": ["bob@mail.test"], "text": "x"}"#
+        let first = fixture.send(body, password: "wrong")
+        #expect(code(first) == "401 auth_failed")
+        #expect(first.headers["WWW-Authenticate"] != nil)
+        #expect(code(fixture.send(body, password: "wrong")) == "401 auth_failed")
+        let limited = fixture.send(body)
+        #expect(code(limited) == "429 rate_limited")
+        #expect(limited.headers["Retry-After"] != nil)
+    }
+
+    @Test func upstreamFailuresMapToGatewayProblems() {
+        let fixture = Fixture()
+        let body = #"{"to": ["bob@mail.test"], "text": "x"}"#
+        let cases: [(SMTPError, String)] = [
+            (.tls("certificate"), "502 upstream_tls"),
+            (.unreachable("refused"), "502 upstream_unreachable"),
+            (.timeout("slow"), "504 upstream_timeout"),
+            (.senderRejected(SMTPReply(code: 553, text: "5.7.1 not yours")), "502 upstream_error"),
+            (.messageRejected(SMTPReply(code: 554, text: "5.7.1 spam")), "502 upstream_error"),
+            (.messageRejected(SMTPReply(code: 552, text: "5.3.4 too big")), "413 payload_too_large"),
+            (.messageRejected(SMTPReply(code: 451, text: "4.3.0 try later")), "503 upstream_unavailable"),
+            (.protocolFailure("broken", nil), "502 upstream_error"),
+        ]
+        for (error, expected) in cases {
+            fixture.smtp.fail(with: error)
+            #expect(code(fixture.send(body)) == expected, "\(error)")
+        }
+        fixture.smtp.fail(with: .messageRejected(SMTPReply(code: 554, text: "5.7.1 spam")))
+        #expect((fixture.send(body).json["detail"] as? String)?.contains("554 5.7.1 spam") == true)
+    }
+
+    @Test func idempotencyKeyReplaysAndConcurrentDuplicatesSendOnce() {
+        let fixture = Fixture(smtp: InMemorySMTPClient(delayMillis: 200))
+        let body = #"{"to": ["bob@mail.test"], "text": "once"}"#
+        let key = [("Idempotency-Key", "k-1")]
+        let results = Mutex<[(status: Int, messageID: String?, replayed: Bool)]>([])
+        DispatchQueue.concurrentPerform(iterations: 3) { _ in
+            let result = fixture.send(body, headers: key)
+            let summary = (result.status, result.json["messageId"] as? String, result.headers["Idempotent-Replayed"] == "true")
+            results.withLock { $0.append(summary) }
+        }
+        let all = results.withLock { $0 }
+        #expect(all.allSatisfy { $0.status == 200 })
+        #expect(Set(all.compactMap(\.messageID)).count == 1)
+        #expect(all.filter(\.replayed).count == 2)
+        #expect(fixture.send(body, headers: key).headers["Idempotent-Replayed"] == "true")
+        #expect(code(fixture.send(#"{"to": ["bob@mail.test"], "text": "other"}"#, headers: key)) == "422 idempotency_key_reused")
+        #expect(fixture.smtp.submissions.count == 1)
+        #expect(fixture.send(body, headers: [("Idempotency-Key", "k-2")]).status == 200)
+        #expect(fixture.smtp.submissions.count == 2)
+    }
+}

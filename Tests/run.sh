@@ -54,3 +54,6 @@ done
 step "swift test (unit + integration against real Dovecot/Postfix)"
 export POSTILLON_TEST_ENV="$WORK/mail/env"
 swift test --skip-build
+
+step "end to end: browser test (headless Chromium) and OpenAPI response validation"
+"$ROOT/Tests/e2e.sh"

@@ -484,7 +484,7 @@ def main():
     # Send (being merged from another branch).
     send = "/api/v1/send"
     probe = client.request("POST", send, json_body={})
-    send_names = ["200 with attachment", "Idempotency-Key replay", "422 idempotency_key_reused", "400 validation_failed",
+    send_names = ["200 with attachment", "Idempotency-Key replay", "422 idempotency_key_reused", "422 validation_failed",
                   "400 unknown_field", "400 invalid_base64", "400 invalid_json", "415", "413", "401"]
     if probe.status in (404, 405):
         for name in send_names:
@@ -507,7 +507,7 @@ def main():
                 client.request("POST", send, json_body={**body, "subject": "other"}, headers={**bearer, "Idempotency-Key": send_key}),
                 422, "idempotency_key_reused")
         c.check("no recipient", "POST", send,
-                client.request("POST", send, json_body={"subject": "x", "text": "y"}, headers=bearer), 400, "validation_failed")
+                client.request("POST", send, json_body={"subject": "x", "text": "y"}, headers=bearer), 422, "validation_failed")
         c.check("extra field", "POST", send,
                 client.request("POST", send, json_body={"to": [address], "priority": "high"}, headers=bearer), 400, "unknown_field")
         c.check("bad base64", "POST", send,

@@ -62,7 +62,7 @@ import Testing
     @Test func validationProblemsHaveStableCodes() {
         let fixture = Fixture()
         let cases: [(String, String)] = [
-            (#"{"subject": "nobody"}"#, "400 validation_failed"),
+            (#"{"subject": "nobody"}"#, "422 validation_failed"),
             (#"{"to": ["not an address"]}"#, "400 invalid_address"),
             (#"{"to": [{"address": "bob@@mail.test"}]}"#, "400 invalid_address"),
             (#"{"to": ["bob@mail.test"], "subject": "a\r\nBcc: x@y.example"}"#, "400 header_injection"),
@@ -80,7 +80,7 @@ import Testing
             (#"{"to": [{"address": "bob@mail.test", "email": "x"}]}"#, "400 unknown_field"),
             (#"{"to": ["bob@mail.test"], "text": "\#(String(repeating: "x", count: 5000))"}"#, "413 payload_too_large"),
             (#"{"to": ["bob@mail.test"], "from": "mallory@mail.test"}"#, "403 from_not_allowed"),
-            (#"{"to": ["bob@mail.test"], "inReplyTo": "no id"}"#, "400 validation_failed"),
+            (#"{"to": ["bob@mail.test"], "inReplyTo": "no id"}"#, "422 validation_failed"),
             (#"{"to": "bob@mail.test"}"#, "422 validation_failed"),
             ("{", "400 invalid_json"),
         ]
@@ -88,7 +88,7 @@ import Testing
             #expect(code(fixture.send(body)) == expected, "\(body.prefix(120))")
         }
         #expect(code(fixture.send("hello", contentType: "text/plain")) == "415 unsupported_media_type")
-        #expect(code(fixture.send(#"{"to": ["bob@mail.test"]}"#, query: "?to=x@mail.test")) == "400 validation_failed")
+        #expect(code(fixture.send(#"{"to": ["bob@mail.test"]}"#, query: "?to=x@mail.test")) == "422 validation_failed")
         #expect(fixture.smtp.submissions.isEmpty, "nothing was sent")
     }
 

@@ -40,7 +40,7 @@ extension ErrorMapping {
     static func problem(for error: SendValidationError) -> Problem {
         let detail = error.description
         switch error {
-        case .invalid: return Problem(.badRequest, code: "validation_failed", detail: detail)
+        case .invalid: return Problem(.unprocessableContent, code: "validation_failed", detail: detail)
         case .invalidAddress: return Problem(.badRequest, code: "invalid_address", detail: detail)
         case .headerInjection: return Problem(.badRequest, code: "header_injection", detail: detail)
         case .invalidBase64: return Problem(.badRequest, code: "invalid_base64", detail: detail)

@@ -83,6 +83,9 @@ final class CurlEasy {
         try set(CURLOPT_SSL_VERIFYHOST, settings.insecureSkipVerify ? 0 : 2)
         try set(CURLOPT_CONNECTTIMEOUT, settings.connectTimeout)
         try set(CURLOPT_TIMEOUT, settings.timeout)
+        // Send SASL credentials with the AUTH command itself (RFC 4954 / RFC 5034 initial response):
+        // one round trip less per login.
+        try set(CURLOPT_SASL_IR, 1)
     }
 
     /// Runs the transfer.

@@ -234,6 +234,14 @@ ours() {
     grep -qzxF "MAIL_CONFIG=$D/postfix" "/proc/$1/environ" 2>/dev/null
 }
 
+# True if PID (a child started by this script) exists and is not a zombie.
+running_child() {
+  local state
+  [[ $1 =~ ^[0-9]+$ ]] || return 1
+  state=$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$1/status" 2>/dev/null) || return 1
+  [[ -n $state && $state != Z ]]
+}
+
 # The ports recorded in DIR/env by the last start (none if never started).
 ports_from_env() { sed -n 's/^\(POP3\|POP3S\|SMTP\|SUBMISSION\|SMTPS\|POP3_LOCKED\)_PORT=//p' "$D/env" 2>/dev/null || true; }
 
@@ -244,7 +252,7 @@ do_stop() {
     if ours "$pid"; then kill "$pid" 2>/dev/null || true; pids+=("$pid"); fi
     rm -f "$D/$f.pid"
   done
-  master=$(tr -d ' \n' <"$D/postfix-spool/pid/master.pid" 2>/dev/null || true)
+  master=$({ tr -d ' \n' <"$D/postfix-spool/pid/master.pid"; } 2>/dev/null || true)
   if ours "$master"; then
     postfix -c "$D/postfix" stop >/dev/null 2>&1 || kill "$master" 2>/dev/null || true
     pids+=("$master")
@@ -318,7 +326,8 @@ do_start() {
   start_dovecot "$D/dovecot/locked.conf" "$D/dovecot-locked.pid"
   # Postfix SASL needs Dovecot's auth socket; fail fast if a Dovecot exited.
   for _ in $(seq 100); do
-    if ! ours "$(cat "$D/dovecot.pid")" || ! ours "$(cat "$D/dovecot-locked.pid")"; then
+    # Not ours(): right after the fork the child may not have exec'd dovecot yet.
+    if ! running_child "$(cat "$D/dovecot.pid")" || ! running_child "$(cat "$D/dovecot-locked.pid")"; then
       show_logs "$D/dovecot.stdout" "$D/dovecot.log" "$D/dovecot-locked.log"
       die "dovecot exited during startup"
     fi

@@ -20,7 +20,7 @@ final class ManualClock: Sendable {
 
     func authenticator(clock: ManualClock = ManualClock(), apiKeys: APIKeyStore = APIKeyStore()) -> Authenticator {
         Authenticator(sessions: SessionStore(idleSeconds: 60, maxAgeSeconds: 300, clock: clock.function), apiKeys: apiKeys,
-                      limiter: LoginRateLimiter(clock: clock.function), mailDomain: "mail.test", trustedProxies: ["127.0.0.1"])
+                      limiter: LoginRateLimiter(clock: clock.function), mailDomain: "mail.test")
     }
 
     @Test func basicCredentialsPassThrough() throws {
@@ -70,11 +70,29 @@ final class ManualClock: Sendable {
         #expect(throws: ConfigurationError.self) { try APIKeyStore(file: file) }
     }
 
-    @Test func forwardedForIsTrustedOnlyFromProxies() {
-        let auth = authenticator()
-        #expect(auth.clientAddress(of: request(nil, remote: "10.0.0.9", forwarded: "1.2.3.4")) == "10.0.0.9")
-        #expect(auth.clientAddress(of: request(nil, remote: "127.0.0.1", forwarded: "1.2.3.4, 5.6.7.8")) == "5.6.7.8")
-        #expect(auth.clientAddress(of: request(nil, remote: "127.0.0.1", forwarded: "garbage")) == "127.0.0.1")
+    @Test func forwardedForIsTrustedOnlyFromProxies() throws {
+        let trusted = [try #require(IPNetwork("127.0.0.1")), try #require(IPNetwork("10.1.0.0/16"))]
+        func resolve(_ peer: String, _ forwarded: String?) -> String {
+            ClientAddress.resolve(peer: peer, forwardedFor: forwarded, trusted: trusted)
+        }
+        #expect(resolve("10.0.0.9", "1.2.3.4") == "10.0.0.9", "untrusted peers cannot forge a client")
+        #expect(resolve("127.0.0.1", "1.2.3.4, 5.6.7.8") == "5.6.7.8")
+        #expect(resolve("10.1.7.7", "1.2.3.4, 10.1.2.3") == "1.2.3.4", "proxy chains inside the trusted network are skipped")
+        #expect(resolve("127.0.0.1", "garbage") == "127.0.0.1")
+        #expect(resolve("127.0.0.1", nil) == "127.0.0.1")
+    }
+
+    @Test func ipNetworksMatchByPrefix() throws {
+        let v4 = try #require(IPNetwork("192.168.0.0/16"))
+        #expect(v4.contains("192.168.44.3"))
+        #expect(!v4.contains("192.169.0.1"))
+        #expect(v4.contains("::ffff:192.168.1.1"))
+        let v6 = try #require(IPNetwork("fd00::/8"))
+        #expect(v6.contains("fd12::1"))
+        #expect(!v6.contains("fe80::1"))
+        #expect(IPNetwork("10.0.0.0/33") == nil)
+        #expect(IPNetwork("host.example") == nil)
+        #expect(try #require(IPNetwork("10.0.0.0/0")).contains("8.8.8.8"))
     }
 
     @Test func failedLoginsAreLimitedPerUserAndClient() {

@@ -18,7 +18,7 @@ import Testing
             self.smtp = smtp
             let configuration = try! ConfigurationLoader.load(flags: [.maxSendBytes: "4096", .mailDomain: "mail.test"], environment: [:])
             let authenticator = Authenticator(sessions: SessionStore(idleSeconds: 60, maxAgeSeconds: 60), apiKeys: APIKeyStore(),
-                                              limiter: limiter, mailDomain: "mail.test", trustedProxies: [])
+                                              limiter: limiter, mailDomain: "mail.test")
             let services = AppServices(configuration: configuration, authenticator: authenticator,
                                        mailbox: MailboxService(connector: InMemoryPOP3Server(), cacheCapacity: 10, waitMillis: 1000),
                                        idempotency: IdempotencyStore(), smtp: smtp, logger: Logger(label: "test"))

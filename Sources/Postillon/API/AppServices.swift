@@ -44,8 +44,7 @@ public final class AppServices: Sendable {
         let apiKeys = try configuration.accountsFile.map { try APIKeyStore(file: $0) } ?? APIKeyStore()
         let authenticator = Authenticator(
             sessions: SessionStore(idleSeconds: configuration.sessionIdleTimeout, maxAgeSeconds: configuration.sessionMaxAge),
-            apiKeys: apiKeys, limiter: LoginRateLimiter(), mailDomain: configuration.mailDomain,
-            trustedProxies: configuration.trustedProxies)
+            apiKeys: apiKeys, limiter: LoginRateLimiter(), mailDomain: configuration.mailDomain)
         let mailbox = MailboxService(connector: connector, cacheCapacity: configuration.summaryCacheEntries,
                                      waitMillis: configuration.mailboxWaitMillis)
         let submission = smtp ?? CurlSMTPClient(settings: UpstreamSettings(

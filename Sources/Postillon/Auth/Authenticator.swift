@@ -10,15 +10,13 @@ public final class Authenticator: Sendable {
     /// Failed-login counting.
     public let limiter: LoginRateLimiter
     private let mailDomain: String
-    private let trustedProxies: Set<String>
 
     /// Creates an authenticator.
-    public init(sessions: SessionStore, apiKeys: APIKeyStore, limiter: LoginRateLimiter, mailDomain: String, trustedProxies: Set<String>) {
+    public init(sessions: SessionStore, apiKeys: APIKeyStore, limiter: LoginRateLimiter, mailDomain: String) {
         self.sessions = sessions
         self.apiKeys = apiKeys
         self.limiter = limiter
         self.mailDomain = mailDomain
-        self.trustedProxies = trustedProxies
     }
 
     /// The caller of `request`.
@@ -60,17 +58,9 @@ public final class Authenticator: Sendable {
         username.contains("@") ? username : "\(username)@\(mailDomain)"
     }
 
-    /// The client's address for rate limits and logs: the socket peer, or the nearest untrusted
-    /// hop of `X-Forwarded-For` when the peer is a trusted proxy.
+    /// The client's address for rate limits (resolved by the HTTP server, see ``ClientAddress``).
     public func clientAddress(of request: HTTPRequest) -> String {
-        guard trustedProxies.contains(request.remoteAddress), let forwarded = request.headers["X-Forwarded-For"] else {
-            return request.remoteAddress
-        }
-        let hops = forwarded.split(separator: ",").map { $0.trimming(" ") }.filter { !$0.isEmpty }
-        for hop in hops.reversed() where !trustedProxies.contains(hop) {
-            return IPAddress.isLiteral(hop) ? hop : request.remoteAddress
-        }
-        return request.remoteAddress
+        request.clientAddress
     }
 
     private func unauthorized(_ detail: String) -> Problem {

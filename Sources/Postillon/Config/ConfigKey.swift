@@ -85,7 +85,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
         case .accessLog: return "Log one line per request (true/false)."
         case .ehloName: return "Name Postillon gives in SMTP EHLO."
         case .mailDomain: return "Domain appended to a login without '@' to form the sender address (default: the POP3 host)."
-        case .trustedProxies: return "Comma-separated proxy IPs whose X-Forwarded-For is believed for rate limits and logs."
+        case .trustedProxies: return "Comma-separated proxy addresses or CIDR networks whose X-Forwarded-For is believed for rate limits and logs."
         case .maxConnections: return "Most simultaneous client connections."
         case .workers: return "Worker threads for requests that wait on mail servers."
         case .eventLoops: return "Event loop threads (epoll)."

@@ -24,8 +24,8 @@ public struct Configuration: Sendable {
     public var ehloName: String
     /// Domain added to logins without `@` to form sender addresses.
     public var mailDomain: String
-    /// Proxies whose `X-Forwarded-For` is trusted.
-    public var trustedProxies: Set<String>
+    /// Proxies whose `X-Forwarded-For` is trusted (also in `http.trustedProxies`).
+    public var trustedProxies: [IPNetwork] { http.trustedProxies }
     /// Largest JSON body (except sends).
     public var maxBodyBytes: Int
     /// Largest submitted message.
@@ -63,7 +63,7 @@ public struct Configuration: Sendable {
         lines.append("access-log = \(http.accessLog)")
         lines.append("ehlo-name = \(ehloName)")
         lines.append("mail-domain = \(mailDomain)")
-        lines.append("trusted-proxies = \(trustedProxies.sorted().joined(separator: ","))")
+        lines.append("trusted-proxies = \(trustedProxies.map(\.description).joined(separator: ","))")
         lines.append("max-connections = \(http.maxConnections)")
         lines.append("workers = \(http.workerThreads)")
         lines.append("event-loops = \(http.eventLoops)")

@@ -59,10 +59,15 @@ public enum ConfigurationLoader {
         guard !mailDomain.isEmpty, !mailDomain.contains("@"), !mailDomain.contains(where: { $0.isWhitespace }) else {
             throw ConfigurationError(.mailDomain, "must be a domain name")
         }
-        let proxies = Set(string(.trustedProxies).split(separator: ",").map { $0.trimming(" ") }.filter { !$0.isEmpty })
+        var proxies: [IPNetwork] = []
+        for entry in string(.trustedProxies).split(separator: ",").map({ $0.trimming(" ") }) where !entry.isEmpty {
+            guard let network = IPNetwork(entry) else { throw ConfigurationError(.trustedProxies, "'\(entry)' is not an IP address or CIDR network") }
+            proxies.append(network)
+        }
 
         var http = HTTPServerConfiguration(host: host, port: port)
         http.accessLog = try bool(.accessLog)
+        http.trustedProxies = proxies
         http.maxConnections = try int(.maxConnections, 1...1_000_000)
         http.workerThreads = try int(.workers, 1...4096)
         http.eventLoops = try int(.eventLoops, 1...64)
@@ -74,7 +79,7 @@ public enum ConfigurationLoader {
         return Configuration(
             http: http, pop3: pop3, smtp: smtp, caFile: caFile, allowPlaintext: allowPlaintext,
             insecureSkipVerify: try bool(.insecureSkipVerify), publicDir: string(.publicDir), accountsFile: accountsFile,
-            logLevel: logLevel, ehloName: ehlo, mailDomain: mailDomain, trustedProxies: proxies,
+            logLevel: logLevel, ehloName: ehlo, mailDomain: mailDomain,
             maxBodyBytes: try int(.maxBodyBytes, 1024...1 << 30), maxSendBytes: try int(.maxSendBytes, 1024...1 << 30),
             maxParseBytes: try int(.maxParseBytes, 1024...1 << 31),
             shutdownTimeoutMillis: Int64(try int(.shutdownTimeout, 0...3600)) * 1000,

@@ -121,8 +121,14 @@ extension EventLoop {
         connection.phase = .head
         connection.requestStartedMillis = nil
         connection.compact()
-        let request = HTTPRequest(head: head, body: body, remoteAddress: connection.remoteAddress, requestID: requestID)
         let context = self.context
+        var incoming = HTTPRequest(head: head, body: body, remoteAddress: connection.remoteAddress, requestID: requestID)
+        if !context.configuration.trustedProxies.isEmpty {
+            incoming.clientAddress = ClientAddress.resolve(peer: connection.remoteAddress, forwardedFor: head.headers["X-Forwarded-For"],
+                                                           trusted: context.configuration.trustedProxies)
+        }
+        let request = incoming
+        let client = request.clientAddress
         let keepAliveAllowed = connection.requestsServed + 1 < context.configuration.maxRequestsPerConnection
 
         if plan.runsInline {
@@ -135,7 +141,7 @@ extension EventLoop {
             enqueue(connection, bytes)
             connection.requestsServed += 1
             context.logAccess(requestID: requestID, method: head.method, path: head.path, status: response.status.code,
-                              bytes: bytes.count, startNanos: connection.requestStartNanos, remote: connection.remoteAddress)
+                              bytes: bytes.count, startNanos: connection.requestStartNanos, remote: client)
             if !keepAlive { connection.closeWhenFlushed = true }
             return .progress
         }
@@ -156,7 +162,7 @@ extension EventLoop {
                 context.logger.debug("response write failed", metadata: ["request.id": .string(requestID), "error": .string("\(error)")])
             }
             context.logAccess(requestID: requestID, method: head.method, path: head.path, status: response.status.code,
-                              bytes: written, startNanos: startNanos, remote: connection.remoteAddress)
+                              bytes: written, startNanos: startNanos, remote: client)
             self.giveBack(connection)
         }
         if !accepted {

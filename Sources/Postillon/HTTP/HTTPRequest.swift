@@ -8,6 +8,8 @@ public struct HTTPRequest: Sendable {
     public var remoteAddress: String
     /// The request id: the client's valid `X-Request-Id`, or a generated one.
     public var requestID: String
+    /// The client's address: the peer, or the forwarded client when the peer is a trusted proxy.
+    public var clientAddress: String
 
     /// Creates a request.
     public init(head: HTTPRequestHead, body: [UInt8] = [], remoteAddress: String = "127.0.0.1", requestID: String = "test") {
@@ -15,6 +17,7 @@ public struct HTTPRequest: Sendable {
         self.body = body
         self.remoteAddress = remoteAddress
         self.requestID = requestID
+        self.clientAddress = remoteAddress
     }
 
     /// The request method.

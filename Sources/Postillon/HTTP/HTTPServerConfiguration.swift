@@ -26,6 +26,8 @@ public struct HTTPServerConfiguration: Sendable {
     public var maxRequestsPerConnection: Int
     /// Whether to log one line per request.
     public var accessLog: Bool
+    /// Proxies whose `X-Forwarded-For` names the client (for logs and rate limits).
+    public var trustedProxies: [IPNetwork] = []
 
     /// Creates a configuration; the defaults suit production on a small machine.
     public init(

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh Debian 12 machine: installs what the tests need, starts private
 # Dovecot + Postfix on loopback, seeds mailboxes, runs `swift test` (unit and integration tests),
-# checks the build has zero warnings, stops what it started, exits non-zero on any failure.
+# checks the build has zero warnings, runs the browser test, the OpenAPI response validation and
+# the deployment checks, stops what it started, exits non-zero on any failure.
 #   Tests/run.sh            everything
 #   Tests/run.sh --unit     unit tests only (no mail servers)
 set -euo pipefail
@@ -57,3 +58,11 @@ swift test --skip-build
 
 step "end to end: browser test (headless Chromium) and OpenAPI response validation"
 "$ROOT/Tests/e2e.sh"
+
+# Deployment artefacts: systemd-analyze verify, the container's runtime packages in a debootstrap
+# root, the API through real nginx, and the Kubernetes YAML against the published schemas.
+# POSTILLON_SKIP_DEPLOY_CHECKS=1 skips them for quick local runs (CI always runs them).
+if [[ "${POSTILLON_SKIP_DEPLOY_CHECKS:-0}" != 1 ]]; then
+  step "deployment checks (Tests/Deploy/run-all.sh)"
+  "$ROOT/Tests/Deploy/run-all.sh"
+fi

@@ -4,19 +4,19 @@ import PostillonTestSupport
 import Testing
 
 /// Parsed messages and attachments from real mail: the fixtures of `Tests/Fixtures/mime` are sent
-/// through Postfix into dave's Dovecot mailbox (as real mail arrives: Postfix adds Return-Path,
+/// through Postfix into frank's Dovecot mailbox (as real mail arrives: Postfix adds Return-Path,
 /// Delivered-To and Received, stores LF, Dovecot sends CRLF), then read back through the API and
 /// compared with exact values and with what `MessageParser` makes of the fixture file itself.
-/// Only this suite writes to dave's mailbox; it adds messages and never deletes any.
+/// Only this suite writes to frank's mailbox (the lock test only adds two messages); it never deletes any.
 @Suite(.enabled(if: MailServerEnvironment.isAvailable, "set POSTILLON_TEST_ENV (Tests/run.sh does)"), .serialized)
 struct MIMEReadTests {
     let environment = MailServerEnvironment.current!
-    static let user = "dave"
+    static let user = "frank"
     static let nestedFile = NSTemporaryDirectory() + "postillon-nested-500.eml"
     static let fixtures = ["latin1-qp.eml", "cp1252-as-latin1.eml", "utf8-base64.eml", "alternative.eml", "related-inline-image.eml",
                            "mixed-pdf-rfc2231.eml", "attached-message.eml", "truncated-multipart.eml", "unknown-charset.eml"]
 
-    /// Fixture file name -> message id in dave's mailbox; delivered once per test run.
+    /// Fixture file name -> message id in frank's mailbox; delivered once per test run.
     static let delivered: Result<[String: String], DeliveryError> = {
         let environment = MailServerEnvironment.current!
         let nested = MIMEFixtures.deeplyNested(depth: 500)
@@ -41,19 +41,23 @@ struct MIMEReadTests {
         let sent = MailServerEnvironment.run(["python3", MailServerEnvironment.repositoryRoot + "/Tests/Scripts/smtp-deliver.py",
                                               "--port", environment["SMTP_PORT"], "--to", "\(user)@mail.test"] + files)
         guard sent.status == 0 else { throw DeliveryError("smtp-deliver.py exited \(sent.status)") }
-        var fresh: [String] = []
-        let deadline = Date().addingTimeInterval(30)
-        while fresh.count < files.count && Date() < deadline {
-            Thread.sleep(forTimeInterval: 0.2)
-            fresh = environment.uidls(user: user).filter { !before.contains($0) }
-        }
-        guard fresh.count == files.count else { throw DeliveryError("\(fresh.count) of \(files.count) messages arrived") }
+        // Map new messages to fixtures by Message-ID; other tests may deliver to the same mailbox
+        // meanwhile, so extra messages are ignored rather than counted.
+        let wanted = try Set(files.map { file -> String in
+            guard let id = messageId(try Data(contentsOf: URL(fileURLWithPath: file))) else { throw DeliveryError("\(file) has no Message-ID") }
+            return id
+        })
         var byMessageId: [String: String] = [:]
-        for uidl in fresh {
-            guard let raw = environment.probe(user: user, ["retr", uidl]), let messageId = messageId(raw) else {
-                throw DeliveryError("cannot read back \(uidl)")
+        var checked: Set<String> = []
+        let deadline = Date().addingTimeInterval(30)
+        while !wanted.isSubset(of: Set(byMessageId.keys)) && Date() < deadline {
+            for uidl in environment.uidls(user: user) where !before.contains(uidl) && !checked.contains(uidl) {
+                checked.insert(uidl)
+                if let raw = environment.probe(user: user, ["retr", uidl]), let messageId = messageId(raw) {
+                    byMessageId[messageId] = MessageIdentifier.encode(uidl)
+                }
             }
-            byMessageId[messageId] = MessageIdentifier.encode(uidl)
+            if !wanted.isSubset(of: Set(byMessageId.keys)) { Thread.sleep(forTimeInterval: 0.2) }
         }
         var result: [String: String] = [:]
         for file in files {
@@ -65,7 +69,7 @@ struct MIMEReadTests {
         return result
     }
 
-    /// Writes `bytes` into dave's Maildir directly (for messages over Postfix's 10 MB default limit).
+    /// Writes `bytes` into frank's Maildir directly (for messages over Postfix's 10 MB default limit).
     static func deliverToMaildir(_ write: (String) throws -> Void, environment: MailServerEnvironment) throws -> String {
         let before = Set(environment.uidls(user: user))
         let maildir = environment.maildir(user)

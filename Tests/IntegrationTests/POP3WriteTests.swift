@@ -72,7 +72,6 @@ struct POP3WriteTests {
     }
 
     @Test func aMailboxLockedByAnotherSessionIs409() throws {
-        seed("frank", 2)
         // Hold a POP3 session on the Dovecot instance with pop3_lock_session = yes.
         let holder = Process()
         holder.executableURL = URL(fileURLWithPath: "/usr/bin/env")

@@ -30,7 +30,7 @@ for name in "${selected[@]}"; do
     container) cmd=(bash "$REPO/Tests/Deploy/check-container-root.sh") ;;
     nginx) cmd=(bash "$REPO/Tests/Deploy/check-nginx.sh") ;;
     kubernetes) cmd=(python3 "$REPO/Tests/Deploy/check-kubernetes.py" --postillon "$POSTILLON_BIN") ;;
-    docs) cmd=(python3 "$REPO/Tests/Deploy/config-table.py" --postillon "$POSTILLON_BIN" --check "$REPO/Deploy/README.md") ;;
+    docs) cmd=(bash -c 'for f in "$2/Deploy/README.md" "$2/README.md"; do python3 "$2/Tests/Deploy/config-table.py" --postillon "$1" --check "$f" || exit 1; done' _ "$POSTILLON_BIN" "$REPO") ;;
     *) echo "unknown check: $name (one of: ${all[*]})" >&2; exit 2 ;;
   esac
   echo "=== $name: ${cmd[*]}"

@@ -80,7 +80,7 @@ struct POP3WriteTests {
         let pipe = Pipe()
         holder.standardOutput = pipe
         try holder.run()
-        defer { holder.terminate(); holder.waitUntilExit() }
+        defer { MailServerEnvironment.stop(holder) }
         _ = pipe.fileHandleForReading.availableData  // "held" once logged in
         let app = try LiveApp.againstMailServers(environment, [.pop3URL: "pop3://127.0.0.1:\(environment["POP3_LOCKED_PORT"])",
                                                                .allowPlaintext: "true", .upstreamConnectTimeout: "40"])

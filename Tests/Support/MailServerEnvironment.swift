@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The private Dovecot + Postfix started by `Deploy/mailservers.sh`, read from its env file
 /// (path in `POSTILLON_TEST_ENV`). Integration tests are enabled only when it is set.
@@ -51,6 +54,13 @@ public struct MailServerEnvironment: Sendable {
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return (process.terminationStatus, data)
+    }
+
+    /// Stops a helper process started by a test. SIGKILL, because processes started from the test
+    /// runner inherit a signal mask that blocks SIGTERM.
+    public static func stop(_ process: Process) {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
     }
 
     /// Talks to the POP3 server directly with Python's poplib (`Tests/Scripts/pop3probe.py`),

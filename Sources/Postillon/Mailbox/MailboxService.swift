@@ -69,6 +69,10 @@ public final class MailboxService: Sendable {
                                                  fields: HeaderSummaryParser.parse(block))
                     cache.put(mailbox: mailbox, uidl: listing.uidl, summary: summary)
                     summaries.append(summary)
+                } else {
+                    // The server gave no headers (no TOP support, or TOP refused): list the message
+                    // anyway with what is known; it is not cached, so a later TOP can fill it in.
+                    summaries.append(MessageSummary(id: MessageIdentifier.encode(listing.uidl), size: listing.size, fields: HeaderFields()))
                 }
             }
             let end = start + page.count

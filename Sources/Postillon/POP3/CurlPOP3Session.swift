@@ -68,6 +68,8 @@ final class CurlPOP3Session: POP3Session {
     }
 
     func headers(of numbers: [Int]) throws -> [Int: [UInt8]] {
+        // A server whose CAPA list leaves out TOP does not have it (RFC 2449); one without CAPA may.
+        if !capabilities.isEmpty && !capabilities.contains("TOP") { return [:] }
         let deadline = MonotonicClock.nowMillis() + timeoutMillis
         var result: [Int: [UInt8]] = [:]
         let batch = pipelining ? Self.batchSize : 1

@@ -12,6 +12,7 @@ enum Server {
         signal(SIGPIPE, SIG_IGN)
         signal(SIGTERM, SIG_IGN)
         signal(SIGINT, SIG_IGN)
+        raiseFileLimit(wanted: configuration.http.maxConnections, logger: logger)
         let server: HTTPServer
         do {
             server = try Application.buildServer(configuration: configuration, logger: logger)
@@ -37,5 +38,21 @@ enum Server {
         }
         server.waitUntilStopped()
         withExtendedLifetime(sources) {}
+    }
+
+    /// Raises the soft open-file limit towards the hard limit so `--max-connections` can be reached
+    /// (each connection is one descriptor; upstream sessions and spool files need some more).
+    static func raiseFileLimit(wanted: Int, logger: Logger) {
+        var limit = rlimit()
+        guard getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return }
+        let needed = rlim_t(wanted + 256)
+        if limit.rlim_cur < needed {
+            limit.rlim_cur = min(needed, limit.rlim_max)
+            setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
+        }
+        if limit.rlim_cur < needed {
+            logger.warning("the open-file limit is lower than --max-connections needs; connections beyond it wait in the backlog",
+                           metadata: ["limit": .stringConvertible(limit.rlim_cur), "max-connections": .stringConvertible(wanted)])
+        }
     }
 }

@@ -24,6 +24,9 @@ final class EventLoop: @unchecked Sendable {
     private let returned = Mutex<[Connection]>([])
     private let commands = Mutex<[Command]>([])
     private var running = true
+    /// Set while accepting is paused because file descriptors ran out.
+    private var acceptPausedUntil: Int64?
+    private var lastDescriptorWarning: Int64 = -10_000
     private var scratch = [UInt8](repeating: 0, count: 64 * 1024)
     private let requestIDPrefix: String
     private var requestCounter: UInt64 = 0
@@ -106,6 +109,7 @@ final class EventLoop: @unchecked Sendable {
                 sweep(now: now)
                 lastSweep = now
             }
+            if let until = acceptPausedUntil, now >= until { resumeAccepting() }
         }
         for connection in Array(connections.values) where !connection.inWorker {
             closeConnection(connection)
@@ -127,7 +131,9 @@ final class EventLoop: @unchecked Sendable {
                 let code = errno
                 if code == EINTR || code == ECONNABORTED { continue }
                 if code == EMFILE || code == ENFILE {
-                    context.logger.warning("accept failed: out of file descriptors", metadata: ["errno": .stringConvertible(code)])
+                    // The pending connection stays in the backlog and the level-triggered listener
+                    // would wake us forever: stop listening briefly instead of spinning.
+                    pauseAccepting()
                 }
                 return
             }
@@ -149,6 +155,29 @@ final class EventLoop: @unchecked Sendable {
             }
             connections[fd] = connection
         }
+    }
+
+    /// Stops accepting for a moment when the process is out of file descriptors.
+    private func pauseAccepting() {
+        guard acceptPausedUntil == nil, listenFD >= 0 else { return }
+        epoll_ctl(epollFD, EPOLL_CTL_DEL, listenFD, nil)
+        let now = MonotonicClock.nowMillis()
+        acceptPausedUntil = now + 100
+        if now - lastDescriptorWarning >= 10_000 {
+            lastDescriptorWarning = now
+            context.logger.warning("out of file descriptors: accepting in pauses of 100 ms (raise the open-file limit)",
+                                   metadata: ["connections": .stringConvertible(context.activeConnections.load(ordering: .relaxed))])
+        }
+    }
+
+    /// Listens again after ``pauseAccepting()``.
+    private func resumeAccepting() {
+        acceptPausedUntil = nil
+        guard listenFD >= 0 else { return }
+        var event = epoll_event()
+        event.events = EPOLLIN.rawValue | EPOLLEXCLUSIVE.rawValue
+        event.data.fd = listenFD
+        epoll_ctl(epollFD, EPOLL_CTL_ADD, listenFD, &event)
     }
 
     /// Answers 503 to a connection over the limit, best effort, and closes it.
@@ -189,6 +218,7 @@ final class EventLoop: @unchecked Sendable {
                     epoll_ctl(epollFD, EPOLL_CTL_DEL, listenFD, nil)
                     listenFD = -1
                 }
+                acceptPausedUntil = nil
                 for connection in Array(connections.values) where isIdle(connection) {
                     closeConnection(connection)
                 }

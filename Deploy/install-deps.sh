@@ -5,7 +5,8 @@
 set -euo pipefail
 
 BUILD_PKGS=(libcurl4-openssl-dev libgmime-3.0-dev pkg-config ca-certificates openssl)
-SERVER_PKGS=(dovecot-core dovecot-pop3d postfix)
+# python3 seeds the demo mailboxes (Deploy/run.sh) and drives the test scripts.
+SERVER_PKGS=(dovecot-core dovecot-pop3d postfix python3)
 TEST_PKGS=(wrk python3 python3-venv procps)
 
 with_test=0

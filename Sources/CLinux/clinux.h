@@ -14,6 +14,13 @@
 // other modules (fd_set), so it is declared here by hand.
 extern int accept4(int fd, struct sockaddr *address, socklen_t *length, int flags);
 
+extern int pthread_setname_np(pthread_t thread, const char *name);
+
+/// Names a thread (at most 15 bytes) for debuggers and crash reports.
+static inline int clinux_set_thread_name(pthread_t thread, const char *name) {
+    return pthread_setname_np(thread, name);
+}
+
 /// accept4(2): accept with SOCK_NONBLOCK/SOCK_CLOEXEC in one call.
 static inline int clinux_accept4(int fd, struct sockaddr *address, socklen_t *length, int flags) {
     return accept4(fd, address, length, flags);

@@ -1,4 +1,7 @@
-import Foundation
+import CLinux
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A fixed set of threads that run request handlers, which may block on upstream I/O (libcurl).
 ///
@@ -14,15 +17,32 @@ final class WorkerPool: @unchecked Sendable {
     private var threadsRunning = 0
     private let maxQueued: Int
 
+    /// The threads, joined by ``stop(deadlineMillis:)`` so none is still exiting afterwards.
+    private var threads: [pthread_t] = []
+
     /// Starts `threads` worker threads with room for `maxQueued` waiting jobs.
-    init(threads: Int, maxQueued: Int, name: String = "postillon-worker") {
+    init(threads count: Int, maxQueued: Int, name: String = "postillon-w") {
         self.maxQueued = maxQueued
-        for index in 0..<threads {
-            let thread = Thread { [self] in self.work() }
-            thread.name = "\(name)-\(index)"
-            thread.stackSize = 1 << 20
+        var attributes = pthread_attr_t()
+        pthread_attr_init(&attributes)
+        pthread_attr_setstacksize(&attributes, 1 << 20)
+        defer { pthread_attr_destroy(&attributes) }
+        for index in 0..<count {
+            var thread = pthread_t()
             lock.withLock { threadsRunning += 1 }
-            thread.start()
+            let context = Unmanaged.passRetained(self).toOpaque()
+            let result = pthread_create(&thread, &attributes, { argument in
+                let pool = Unmanaged<WorkerPool>.fromOpaque(argument!).takeRetainedValue()
+                pool.work()
+                return nil
+            }, context)
+            guard result == 0 else {
+                Unmanaged<WorkerPool>.fromOpaque(context).release()
+                lock.withLock { threadsRunning -= 1 }
+                continue
+            }
+            clinux_set_thread_name(thread, String("\(name)-\(index)".prefix(15)))
+            threads.append(thread)
         }
     }
 
@@ -41,12 +61,20 @@ final class WorkerPool: @unchecked Sendable {
 
     /// Lets queued jobs finish, then ends the threads; waits at most until `deadlineMillis`.
     func stop(deadlineMillis: Int64) {
-        lock.withLock {
+        let finished = lock.withLock {
             stopping = true
             lock.broadcast()
             while threadsRunning > 0 {
                 if !lock.wait(untilMillis: deadlineMillis) { break }
             }
+            return threadsRunning == 0
+        }
+        // Join, so thread-local destructors (OpenSSL's among them) have run before anyone exits;
+        // threads still busy past the deadline are left to the process's end.
+        let threads = self.threads
+        self.threads = []
+        for thread in threads {
+            if finished { pthread_join(thread, nil) } else { pthread_detach(thread) }
         }
     }
 

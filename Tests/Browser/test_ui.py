@@ -383,6 +383,15 @@ def test_inbox_lists_rows_and_umlauts_render(driver):
     screenshot(driver, "reader.png")
 
 
+def delete_open_message(driver, message_id):
+    """Deletes the message open in the reading pane (with confirmation) and waits until its row is gone."""
+    driver.find_element(By.ID, "delete-button").click()
+    confirm_dialog(driver)
+    wait(driver).until(lambda d: message_id not in row_ids(d))
+    idle(driver)
+    assert_no_error(driver)
+
+
 @pytest.mark.skipif(not (ATTACHMENT_SUBJECT and ATTACHMENT_SHA256),
                     reason="POSTILLON_TEST_ATTACHMENT_SUBJECT / _SHA256 not set")
 def test_attachment_bytes_match(driver, tmp_path):
@@ -432,11 +441,7 @@ def test_compose_send_read_delete_sign_out(driver, tmp_path):
     hashes = attachment_hashes(driver, message_id)
     assert hashlib.sha256(payload).hexdigest() in hashes.values(), "the attachment came back changed"
 
-    driver.find_element(By.ID, "delete-button").click()
-    confirm_dialog(driver)
-    wait(driver).until(lambda d: message_id not in row_ids(d))
-    idle(driver)
-    assert_no_error(driver)
+    delete_open_message(driver, message_id)
     driver.find_element(By.ID, "refresh-button").click()
     idle(driver)
     assert find_row(driver, token) is None, "the deleted message is back after a refresh"
@@ -464,12 +469,7 @@ def test_delete_selected_delete_one_sign_out(driver):
     assert_no_error(driver)
 
     # Delete one from the reading pane.
-    message_id = open_message(driver, third)
-    driver.find_element(By.ID, "delete-button").click()
-    confirm_dialog(driver)
-    wait(driver).until(lambda d: message_id not in row_ids(d))
-    idle(driver)
-    assert_no_error(driver)
+    delete_open_message(driver, open_message(driver, third))
 
     driver.find_element(By.ID, "refresh-button").click()
     idle(driver)

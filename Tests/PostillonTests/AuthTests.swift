@@ -11,11 +11,10 @@ final class ManualClock: Sendable {
 }
 
 @Suite struct AuthTests {
-    func request(_ authorization: String?, remote: String = "10.0.0.1", forwarded: String? = nil) -> HTTPRequest {
+    func request(_ authorization: String?) -> HTTPRequest {
         var headers = HTTPHeaders()
         if let authorization { headers.add("Authorization", authorization) }
-        if let forwarded { headers.add("X-Forwarded-For", forwarded) }
-        return HTTPRequest(head: HTTPRequestHead(method: .GET, target: "/", headers: headers), remoteAddress: remote)
+        return HTTPRequest(head: HTTPRequestHead(method: .GET, target: "/", headers: headers))
     }
 
     func authenticator(clock: ManualClock = ManualClock(), apiKeys: APIKeyStore = APIKeyStore()) -> Authenticator {

@@ -4,7 +4,7 @@ extension AppServices {
     /// - Throws: ``Problem`` 401/429, or whatever `body` throws.
     func authorized(_ context: RequestContext, _ body: (Principal) throws -> HTTPResponse) throws -> HTTPResponse {
         let principal = try authenticator.authenticate(context.request)
-        let client = authenticator.clientAddress(of: context.request)
+        let client = context.request.clientAddress
         if principal.method == .basic, let wait = authenticator.limiter.retryAfter(client: client, username: principal.credentials.username) {
             throw Self.rateLimited(wait)
         }

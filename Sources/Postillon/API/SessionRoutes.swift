@@ -30,7 +30,7 @@ enum SessionRoutes {
                     throw Problem(.unprocessableContent, code: "validation_failed", detail: "username and password must be non-empty text without control characters.")
                 }
                 let authenticator = services.authenticator
-                let client = authenticator.clientAddress(of: context.request)
+                let client = context.request.clientAddress
                 if let wait = authenticator.limiter.retryAfter(client: client, username: credentials.username) {
                     throw AppServices.rateLimited(wait)
                 }

@@ -58,11 +58,6 @@ public final class Authenticator: Sendable {
         username.contains("@") ? username : "\(username)@\(mailDomain)"
     }
 
-    /// The client's address for rate limits (resolved by the HTTP server, see ``ClientAddress``).
-    public func clientAddress(of request: HTTPRequest) -> String {
-        request.clientAddress
-    }
-
     private func unauthorized(_ detail: String) -> Problem {
         Problem(.unauthorized, code: "unauthorized", detail: detail,
                 headers: ["WWW-Authenticate": "Basic realm=\"postillon\", charset=\"UTF-8\", Bearer"])

@@ -107,13 +107,9 @@ public final class HTTPServer: @unchecked Sendable {
         try head.withUnsafeBytes { try Socket.writeAll(fd, $0, deadlineMillis: MonotonicClock.nowMillis() + writeTimeoutMillis) }
         if isHead { return head.count }
         let writer = SocketBodyWriter(fd: fd, chunked: length == nil, writeTimeoutMillis: writeTimeoutMillis)
-        do {
-            try produce(writer)
-        } catch {
-            // Headers are gone already: the only honest signal left is to cut the connection
-            // (a chunked body then lacks its last chunk, a sized one its length).
-            throw error
-        }
+        // If producing fails, the headers are gone already: the error makes the caller cut the
+        // connection, the only honest signal left (a chunked body then lacks its last chunk).
+        try produce(writer)
         if let length, writer.bytesWritten != length {
             throw HTTPWriteError.lengthMismatch(declared: length, written: writer.bytesWritten)
         }

@@ -92,7 +92,7 @@ public final class MailboxService: Sendable {
         defer { if !handedOver { locks.release(key) } }
         let session = try connector.connect(credentials)
         do {
-            guard let listing = try session.listings().first(where: { $0.uidl == uidl }) else { throw Self.notFound(id) }
+            let listing = try Self.listing(uidl, id: id, in: session)
             handedOver = true
             return MessageLease(session: session, listing: listing) { [locks] in locks.release(key) }
         } catch {
@@ -106,7 +106,7 @@ public final class MailboxService: Sendable {
     public func spool(_ credentials: Credentials, id: String, maxBytes: Int) throws -> (file: SpooledFile, listing: POP3Listing) {
         guard let uidl = MessageIdentifier.decode(id) else { throw Self.notFound(id) }
         return try withSession(credentials) { session in
-            guard let listing = try session.listings().first(where: { $0.uidl == uidl }) else { throw Self.notFound(id) }
+            let listing = try Self.listing(uidl, id: id, in: session)
             guard listing.size <= maxBytes else { throw MIMEError.messageTooLarge(size: listing.size, limit: maxBytes) }
             let file = try SpooledFile()
             try session.retrieve(listing.number) { chunk in
@@ -171,6 +171,13 @@ public final class MailboxService: Sendable {
             throw Problem(.serviceUnavailable, code: "mailbox_busy",
                           detail: "Other requests for this mailbox are still running; retry shortly.", headers: ["Retry-After": "2"])
         }
+    }
+
+    /// The listing of the message with `uidl` in `session`.
+    /// - Throws: ``Problem`` `message_not_found` (named by its API `id`).
+    static func listing(_ uidl: String, id: String, in session: any POP3Session) throws -> POP3Listing {
+        guard let listing = try session.listings().first(where: { $0.uidl == uidl }) else { throw notFound(id) }
+        return listing
     }
 
     static func notFound(_ id: String) -> Problem {

@@ -32,7 +32,6 @@ public enum POP3Parser {
                 throw POP3Error.protocolViolation("bad unique id '\(uid.prefix(80))'")
             }
             guard result.updateValue(uid, forKey: number) == nil else { throw POP3Error.protocolViolation("UIDL repeats message \(number)") }
-            result[number] = uid
         }
         return result
     }

@@ -1,13 +1,7 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// IP address literal checks.
 public enum IPAddress {
     /// Whether `text` is an IPv4 or IPv6 literal.
     public static func isLiteral(_ text: String) -> Bool {
-        var v4 = in_addr()
-        var v6 = in6_addr()
-        return inet_pton(AF_INET, text, &v4) == 1 || inet_pton(AF_INET6, text, &v6) == 1
+        IPNetwork.parse(text) != nil
     }
 }

@@ -26,7 +26,14 @@ public enum ErrorMapping {
                 return Problem(.unprocessableContent, code: "parse_timeout", detail: "Parsing the message took too long. Download it with /raw.")
             }
         default:
-            if let mapped = UpstreamErrorMapping.problem(for: error) { return mapped }
+            if let mapped = UpstreamErrorMapping.problem(for: error) {
+                // The response says what failed; the log keeps how (libcurl's text, host, port, paths).
+                if mapped.status.code >= 500 {
+                    logger.warning("mail server failure", metadata: ["status": .stringConvertible(mapped.status.code),
+                                                                      "error": .string(String(describing: error))])
+                }
+                return mapped
+            }
             logger.error("unhandled error", metadata: ["error": .string(String(describing: error))])
             return Problem(.internalServerError, code: "internal_error", detail: "An unexpected error occurred; the request id identifies it in the logs.")
         }

@@ -5,6 +5,7 @@ import Foundation
 @testable import Postillon
 import PostillonTestSupport
 import Testing
+@testable import PostillonHTTP
 
 @Suite(.serialized) struct HTTPConnectionTests {
     /// Regression (issue 11): behind a trusted proxy that appends its own X-Forwarded-For line,

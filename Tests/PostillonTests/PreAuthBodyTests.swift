@@ -2,6 +2,7 @@ import Foundation
 @testable import Postillon
 import PostillonTestSupport
 import Testing
+@testable import PostillonHTTP
 
 /// Unauthenticated clients cannot make the server hold large bodies (issue 11, item 2).
 @Suite(.serialized) struct PreAuthBodyTests {

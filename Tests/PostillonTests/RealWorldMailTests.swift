@@ -2,6 +2,7 @@ import Foundation
 @testable import Postillon
 import PostillonTestSupport
 import Testing
+@testable import PostillonHTTP
 
 /// Real-world mail GMime parses differently from mail clients, and part bombs (issue 11), from literals.
 @Suite struct RealWorldMailTests {

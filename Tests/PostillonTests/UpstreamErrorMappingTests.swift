@@ -2,13 +2,14 @@ import CCurl
 import Logging
 @testable import Postillon
 import Testing
+@testable import PostillonHTTP
 
 /// 502/504 bodies say what failed, never libcurl's text, an upstream host:port or a local path (issue 11).
 @Suite struct UpstreamErrorMappingTests {
     static let revealing = ["127.0.0.1", "port", "25601", "/etc/", "errno", "Couldn't", "curl"]
 
     func detail(_ error: any Error) -> String {
-        ErrorMapping.problem(for: error, logger: Logger(label: "test")).detail ?? ""
+        Router.problem(for: error, logger: Logger(label: "test")).detail ?? ""
     }
 
     @Test func curlFailuresKeepTheirDetailsOutOfTheBody() {

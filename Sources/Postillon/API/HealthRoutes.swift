@@ -1,4 +1,5 @@
 import Logging
+import PostillonHTTP
 
 /// `GET /api/v1/health` (liveness) and `GET /api/v1/ready` (upstreams reachable).
 enum HealthRoutes {

@@ -54,7 +54,7 @@ extension EventLoop {
             case .needMore:
                 return .needBytes
             case .failure(let error):
-                fail(connection, Problem(error.status, code: error.code, detail: error.detail))
+                fail(connection, error.problem)
                 return .closed
             case .head(let head, let consumed):
                 connection.readIndex += consumed
@@ -86,7 +86,7 @@ extension EventLoop {
                     if case .bodyTooLarge = error, let problem = plan.bodyLimitProblem {
                         fail(connection, problem)
                     } else {
-                        fail(connection, Problem(error.status, code: error.code, detail: error.detail))
+                        fail(connection, error.problem)
                     }
                     return .closed
                 }

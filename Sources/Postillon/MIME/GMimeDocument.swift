@@ -1,4 +1,5 @@
 import CGMime
+import CLinux
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -13,6 +14,8 @@ final class GMimeDocument {
 
     let message: UnsafeMutablePointer<GMimeMessage>
     let sink = WarningSink()
+    /// Size of the spooled message.
+    private let inputBytes: Int
 
     /// Parses the message in `path`, showing GMime at most `maxBoundaryLines` lines that start
     /// with `--` (see ``MessageLayout``) and an empty line where the header block lacks one.
@@ -23,6 +26,7 @@ final class GMimeDocument {
         guard fd >= 0 else { throw MIMEError.unreadable("cannot open the spooled message") }
         var status = stat()
         let size = fstat(fd, &status) == 0 ? Int(status.st_size) : 0
+        inputBytes = size
         var layout = MessageLayout()
         if size > 0, let mapped = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), mapped != MAP_FAILED {
             layout = MessageLayout.scan(UnsafeRawBufferPointer(start: mapped, count: size), maxBoundaryLines: maxBoundaryLines)
@@ -59,7 +63,15 @@ final class GMimeDocument {
         message = parsed
     }
 
-    deinit { cgmime_unref(message) }
+    deinit {
+        cgmime_unref(message)
+        // GMime allocates one object per part; after a large message glibc keeps the freed pages in
+        // the worker thread's arena. Give them back so memory returns after the request.
+        if inputBytes > Self.trimAfterBytes { clinux_malloc_trim(0) }
+    }
+
+    /// Messages larger than this give their memory back to the system when freed.
+    static let trimAfterBytes = 1 << 20
 
     /// The stream GMime reads: the file, cut at `layout.cutAt`, with an empty line inserted at
     /// `layout.blankLineAt`. The caller owns (unrefs) the result; sub-streams keep `file` alive.

@@ -25,7 +25,12 @@ for dir in "$BIN"/*.build; do
   case "$(basename "$dir")" in
     PostillonServer.build|MIMECheck.build|PostillonTestSupport.build|*Tests.build|ArgumentParser*) continue ;;
   esac
-  while IFS= read -r -d '' object; do OBJECTS+=("$object"); done < <(find "$dir" -name '*.o' -print0)
+  # Only the objects of the current sources (the output file map), never stale ones of deleted files.
+  [[ -f $dir/output-file-map.json ]] || continue
+  while IFS= read -r object; do [[ -f $object ]] && OBJECTS+=("$object"); done < <(python3 -c '
+import json, sys
+for entry in json.load(open(sys.argv[1])).values():
+    if "object" in entry: print(entry["object"])' "$dir/output-file-map.json")
 done
 # GMime's include paths, as Package.swift passes them.
 read -r -a GMIME_CFLAGS <<<"$(pkg-config --cflags-only-I gmime-3.0)"

@@ -224,7 +224,7 @@ struct MIMEReadTests {
         for target in ["/api/v1/messages/\(id)/attachments/2", "/api/v1/messages/\(id)/attachments/2?inline=1"] {
             let pdf = try app.request("GET", target, headers: auth)
             #expect(pdf.status == 200)
-            #expect(SHA256.hex(pdf.body) == SHA256.hex(original), "\(target)")
+            #expect(Hashing.sha256Hex(pdf.body) == Hashing.sha256Hex(original), "\(target)")
             #expect(pdf.headers["Content-Type"] == "application/pdf")
             #expect(pdf.headers["Content-Length"] == String(original.count))
             #expect(pdf.headers["Content-Disposition"] == "attachment; filename=\"Rechnung M_rz.pdf\"; filename*=UTF-8''Rechnung%20M%C3%A4rz.pdf",

@@ -11,6 +11,9 @@ public enum ErrorMapping {
             return Problem(error.status, code: error.code, detail: error.detail)
         case let error as JSONBodyError:
             return error.problem
+        case let error as StateStoreError:
+            logger.error("state store failed", metadata: ["error": .string(error.message)])
+            return error.problem
         case let error as SendValidationError:
             return problem(for: error)
         case let error as MIMEError:

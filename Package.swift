@@ -94,6 +94,9 @@ let package = Package(
         // Parses fixture files outside the test runner, for valgrind (see Tests/MIME-checks.md).
         .executableTarget(name: "MIMECheck", dependencies: ["Postillon", "PostillonTestSupport"], path: "Tests/Tools/MIMECheck",
                           swiftSettings: gmimeFlags),
+        // Postillon on a chosen state store (memory twin, SQLite, PostgreSQL) for Tests/Bench/state-bench.sh.
+        .executableTarget(name: "StateBench", dependencies: ["Postillon", "PostillonHTTP", "PostillonTestSupport"], path: "Tests/Tools/StateBench",
+                          swiftSettings: gmimeFlags),
         .testTarget(name: "IntegrationTests", dependencies: ["Postillon", "PostillonHTTP", "PostillonTestSupport"], swiftSettings: gmimeFlags),
     ],
     swiftLanguageModes: [.v6]

@@ -141,7 +141,7 @@ struct POP3ReadTests {
     @Test func apiKeysFromTheAccountsFile() throws {
         let key = "test-key-\(UUID().uuidString)"
         let file = NSTemporaryDirectory() + "accounts-\(UUID().uuidString).json"
-        let accounts = #"[{"name":"ci","keySha256":"\#(SHA256.hex(Array(key.utf8)))","username":"alice","password":"\#(environment.password("alice"))","address":"alice@mail.test"}]"#
+        let accounts = #"[{"name":"ci","keySha256":"\#(Hashing.sha256Hex(Array(key.utf8)))","username":"alice","password":"\#(environment.password("alice"))","address":"alice@mail.test"}]"#
         try accounts.write(toFile: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: file) }
         let app = try LiveApp.againstMailServers(environment, [.accountsFile: file])

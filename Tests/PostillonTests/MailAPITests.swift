@@ -12,14 +12,15 @@ final class MemoryApp {
     let router: Router
     let services: AppServices
 
-    init(flags: [ConfigKey: String] = [:]) throws {
+    init(flags: [ConfigKey: String] = [:], state: any StateStore = MemoryStateStore()) throws {
         var all: [ConfigKey: String] = [.publicDir: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .deletingLastPathComponent().deletingLastPathComponent().path + "/Public", .mailDomain: "mail.test"]
         for (key, value) in flags { all[key] = value }
         let configuration = try ConfigurationLoader.load(flags: all, environment: [:])
         var logger = Logger(label: "memory")
         logger.logLevel = .critical
-        services = try AppServices.make(configuration: configuration, connector: pop3, logger: logger)
+        services = try AppServices.make(configuration: configuration, connector: pop3, state: state, sealer: testSealer(),
+                                        logger: logger)
         router = try Application.buildRouter(services: services)
         pop3.addMailbox("alice", password: "pw")
         for index in 1...7 {

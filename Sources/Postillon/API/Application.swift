@@ -18,6 +18,7 @@ public enum Application {
         routes += SessionRoutes.routes(services)
         routes += MessageRoutes.routes(services)
         routes += ParsedMessageRoutes.routes(services)
+        routes += FlagRoutes.routes(services)
         routes += SendRoutes.routes(services)
         routes.append(Route(.GET, "/api/v1/openapi.json") { context in
             var response = try files.respond(rawPath: "/openapi.json", headers: context.request.headers)

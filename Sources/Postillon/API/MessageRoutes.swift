@@ -30,8 +30,12 @@ enum MessageRoutes {
                     }
                     cursor = parsed
                 }
+                let filter = try FlagRoutes.filter(context)
                 return try services.authorized(context) { principal in
-                    JSONBody.response(try mailbox.list(principal.credentials, limit: limit, cursor: cursor))
+                    let account = principal.credentials.mailboxKey
+                    return JSONBody.response(try mailbox.list(principal.credentials, limit: limit, cursor: cursor, filter: filter) { uidls in
+                        try services.flags.flagsForListing(account: account, uidls: uidls)
+                    })
                 }
             },
             Route(.GET, "/api/v1/messages/{id}/raw") { context in

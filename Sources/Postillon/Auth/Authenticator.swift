@@ -40,7 +40,7 @@ public final class Authenticator: Sendable {
             return Principal(credentials: credentials, address: address(for: credentials.username), method: .basic,
                              identity: "user:" + credentials.mailboxKey)
         case "bearer":
-            if let session = sessions.lookup(token: value) {
+            if let session = try sessions.lookup(token: value) {
                 return Principal(credentials: session.credentials, address: session.address, method: .session,
                                  identity: "user:" + session.credentials.mailboxKey, sessionToken: value)
             }

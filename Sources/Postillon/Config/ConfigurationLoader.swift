@@ -80,7 +80,19 @@ public enum ConfigurationLoader {
         let maxSend = try int(.maxSendBytes, 1024...1 << 30)
         http.maxBodyBytesInFlight = 4 * (maxSend + maxSend / 2 + (1 << 20))
 
-        return Configuration(
+        guard let state = StateLocation(string(.state)) else {
+            throw ConfigurationError(.state, "expected sqlite:/path/state.db or postgres://user@host:port/db")
+        }
+        let secretKeyFile = raw(.secretKeyFile)
+        if case .postgres = state, secretKeyFile == nil {
+            throw ConfigurationError(.secretKeyFile, "is required with a PostgreSQL state store (every replica needs the same key)")
+        }
+        let previousSecretKeyFile = raw(.previousSecretKeyFile)
+        if let previousSecretKeyFile, !fileReadable(previousSecretKeyFile) {
+            throw ConfigurationError(.previousSecretKeyFile, "cannot read '\(previousSecretKeyFile)'")
+        }
+
+        var configuration = Configuration(
             http: http, pop3: pop3, smtp: smtp, caFile: caFile, allowPlaintext: allowPlaintext,
             insecureSkipVerify: try bool(.insecureSkipVerify), publicDir: string(.publicDir), accountsFile: accountsFile,
             logLevel: logLevel, ehloName: ehlo, mailDomain: mailDomain,
@@ -91,6 +103,10 @@ public enum ConfigurationLoader {
             mailboxWaitMillis: Int64(try int(.mailboxWait, 0...600)) * 1000,
             sessionIdleTimeout: try int(.sessionIdleTimeout, 60...31_536_000), sessionMaxAge: try int(.sessionMaxAge, 60...31_536_000),
             summaryCacheEntries: try int(.summaryCacheEntries, 0...10_000_000))
+        configuration.state = state
+        configuration.secretKeyFile = secretKeyFile
+        configuration.previousSecretKeyFile = previousSecretKeyFile
+        return configuration
     }
 
     /// Splits `host:port` or `[v6]:port`.

@@ -30,6 +30,14 @@ public final class SessionStore: Sendable {
         self.clock = clock
     }
 
+    /// Whether `token` has the shape of the tokens ``create(credentials:address:)`` makes (43
+    /// base64url characters: 32 random bytes), checked without the store.
+    package static func isWellFormedToken(_ token: String) -> Bool {
+        token.utf8.count == 43 && token.utf8.allSatisfy { byte in
+            (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) || byte == 0x2D || byte == 0x5F
+        }
+    }
+
     /// Creates a session and returns its token and expiry.
     /// - Throws: ``StateStoreError`` when the store is unavailable.
     public func create(credentials: Credentials, address: String) throws -> (token: String, expiresAt: Date) {

@@ -56,7 +56,7 @@ public final class Authenticator: Sendable {
 
     /// Whether an `Authorization` value can belong to a caller, decided before a request body is
     /// read: Basic credentials of the right shape (their password is only checked by the mail
-    /// server, later), a Bearer token of a session token's shape, or a configured API key.
+    /// server, later), or a Bearer token that names a live session or a configured API key.
     ///
     /// Runs on the event loop thread, so it only does in-memory work and never blocks.
     public func isPlausible(authorization: String?) -> Bool {
@@ -70,10 +70,10 @@ public final class Authenticator: Sendable {
                   let colon = decoded.firstIndex(of: ":") else { return false }
             return Credentials(username: String(decoded[..<colon]), password: String(decoded[decoded.index(after: colon)...])).isWellFormed
         case "bearer":
-            // Sessions live in the state store (SQLite, PostgreSQL): not looked up here, on the
-            // event loop. A token of a session token's shape passes; the server-wide body budget
-            // bounds what a forged one can cost, and the handler rejects it before any work.
-            return SessionStore.isWellFormedToken(value) || apiKeys.account(forKey: value) != nil
+            // Session tokens live in the state store (a database call), which this loop-thread check must
+            // not make: a token of the exact shape we issue passes here, is verified on a worker before
+            // the handler runs, and the server-wide body budget bounds what forged ones can hold.
+            return SessionStore.hasTokenShape(value) || apiKeys.account(forKey: value) != nil
         default:
             return false
         }

@@ -30,14 +30,6 @@ public final class SessionStore: Sendable {
         self.clock = clock
     }
 
-    /// Whether `token` has the shape of the tokens ``create(credentials:address:)`` makes (43
-    /// base64url characters: 32 random bytes), checked without the store.
-    package static func isWellFormedToken(_ token: String) -> Bool {
-        token.utf8.count == 43 && token.utf8.allSatisfy { byte in
-            (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) || byte == 0x2D || byte == 0x5F
-        }
-    }
-
     /// Creates a session and returns its token and expiry.
     /// - Throws: ``StateStoreError`` when the store is unavailable.
     public func create(credentials: Credentials, address: String) throws -> (token: String, expiresAt: Date) {
@@ -52,6 +44,18 @@ public final class SessionStore: Sendable {
             sealedPassword: try sealer.seal(credentials.password, context: hash), keyID: sealer.current.id,
             createdAt: now, lastUsedAt: now, expiresAt: expires))
         return (token, Date(timeIntervalSince1970: Double(expires) / 1000))
+    }
+
+    /// True when `token` has the shape of the tokens ``create(credentials:address:)`` issues (32 random
+    /// bytes in unpadded base64url, 43 characters): an in-memory check that consults no store.
+    public static func hasTokenShape(_ token: some StringProtocol) -> Bool {
+        token.utf8.count == 43 && token.utf8.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "-"), UInt8(ascii: "_"): return true
+            default: return false
+            }
+        }
     }
 
     /// The session for a token, refreshing its idle timer; nil when unknown, expired, or sealed

@@ -5,7 +5,8 @@
 ///   response with `Idempotent-Replayed: true`.
 /// - The same key with a different body is refused with 422 `idempotency_key_reused`.
 /// - Concurrent duplicates wait for the first to finish and then replay it: the work runs once.
-/// - 5xx results are not stored (the work may not have happened; a retry may try again).
+/// - 5xx results are not stored (the work may not have happened; a retry may try again), except
+///   a ``ReplayableResponse`` the work throws (the work did happen, with an unknown outcome).
 /// Keys are scoped per caller, so one caller cannot replay another's response. Bounded in size.
 public final class IdempotencyStore: @unchecked Sendable {
     struct Entry {
@@ -42,7 +43,7 @@ public final class IdempotencyStore: @unchecked Sendable {
     ///   - body: the request body (its SHA-256 is the fingerprint).
     /// - Throws: ``Problem`` for a malformed or reused key, or what `work` throws.
     public func run(key: String?, scope: String, body: [UInt8], work: () throws -> HTTPResponse) throws -> HTTPResponse {
-        guard let key else { return try work() }
+        guard let key else { return try Self.answer(work).response }
         guard !key.isEmpty, key.utf8.count <= 255, key.utf8.allSatisfy({ $0 >= 0x21 && $0 <= 0x7E }) else {
             throw Problem(.badRequest, code: "invalid_parameter", detail: "Idempotency-Key must be 1 to 255 visible ASCII characters.")
         }
@@ -77,20 +78,36 @@ public final class IdempotencyStore: @unchecked Sendable {
         }
         if let replay { return replay }
 
-        var outcome: HTTPResponse?
+        var outcome: (response: HTTPResponse, replayable: Bool)?
         defer {
             lock.withLock {
-                if let outcome, outcome.status.code < 500, case .bytes = outcome.body {
-                    entries[slot]?.response = outcome
+                if let outcome, Self.isStored(outcome.response, replayable: outcome.replayable), case .bytes = outcome.response.body {
+                    entries[slot]?.response = outcome.response
                 } else {
                     entries.removeValue(forKey: slot)
                 }
                 lock.broadcast()
             }
         }
-        let response = try work()
-        outcome = response
-        return response
+        let answer = try Self.answer(work)
+        outcome = answer
+        return answer.response
+    }
+
+    // MARK: Which answers are stored
+
+    /// The work's answer, with a thrown ``ReplayableResponse`` turned into its response.
+    private static func answer(_ work: () throws -> HTTPResponse) throws -> (response: HTTPResponse, replayable: Bool) {
+        do {
+            return (try work(), false)
+        } catch let replayable as ReplayableResponse {
+            return (replayable.response, true)
+        }
+    }
+
+    /// Whether an answer is remembered for replay: anything below 500, and a ``ReplayableResponse``.
+    private static func isStored(_ response: HTTPResponse, replayable: Bool) -> Bool {
+        replayable || response.status.code < 500
     }
 
     /// Remembered keys (finished and running).

@@ -31,6 +31,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     case sessionIdleTimeout = "session-idle-timeout"
     case sessionMaxAge = "session-max-age"
     case summaryCacheEntries = "summary-cache-entries"
+    case smtpTrustedRelay = "smtp-trusted-relay"
 
     /// The command-line flag, for example `--pop3-url`.
     public var flag: String { "--" + rawValue }
@@ -67,6 +68,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
         case .sessionIdleTimeout: return "1800"
         case .sessionMaxAge: return "43200"
         case .summaryCacheEntries: return "50000"
+        case .smtpTrustedRelay: return "false"
         }
     }
 
@@ -102,9 +104,12 @@ public enum ConfigKey: String, CaseIterable, Sendable {
         case .sessionIdleTimeout: return "Seconds a sign-in token lives without use."
         case .sessionMaxAge: return "Seconds a sign-in token lives at most."
         case .summaryCacheEntries: return "Message summaries kept in memory across all mailboxes."
+        case .smtpTrustedRelay:
+            return "The SMTP server relays for Postillon without AUTH: a send is then allowed without SMTP AUTH, "
+                + "after a POP3 login proved a Basic caller's password. Off: a send stops before MAIL FROM unless the server accepted AUTH."
         }
     }
 
     /// Whether the key is a boolean switch (a flag without a value).
-    public var isSwitch: Bool { [.allowPlaintext, .insecureSkipVerify].contains(self) }
+    public var isSwitch: Bool { [.allowPlaintext, .insecureSkipVerify, .smtpTrustedRelay].contains(self) }
 }

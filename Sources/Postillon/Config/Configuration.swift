@@ -46,6 +46,9 @@ public struct Configuration: Sendable {
     public var sessionMaxAge: Int
     /// Summary cache capacity.
     public var summaryCacheEntries: Int
+    /// Whether the SMTP server is a trusted relay: sends may go without SMTP AUTH (callers are then
+    /// proven by a POP3 login). Off by default: no AUTH accepted, no send.
+    public var smtpTrustedRelay = false
 
     /// The configuration as `key = value` lines for `--print-config`; nothing here is secret,
     /// but the accounts file's contents never appear.
@@ -80,6 +83,7 @@ public struct Configuration: Sendable {
         lines.append("session-idle-timeout = \(sessionIdleTimeout)")
         lines.append("session-max-age = \(sessionMaxAge)")
         lines.append("summary-cache-entries = \(summaryCacheEntries)")
+        lines.append("smtp-trusted-relay = \(smtpTrustedRelay)")
         return lines.joined(separator: "\n")
     }
 }

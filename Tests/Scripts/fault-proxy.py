@@ -34,6 +34,7 @@ import argparse
 import asyncio
 import collections
 import signal
+import socket
 import ssl
 import sys
 
@@ -112,6 +113,9 @@ class Conversation:
                             self.server[1].write(part)
                             await self.server[1].drain()
                             self.fire(f"{kind}:{limit}")
+                            # Stop taking the client's bytes at once (asyncio would otherwise buffer
+                            # up to twice its limit), so the client's writes block in the kernel.
+                            self.client[1].transport.pause_reading()
                             if kind == "cut-data":
                                 self.close()
                             else:
@@ -295,8 +299,14 @@ async def main():
     if args.implicit_tls:
         server_tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         server_tls.load_cert_chain(args.tls_cert, args.tls_key)
-    server = await asyncio.start_server(handle, "127.0.0.1", args.listen, ssl=server_tls, limit=1 << 20,
-                                        reuse_address=True)
+    # A fixed, small receive buffer (inherited by accepted sockets, and it turns off the kernel's
+    # autotuning): when a rule stops reading the client, its writes block after a few kilobytes
+    # instead of disappearing into megabytes of loopback buffers.
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+    listener.bind(("127.0.0.1", args.listen))
+    server = await asyncio.start_server(handle, sock=listener, ssl=server_tls, limit=1 << 20)
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         asyncio.get_running_loop().add_signal_handler(sig, stop.set)

@@ -1,5 +1,6 @@
 import Foundation
 import Postillon
+import PostillonHTTP
 #if canImport(Glibc)
 import Glibc
 #endif

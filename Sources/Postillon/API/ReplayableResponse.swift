@@ -1,3 +1,5 @@
+import PostillonHTTP
+
 /// An error answer that ``IdempotencyStore`` stores and replays under the request's
 /// `Idempotency-Key` like a success, although its status is 5xx.
 ///

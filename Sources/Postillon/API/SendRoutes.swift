@@ -44,7 +44,7 @@ enum SendRoutes {
                                     "error": .string(error.description), "message.id": .string(prepared.messageID),
                                 ])
                                 // Stored under the Idempotency-Key: a same-key retry replays this answer.
-                                throw ReplayableResponse(response: ErrorMapping.problem(for: error, logger: context.logger)
+                                throw ReplayableResponse(response: error.problem
                                     .response(requestID: context.requestID))
                             case .authenticationFailed, .allRecipientsRejected, .senderRejected, .messageRejected: break
                             }

@@ -1,4 +1,5 @@
 import CCurl
+import PostillonHTTP
 
 /// Submits mail with libcurl: `smtps://` (implicit TLS) or `smtp://` with STARTTLS required unless
 /// plain text is explicitly allowed, certificate verification per configuration, SASL with the

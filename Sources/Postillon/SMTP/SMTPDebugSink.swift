@@ -1,4 +1,5 @@
 import CCurl
+import PostillonHTTP
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -51,6 +51,11 @@ public final class HTTPServer: @unchecked Sendable {
         }
         let deadline = MonotonicClock.nowMillis() + timeoutMillis
         for loop in loops { loop.post(.stopAccepting) }
+        // Stop listening now, not after the drain: the kernel would otherwise keep completing
+        // handshakes into the backlog, and those clients would hang until the final close. After
+        // shutdown(2) new connections are refused and queued ones reset (accept fails: EINVAL);
+        // the descriptor itself is closed below, once no loop can use it any more.
+        if listenFD >= 0 { _ = Glibc.shutdown(listenFD, Int32(SHUT_RDWR)) }
         while connectionCount > 0 && MonotonicClock.nowMillis() < deadline {
             usleep(10_000)
         }

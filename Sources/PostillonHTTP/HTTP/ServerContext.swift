@@ -22,11 +22,13 @@ final class ServerContext: Sendable {
     /// Whether graceful shutdown began.
     var isShuttingDown: Bool { shuttingDown.load(ordering: .relaxed) }
 
-    /// Logs one access-log line for a finished request.
-    func logAccess(requestID: String, method: HTTPMethod, path: Substring, status: Int, bytes: Int, startNanos: UInt64, remote: String) {
+    /// Logs one access-log line for a finished request; `aborted` marks a response whose head went
+    /// out but whose body was cut short (the client or the upstream failed mid-stream).
+    func logAccess(requestID: String, method: HTTPMethod, path: Substring, status: Int, bytes: Int, startNanos: UInt64, remote: String,
+                   aborted: Bool = false) {
         guard configuration.accessLog, logger.logLevel <= .info else { return }
         let micros = (MonotonicClock.nowNanos() &- startNanos) / 1000
-        logger.info("request", metadata: [
+        var metadata: Logger.Metadata = [
             "request.id": .string(requestID),
             "method": .string(method.rawValue),
             "path": .string(String(path)),
@@ -34,7 +36,9 @@ final class ServerContext: Sendable {
             "bytes": .stringConvertible(bytes),
             "duration_ms": .string(String(format3(Double(micros) / 1000))),
             "remote": .string(remote),
-        ])
+        ]
+        if aborted { metadata["aborted"] = "true" }
+        logger.info(aborted ? "request aborted" : "request", metadata: metadata)
     }
 
     private func format3(_ value: Double) -> String {

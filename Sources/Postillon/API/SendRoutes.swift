@@ -18,7 +18,7 @@ enum SendRoutes {
         // message limit, which is checked again on the decoded content.
         let maxBodyBytes = maxBytes + maxBytes / 2 + (1 << 20)
         return [
-            Route(.POST, "/api/v1/send", maxBodyBytes: maxBodyBytes) { context in
+            Route(.POST, "/api/v1/send", maxBodyBytes: maxBodyBytes, pool: WorkerPoolName.smtp) { context in
                 try services.authorized(context) { principal in
                     let request = context.request
                     let contentType = request.headers["Content-Type"]

@@ -76,6 +76,7 @@ public enum ConfigurationLoader {
         http.headerTimeoutMillis = Int64(try int(.headerTimeout, 1...3600)) * 1000
         http.idleTimeoutMillis = Int64(try int(.idleTimeout, 1...86_400)) * 1000
         http.maxQueuedRequests = max(1024, http.workerThreads * 16)
+        http.workerPools = WorkerPoolName.pools(workers: http.workerThreads)
 
         var configuration = Configuration(
             http: http, pop3: pop3, smtp: smtp, caFile: caFile, allowPlaintext: allowPlaintext,

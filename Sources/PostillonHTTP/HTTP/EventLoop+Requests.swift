@@ -149,7 +149,7 @@ extension EventLoop {
         connection.inWorker = true
         connection.closeAfterWorker = false
         let startNanos = connection.requestStartNanos
-        let accepted = context.pool.submit { [self] in
+        let accepted = context.pool(for: plan).submit { [self] in
             let response = context.responder.respond(to: request, plan: plan)
             let keepAlive = head.keepAlive && keepAliveAllowed && !context.isShuttingDown
             var outcome = HTTPWriteOutcome(status: response.status.code, bytes: 0, aborted: true)

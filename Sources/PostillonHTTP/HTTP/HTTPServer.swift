@@ -66,7 +66,9 @@ public final class HTTPServer: @unchecked Sendable {
             close(listenFD)
             listenFD = -1
         }
-        context.pool.stop(deadlineMillis: MonotonicClock.nowMillis() + 1000)
+        let poolDeadline = MonotonicClock.nowMillis() + 1000
+        context.pool.stop(deadlineMillis: poolDeadline)
+        for pool in context.pools.values { pool.stop(deadlineMillis: poolDeadline) }
         context.logger.notice("stopped", metadata: ["connections.cut": .stringConvertible(unfinished)])
         stopped.signal()
     }

@@ -8,6 +8,9 @@ public struct RequestPlan: Sendable {
     public var routeIndex: Int
     /// Path parameters captured while matching.
     public var parameters: [String: String]
+    /// The worker pool that runs the handler (one of ``HTTPServerConfiguration/workerPools``);
+    /// nil, or a name without a pool, is the shared pool.
+    public var pool: String?
 
     /// Creates a plan.
     public init(maxBodyBytes: Int, runsInline: Bool = false, routeIndex: Int = -1, parameters: [String: String] = [:]) {

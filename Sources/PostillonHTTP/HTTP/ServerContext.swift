@@ -7,6 +7,8 @@ final class ServerContext: Sendable {
     let responder: any HTTPResponder
     let logger: Logger
     let pool: WorkerPool
+    /// The named pools of ``HTTPServerConfiguration/workerPools``.
+    let pools: [String: WorkerPool]
     /// Open connections across all loops.
     let activeConnections = Atomic<Int>(0)
     /// Set once graceful shutdown began: no keep-alive, idle connections close.
@@ -17,6 +19,16 @@ final class ServerContext: Sendable {
         self.responder = responder
         self.logger = logger
         self.pool = WorkerPool(threads: configuration.workerThreads, maxQueued: configuration.maxQueuedRequests)
+        var pools: [String: WorkerPool] = [:]
+        for (name, threads) in configuration.workerPools where threads > 0 {
+            pools[name] = WorkerPool(threads: threads, maxQueued: configuration.maxQueuedRequests, name: "postillon-" + name)
+        }
+        self.pools = pools
+    }
+
+    /// The pool that runs a request with `plan`.
+    func pool(for plan: RequestPlan) -> WorkerPool {
+        plan.pool.flatMap { pools[$0] } ?? pool
     }
 
     /// Whether graceful shutdown began.

@@ -42,7 +42,9 @@ public final class Router: HTTPResponder {
         for (index, route) in routes.enumerated() {
             guard let parameters = route.match(path) else { continue }
             if route.method == head.method || (head.method == .HEAD && route.method == .GET) {
-                return RequestPlan(maxBodyBytes: route.maxBodyBytes, runsInline: route.runsInline, routeIndex: index, parameters: parameters)
+                var plan = RequestPlan(maxBodyBytes: route.maxBodyBytes, runsInline: route.runsInline, routeIndex: index, parameters: parameters)
+                plan.pool = route.pool
+                return plan
             }
             allowed.append(route.method.rawValue)
             if route.method == .GET { allowed.append("HEAD") }

@@ -50,6 +50,12 @@ public struct Configuration: Sendable {
     /// Whether the SMTP server is a trusted relay: sends may go without SMTP AUTH (callers are then
     /// proven by a POP3 login). Off by default: no AUTH accepted, no send.
     public var smtpTrustedRelay = false
+    /// Where sessions, idempotency records, login windows and flags are kept.
+    package var state: StateLocation = .sqlite(path: ":memory:")
+    /// The key file sealing stored passwords (nil: beside the SQLite database).
+    package var secretKeyFile: String?
+    /// The key file before a rotation, still accepted for opening.
+    package var previousSecretKeyFile: String?
 
     /// The configuration as `key = value` lines for `--print-config`; nothing here is secret,
     /// but the accounts file's contents never appear.
@@ -85,6 +91,9 @@ public struct Configuration: Sendable {
         lines.append("session-max-age = \(sessionMaxAge)")
         lines.append("summary-cache-entries = \(summaryCacheEntries)")
         lines.append("smtp-trusted-relay = \(smtpTrustedRelay)")
+        lines.append("state = \(state)")
+        lines.append("secret-key-file = \(secretKeyFile ?? "(beside the SQLite database)")")
+        lines.append("previous-secret-key-file = \(previousSecretKeyFile ?? "(none)")")
         return lines.joined(separator: "\n")
     }
 }

@@ -33,6 +33,9 @@ public struct HTTPServerConfiguration: Sendable {
     /// of upstream cannot take every worker from the others; unnamed routes use the shared pool
     /// of ``workerThreads``. Each pool queues at most ``maxQueuedRequests``.
     public var workerPools: [String: Int] = [:]
+    /// Most request-body bytes being received at once, over all connections (see ``BodyBudget``):
+    /// a body that would pass it is answered 503 before it is read.
+    public var maxBodyBytesInFlight = 128 * 1024 * 1024
 
     /// Creates a configuration; the defaults suit production on a small machine.
     public init(

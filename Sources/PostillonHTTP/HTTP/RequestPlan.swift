@@ -11,6 +11,9 @@ public struct RequestPlan: Sendable {
     /// The worker pool that runs the handler (one of ``HTTPServerConfiguration/workerPools``);
     /// nil, or a name without a pool, is the shared pool.
     public var pool: String?
+    /// What to answer, instead of 413, when the body is larger than ``maxBodyBytes`` (for example
+    /// 401 when only an authenticated caller may send a large body); nil for 413.
+    package var bodyLimitProblem: Problem?
 
     /// Creates a plan.
     public init(maxBodyBytes: Int, runsInline: Bool = false, routeIndex: Int = -1, parameters: [String: String] = [:]) {

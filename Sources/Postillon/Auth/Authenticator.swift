@@ -70,7 +70,7 @@ public final class Authenticator: Sendable {
                   let colon = decoded.firstIndex(of: ":") else { return false }
             return Credentials(username: String(decoded[..<colon]), password: String(decoded[decoded.index(after: colon)...])).isWellFormed
         case "bearer":
-            return sessions.lookup(token: value) != nil || apiKeys.account(forKey: value) != nil
+            return (try? sessions.lookup(token: value)) != nil || apiKeys.account(forKey: value) != nil
         default:
             return false
         }

@@ -7,6 +7,9 @@
 
 typedef size_t (*ccurl_data_callback)(char *buffer, size_t size, size_t nitems, void *userdata);
 typedef int (*ccurl_debug_callback)(CURL *handle, curl_infotype type, char *data, size_t size, void *userdata);
+typedef int (*ccurl_prereq_callback)(void *userdata, char *primary_ip, char *local_ip, int primary_port, int local_port);
+typedef int (*ccurl_sockopt_callback)(void *userdata, curl_socket_t fd, curlsocktype purpose);
+typedef int (*ccurl_xferinfo_callback)(void *userdata, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow);
 
 static inline CURLcode ccurl_easy_setopt_long(CURL *handle, CURLoption option, long value) {
     return curl_easy_setopt(handle, option, value);
@@ -34,6 +37,23 @@ static inline CURLcode ccurl_easy_setopt_data_callback(CURL *handle, CURLoption 
 
 static inline CURLcode ccurl_easy_setopt_debug_callback(CURL *handle, ccurl_debug_callback value) {
     return curl_easy_setopt(handle, CURLOPT_DEBUGFUNCTION, value);
+}
+
+/// CURLOPT_PREREQFUNCTION: called after the protocol's connect phase (for SMTP: EHLO, STARTTLS,
+/// AUTH), before the request itself (MAIL FROM); returning CURL_PREREQFUNC_ABORT stops there.
+static inline CURLcode ccurl_easy_setopt_prereq_callback(CURL *handle, ccurl_prereq_callback value) {
+    return curl_easy_setopt(handle, CURLOPT_PREREQFUNCTION, value);
+}
+
+/// CURLOPT_XFERINFOFUNCTION: called about once a second while libcurl waits (also for replies);
+/// a non-zero return aborts the transfer with CURLE_ABORTED_BY_CALLBACK.
+static inline CURLcode ccurl_easy_setopt_xferinfo_callback(CURL *handle, ccurl_xferinfo_callback value) {
+    return curl_easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, value);
+}
+
+/// CURLOPT_SOCKOPTFUNCTION: called with each new socket before it connects.
+static inline CURLcode ccurl_easy_setopt_sockopt_callback(CURL *handle, ccurl_sockopt_callback value) {
+    return curl_easy_setopt(handle, CURLOPT_SOCKOPTFUNCTION, value);
 }
 
 static inline CURLcode ccurl_easy_getinfo_long(CURL *handle, CURLINFO info, long *value) {

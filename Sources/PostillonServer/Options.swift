@@ -90,6 +90,8 @@ struct Options: ParsableArguments {
     @Option(name: .customLong("summary-cache-entries"), help: help(.summaryCacheEntries))
     var summaryCacheEntries: String?
 
+    @Flag(name: .customLong("smtp-trusted-relay"), help: help(.smtpTrustedRelay))
+    var smtpTrustedRelay: Bool = false
     @Option(name: .customLong("state"), help: help(.state))
     var state: String?
 
@@ -131,6 +133,7 @@ struct Options: ParsableArguments {
         values[.sessionIdleTimeout] = sessionIdleTimeout
         values[.sessionMaxAge] = sessionMaxAge
         values[.summaryCacheEntries] = summaryCacheEntries
+        if smtpTrustedRelay { values[.smtpTrustedRelay] = "true" }
         values[.state] = state
         values[.secretKeyFile] = secretKeyFile
         values[.previousSecretKeyFile] = previousSecretKeyFile

@@ -222,6 +222,28 @@ import Testing
         #expect(throws: SystemError.self) { _ = try RawClient(port: server.port) }
     }
 
+    /// Before the fix the listening socket stayed open during the drain: the kernel accepted new
+    /// connections into the backlog and they hung until the final close.
+    @Test func newConnectionsAreRefusedAsSoonAsShutdownBegins() throws {
+        let routes = TestServer.defaultRoutes + [Route(.GET, "/drain") { _ in
+            usleep(1_500_000)
+            return HTTPResponse(contentType: "text/plain", bytes: Array("drained".utf8))
+        }]
+        let server = try TestServer(routes: routes)
+        let busy = try RawClient(port: server.port, timeoutMillis: 10_000)
+        busy.send("GET /drain HTTP/1.1\r\nHost: t\r\n\r\n")
+        usleep(100_000)
+        let stopper = Thread { server.stop(timeoutMillis: 10_000) }
+        stopper.start()
+        usleep(200_000)
+        let started = MonotonicClock.nowMillis()
+        #expect(throws: SystemError.self) { _ = try RawClient(port: server.port, timeoutMillis: 1000) }
+        #expect(MonotonicClock.nowMillis() - started < 500)
+        let response = try #require(busy.readResponse())
+        #expect(response.text == "drained")
+        server.server.waitUntilStopped()
+    }
+
     @Test func manyIdleConnectionsDoNotBlockNewRequests() throws {
         let server = try TestServer()
         defer { server.stop() }

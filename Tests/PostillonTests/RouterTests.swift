@@ -1,5 +1,7 @@
+import Foundation
 import Logging
 @testable import Postillon
+import PostillonTestSupport
 import Testing
 @testable import PostillonHTTP
 
@@ -58,5 +60,37 @@ import Testing
 
     @Test func badPercentEncodingIs400() {
         #expect(call(.GET, "/api/v1/messages/%zz").status == .badRequest)
+    }
+
+    /// A route's pool reaches the plan, so the server runs it on that pool.
+    @Test func theRoutesPoolIsInItsPlan() {
+        let router = Router(routes: [
+            Route(.POST, "/send", pool: "smtp") { _ in HTTPResponse(status: .ok) },
+            Route(.GET, "/list") { _ in HTTPResponse(status: .ok) },
+        ], logger: Logger(label: "test"))
+        #expect(router.plan(for: HTTPRequestHead(method: .POST, target: "/send")).pool == "smtp")
+        #expect(router.plan(for: HTTPRequestHead(method: .GET, target: "/list")).pool == nil)
+    }
+
+    /// Work on a named pool runs while the shared pool is blocked.
+    @Test func aNamedPoolServesWhileTheSharedPoolIsBlocked() throws {
+        let release = DispatchSemaphore(value: 0)
+        let routes = TestServer.defaultRoutes + [
+            Route(.GET, "/block") { _ in
+                release.wait()
+                return HTTPResponse(status: .ok)
+            },
+            Route(.GET, "/own", pool: "own") { _ in HTTPResponse(contentType: "text/plain", bytes: Array("own".utf8)) },
+        ]
+        let server = try TestServer(configure: { $0.workerThreads = 1; $0.workerPools = ["own": 1] }, routes: routes)
+        defer { server.stop() }
+        let blocked = try RawClient(port: server.port)
+        blocked.send("GET /block HTTP/1.1\r\nHost: t\r\n\r\n")
+        usleep(100_000)
+        let client = try RawClient(port: server.port, timeoutMillis: 2000)
+        client.send("GET /own HTTP/1.1\r\nHost: t\r\n\r\n")
+        #expect(client.readResponse()?.text == "own")
+        release.signal()
+        #expect(blocked.readResponse()?.status == 200)
     }
 }

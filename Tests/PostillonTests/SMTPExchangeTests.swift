@@ -92,4 +92,47 @@ import Testing
         #expect(SMTPReply.parseLine("hello") == nil)
         #expect(SMTPReply.parseLine("25x ok") == nil)
     }
+
+    /// The whole message and its "." went out and no reply came: the outcome is unknown, timed out
+    /// or cut; with a reply, or before the end went out, the failure is definite.
+    @Test func noReplyAfterTheWholeMessageIsAnUnknownOutcome() {
+        let sent = greeting + ["> RCPT TO:<bob@mail.test>", "250 2.1.5 Ok", "> DATA", "354 End data with <CR><LF>.<CR><LF>"]
+        let exchange = SMTPExchange(events: transcript(sent).events)
+        #expect(exchange.error(kind: .protocolError, detail: "cut", recipients: ["bob@mail.test"], messageWentOut: true)
+            == .outcomeUnknown(timedOut: false, detail: "cut"))
+        #expect(exchange.error(kind: .timeout, detail: "late", recipients: ["bob@mail.test"], messageWentOut: true)
+            == .outcomeUnknown(timedOut: true, detail: "late"))
+        #expect(exchange.error(kind: .protocolError, detail: "cut", recipients: ["bob@mail.test"], messageWentOut: false)
+            == .protocolFailure("cut", SMTPReply(code: 354, text: "End data with <CR><LF>.<CR><LF>")))
+        #expect(exchange.error(kind: .timeout, detail: "late", recipients: ["bob@mail.test"], messageWentOut: false) == .timeout("late"))
+        let refused = SMTPExchange(events: transcript(sent + ["554 5.7.1 Spam"]).events)
+        #expect(refused.error(kind: .protocolError, detail: "", recipients: ["bob@mail.test"], messageWentOut: true)
+            == .messageRejected(SMTPReply(code: 554, text: "5.7.1 Spam")))
+        let noData = SMTPExchange(events: transcript(greeting + ["> RCPT TO:<bob@mail.test>", "250 2.1.5 Ok"]).events)
+        #expect(noData.error(kind: .protocolError, detail: "x", recipients: ["bob@mail.test"], messageWentOut: true)
+            == .protocolFailure("x", SMTPReply(code: 250, text: "2.1.5 Ok")))
+    }
+
+    /// Only a 235 to AUTH (or its last SASL step) counts as authenticated; no AUTH at all does not.
+    @Test func authenticatedOnlyAfterTheServerAcceptedTheLogin() {
+        #expect(SMTPExchange(events: transcript(greeting).events).authenticated)
+        let withoutAuth = ["220 mx", "> EHLO h", "250-mx", "250 SIZE 1000"]
+        #expect(!SMTPExchange(events: transcript(withoutAuth).events).authenticated)
+        let refused = ["220 mx", "> EHLO h", "250 AUTH PLAIN", "> AUTH PLAIN AGFsaWNl", "535 5.7.8 Error: authentication failed"]
+        #expect(!SMTPExchange(events: transcript(refused).events).authenticated)
+        let login = ["220 mx", "> AUTH LOGIN", "334 VXNlcm5hbWU6", "> YWxpY2U=", "334 UGFzc3dvcmQ6", "> c2VjcmV0", "235 2.7.0 Ok"]
+        #expect(SMTPExchange(events: transcript(login).events).authenticated)
+    }
+
+    /// The bytes on the wire count one more for every line starting with ".", which libcurl doubles.
+    @Test func wireCountIncludesDotStuffing() {
+        let message = Array("Subject: x\r\n\r\n.hidden\r\nplain\r\n..\r\nend.\r\n".utf8)
+        let source = SMTPUploadSource(message)
+        #expect(source.count == message.count)
+        #expect(source.wireCount == message.count + 2)
+        #expect(!source.isExhausted)
+        var buffer = [UInt8](repeating: 0, count: 1000)
+        _ = buffer.withUnsafeMutableBytes { source.read(into: $0.baseAddress!, capacity: 1000) }
+        #expect(source.isExhausted)
+    }
 }

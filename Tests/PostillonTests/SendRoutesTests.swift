@@ -179,4 +179,38 @@ import Testing
         #expect(fixture.send(body, headers: [("Idempotency-Key", "k-2")]).status == 200)
         #expect(fixture.smtp.submissions.count == 2)
     }
+
+    /// Fail closed: a server that offers no AUTH gets no MAIL FROM (before the fix: sent as anyone).
+    @Test func serverWithoutAuthIsRefusedBeforeAnythingIsSent() {
+        let fixture = Fixture(smtp: InMemorySMTPClient(accounts: ["alice": "alice-secret"], offersAuthentication: false))
+        for password in ["alice-secret", "wrong"] {
+            let result = fixture.send(#"{"to": ["bob@mail.test"], "text": "x"}"#, password: password)
+            #expect(code(result) == "502 smtp_auth_unavailable")
+        }
+        #expect(fixture.smtp.submissions.isEmpty)
+    }
+
+    /// An unknown outcome is stored under the key and replayed; an ordinary 502 is not (before the
+    /// fix no 5xx was stored, so the retry sent the message again).
+    @Test func unknownOutcomeIsReplayedUnderItsKeyAndOrdinaryFailuresAreNot() {
+        let fixture = Fixture()
+        let body = #"{"to": ["bob@mail.test"], "text": "x"}"#
+        fixture.smtp.fail(with: .outcomeUnknown(timedOut: true, detail: "no reply"))
+        let first = fixture.send(body, headers: [("Idempotency-Key", "u-1")])
+        #expect(code(first) == "504 submission_outcome_unknown")
+        #expect((first.json["detail"] as? String)?.contains("Idempotency-Key") == true)
+        fixture.smtp.fail(with: nil)
+        let retry = fixture.send(body, headers: [("Idempotency-Key", "u-1")])
+        #expect(code(retry) == "504 submission_outcome_unknown")
+        #expect(retry.headers["Idempotent-Replayed"] == "true")
+        #expect(fixture.smtp.submissions.isEmpty)
+        // Without a key the answer is the same, just not remembered.
+        fixture.smtp.fail(with: .outcomeUnknown(timedOut: false, detail: "cut"))
+        #expect(code(fixture.send(body)) == "502 submission_outcome_unknown")
+        fixture.smtp.fail(with: .protocolFailure("cut", nil))
+        #expect(code(fixture.send(body, headers: [("Idempotency-Key", "u-2")])) == "502 upstream_error")
+        fixture.smtp.fail(with: nil)
+        #expect(fixture.send(body, headers: [("Idempotency-Key", "u-2")]).status == 200)
+        #expect(fixture.smtp.submissions.count == 1)
+    }
 }

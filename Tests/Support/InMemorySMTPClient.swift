@@ -28,13 +28,17 @@ public final class InMemorySMTPClient: SMTPClient {
     private let accounts: [String: String]?
     private let refusals: [String: SMTPReply]
     private let delayMillis: Int
+    private let offersAuthentication: Bool
 
     /// Creates a twin.
     /// - Parameters:
     ///   - accounts: username -> password; nil accepts any login.
     ///   - refusals: recipient address (case-insensitive) -> the reply refusing it at `RCPT TO`.
     ///   - delayMillis: how long each submission takes (to test concurrent duplicates).
-    public init(accounts: [String: String]? = nil, refusals: [String: SMTPReply] = [:], delayMillis: Int = 0) {
+    ///   - offersAuthentication: false plays a server whose EHLO lists no AUTH.
+    public init(accounts: [String: String]? = nil, refusals: [String: SMTPReply] = [:], delayMillis: Int = 0,
+                offersAuthentication: Bool = true) {
+        self.offersAuthentication = offersAuthentication
         self.accounts = accounts
         self.refusals = Dictionary(refusals.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
         self.delayMillis = delayMillis
@@ -48,10 +52,12 @@ public final class InMemorySMTPClient: SMTPClient {
     /// The submissions the twin accepted, in order.
     public var submissions: [Submission] { state.withLock { $0.submissions } }
 
-    public func submit(_ message: [UInt8], envelope: SMTPEnvelope, credentials: Credentials) throws -> SMTPDelivery {
+    public func submit(_ message: [UInt8], envelope: SMTPEnvelope, credentials: Credentials,
+                       requireAuthentication: Bool) throws -> SMTPDelivery {
         if delayMillis > 0 { usleep(UInt32(delayMillis) * 1000) }
         if let failure = state.withLock({ $0.failure }) { throw failure }
-        if let accounts, accounts[credentials.username] != credentials.password {
+        if !offersAuthentication && requireAuthentication { throw SMTPError.authenticationUnavailable }
+        if offersAuthentication, let accounts, accounts[credentials.username] != credentials.password {
             throw SMTPError.authenticationFailed(SMTPReply(code: 535, text: "5.7.8 Error: authentication failed"))
         }
         var accepted: [String] = []

@@ -23,7 +23,7 @@ enum HealthRoutes {
         let health = JSONBody.response(Health(status: "ok", version: Version.current))
         return [
             Route(.GET, "/api/v1/health", runsInline: true) { _ in health },
-            Route(.GET, "/api/v1/ready") { context in
+            Route(.GET, "/api/v1/ready", pool: WorkerPoolName.probe) { context in
                 let upstreams = [("pop3", configuration.pop3), ("smtp", configuration.smtp)]
                 let checks = upstreams.map { name, url in
                     let failure = TCPProbe.check(host: url.host, port: url.port, timeoutMillis: 2000)

@@ -9,7 +9,8 @@ import PostillonHTTP
 ///   response with `Idempotent-Replayed: true`.
 /// - The same key with a different body is refused with 422 `idempotency_key_reused`.
 /// - Concurrent duplicates (on any replica) wait for the first to finish and then replay it.
-/// - 5xx results are not stored (the work may not have happened; a retry may try again).
+/// - 5xx results are not stored (the work may not have happened; a retry may try again), except
+///   a ``ReplayableResponse`` the work throws (the work did happen, with an unknown outcome).
 /// Keys are scoped per caller, so one caller cannot replay another's response. Expired records are
 /// swept in the background, and beyond a cap the oldest go, so a keyed request costs O(log n).
 public final class IdempotencyStore: Sendable {
@@ -41,7 +42,7 @@ public final class IdempotencyStore: Sendable {
     ///   - body: the request body (its SHA-256 is the fingerprint).
     /// - Throws: ``Problem`` for a malformed or reused key, ``StateStoreError``, or what `work` throws.
     public func run(key: String?, scope: String, body: [UInt8], work: () throws -> HTTPResponse) throws -> HTTPResponse {
-        guard let key else { return try work() }
+        guard let key else { return try Self.answer(work).response }
         guard !key.isEmpty, key.utf8.count <= 255, key.utf8.allSatisfy({ $0 >= 0x21 && $0 <= 0x7E }) else {
             throw Problem(.badRequest, code: "invalid_parameter", detail: "Idempotency-Key must be 1 to 255 visible ASCII characters.")
         }
@@ -75,17 +76,34 @@ public final class IdempotencyStore: Sendable {
         }
 
         let response: HTTPResponse
+        let replayable: Bool
         do {
-            response = try work()
+            (response, replayable) = try Self.answer(work)
         } catch {
             try? store.abandonIdempotency(slot: slot, createdAt: createdAt)
             throw error
         }
-        if response.status.code < 500, let encoded = StoredResponse.encode(response) {
+        if Self.isStored(response, replayable: replayable), let encoded = StoredResponse.encode(response) {
             try store.finishIdempotency(slot: slot, createdAt: createdAt, response: encoded)
         } else {
             try? store.abandonIdempotency(slot: slot, createdAt: createdAt)
         }
         return response
+    }
+
+    // MARK: Which answers are stored
+
+    /// The work's answer, with a thrown ``ReplayableResponse`` turned into its response.
+    private static func answer(_ work: () throws -> HTTPResponse) throws -> (response: HTTPResponse, replayable: Bool) {
+        do {
+            return (try work(), false)
+        } catch let replayable as ReplayableResponse {
+            return (replayable.response, true)
+        }
+    }
+
+    /// Whether an answer is remembered for replay: anything below 500, and a ``ReplayableResponse``.
+    private static func isStored(_ response: HTTPResponse, replayable: Bool) -> Bool {
+        replayable || response.status.code < 500
     }
 }

@@ -18,7 +18,7 @@ enum SendRoutes {
         // message limit, which is checked again on the decoded content.
         let maxBodyBytes = maxBytes + maxBytes / 2 + (1 << 20)
         return [
-            Route(.POST, "/api/v1/send", maxBodyBytes: maxBodyBytes) { context in
+            Route(.POST, "/api/v1/send", maxBodyBytes: maxBodyBytes, pool: WorkerPoolName.smtp) { context in
                 try services.authorized(context) { principal in
                     let request = context.request
                     let contentType = request.headers["Content-Type"]
@@ -26,13 +26,26 @@ enum SendRoutes {
                     return try services.idempotency.run(key: request.headers["Idempotency-Key"],
                                                         scope: principal.identity + " POST /api/v1/send", body: fingerprint) {
                         let prepared = try prepare(context, contentType: contentType, sender: principal.address, configuration: configuration)
+                        // Fail closed: the caller is proven by SMTP AUTH, or, with a trusted relay,
+                        // by a POP3 login (sessions had one at sign-in; API keys are the operator's).
+                        if configuration.smtpTrustedRelay && principal.method == .basic {
+                            try services.mailbox.verify(principal.credentials)
+                        }
                         let delivery: SMTPDelivery
                         do {
-                            delivery = try services.smtp.submit(prepared.message, envelope: prepared.envelope, credentials: principal.credentials)
+                            delivery = try services.smtp.submit(prepared.message, envelope: prepared.envelope, credentials: principal.credentials,
+                                                                requireAuthentication: !configuration.smtpTrustedRelay)
                         } catch let error as SMTPError {
                             switch error {
-                            case .tls, .unreachable, .timeout, .protocolFailure:
+                            case .tls, .unreachable, .timeout, .protocolFailure, .authenticationUnavailable:
                                 context.logger.warning("SMTP submission failed", metadata: ["error": .string(error.description)])
+                            case .outcomeUnknown:
+                                context.logger.error("SMTP submission outcome unknown", metadata: [
+                                    "error": .string(error.description), "message.id": .string(prepared.messageID),
+                                ])
+                                // Stored under the Idempotency-Key: a same-key retry replays this answer.
+                                throw ReplayableResponse(response: error.problem
+                                    .response(requestID: context.requestID))
                             case .authenticationFailed, .allRecipientsRejected, .senderRejected, .messageRejected: break
                             }
                             throw error

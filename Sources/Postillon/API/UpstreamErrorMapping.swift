@@ -106,6 +106,15 @@ enum UpstreamErrorMapping {
             return Problem(.badGateway, code: "upstream_error", detail: "The mail server refused the sender (MAIL FROM): \(reply).")
         case .messageRejected(let reply):
             return Problem(.badGateway, code: "upstream_error", detail: "The mail server refused the message: \(reply).")
+        case .authenticationUnavailable:
+            return Problem(.badGateway, code: "smtp_auth_unavailable",
+                           detail: "The mail server did not accept SMTP authentication (it offers none), so the sender cannot be proven; "
+                               + "nothing was sent. The operator must enable SMTP AUTH on the server or configure a trusted relay.")
+        case .outcomeUnknown(let timedOut, _):
+            return Problem(timedOut ? .gatewayTimeout : .badGateway, code: "submission_outcome_unknown",
+                           detail: "The whole message reached the mail server, but its answer " + (timedOut ? "did not come in time" : "was lost")
+                               + ": it may or may not have been accepted. Do not simply send it again: check the recipients' mailboxes "
+                               + "or your Sent copy first. A retry with the same Idempotency-Key replays this answer and sends nothing.")
         case .protocolFailure(_, let reply):
             return Problem(.badGateway, code: "upstream_error",
                            detail: "The SMTP exchange failed" + (reply.map { ": the server said \($0)." } ?? "; the server log has details under this request id."))

@@ -31,6 +31,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     case sessionIdleTimeout = "session-idle-timeout"
     case sessionMaxAge = "session-max-age"
     case summaryCacheEntries = "summary-cache-entries"
+    case smtpTrustedRelay = "smtp-trusted-relay"
     case state
     case secretKeyFile = "secret-key-file"
     case previousSecretKeyFile = "previous-secret-key-file"
@@ -70,6 +71,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
         case .sessionIdleTimeout: return "1800"
         case .sessionMaxAge: return "43200"
         case .summaryCacheEntries: return "50000"
+        case .smtpTrustedRelay: return "false"
         case .state: return "sqlite:/var/lib/postillon/state.db"
         case .secretKeyFile, .previousSecretKeyFile: return nil
         }
@@ -107,6 +109,9 @@ public enum ConfigKey: String, CaseIterable, Sendable {
         case .sessionIdleTimeout: return "Seconds a sign-in token lives without use."
         case .sessionMaxAge: return "Seconds a sign-in token lives at most."
         case .summaryCacheEntries: return "Message summaries kept in memory across all mailboxes."
+        case .smtpTrustedRelay:
+            return "The SMTP server relays for Postillon without AUTH: a send is then allowed without SMTP AUTH, "
+                + "after a POP3 login proved a Basic caller's password. Off: a send stops before MAIL FROM unless the server accepted AUTH."
         case .state: return "State store (sessions, idempotency, login limits, flags): sqlite:/path/state.db, or postgres://user@host/db for replicas."
         case .secretKeyFile: return "Key that encrypts stored passwords (base64 of 32 bytes). SQLite: created 0600 beside the database if unset. PostgreSQL: required."
         case .previousSecretKeyFile: return "The key before a rotation: sessions sealed with it still open and are resealed with the new key."
@@ -114,5 +119,5 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     }
 
     /// Whether the key is a boolean switch (a flag without a value).
-    public var isSwitch: Bool { [.allowPlaintext, .insecureSkipVerify].contains(self) }
+    public var isSwitch: Bool { [.allowPlaintext, .insecureSkipVerify, .smtpTrustedRelay].contains(self) }
 }

@@ -47,6 +47,9 @@ public struct Configuration: Sendable {
     public var sessionMaxAge: Int
     /// Summary cache capacity.
     public var summaryCacheEntries: Int
+    /// Whether the SMTP server is a trusted relay: sends may go without SMTP AUTH (callers are then
+    /// proven by a POP3 login). Off by default: no AUTH accepted, no send.
+    public var smtpTrustedRelay = false
     /// Where sessions, idempotency records, login windows and flags are kept.
     package var state: StateLocation = .sqlite(path: ":memory:")
     /// The key file sealing stored passwords (nil: beside the SQLite database).
@@ -87,6 +90,7 @@ public struct Configuration: Sendable {
         lines.append("session-idle-timeout = \(sessionIdleTimeout)")
         lines.append("session-max-age = \(sessionMaxAge)")
         lines.append("summary-cache-entries = \(summaryCacheEntries)")
+        lines.append("smtp-trusted-relay = \(smtpTrustedRelay)")
         lines.append("state = \(state)")
         lines.append("secret-key-file = \(secretKeyFile ?? "(beside the SQLite database)")")
         lines.append("previous-secret-key-file = \(previousSecretKeyFile ?? "(none)")")

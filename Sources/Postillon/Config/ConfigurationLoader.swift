@@ -76,6 +76,8 @@ public enum ConfigurationLoader {
         http.headerTimeoutMillis = Int64(try int(.headerTimeout, 1...3600)) * 1000
         http.idleTimeoutMillis = Int64(try int(.idleTimeout, 1...86_400)) * 1000
         http.maxQueuedRequests = max(1024, http.workerThreads * 16)
+        http.workerPools = WorkerPoolName.pools(workers: http.workerThreads)
+
         // Bodies being received at once: four of the largest send bodies (see SendRoutes).
         let maxSend = try int(.maxSendBytes, 1024...1 << 30)
         http.maxBodyBytesInFlight = 4 * (maxSend + maxSend / 2 + (1 << 20))
@@ -103,6 +105,7 @@ public enum ConfigurationLoader {
             mailboxWaitMillis: Int64(try int(.mailboxWait, 0...600)) * 1000,
             sessionIdleTimeout: try int(.sessionIdleTimeout, 60...31_536_000), sessionMaxAge: try int(.sessionMaxAge, 60...31_536_000),
             summaryCacheEntries: try int(.summaryCacheEntries, 0...10_000_000))
+        configuration.smtpTrustedRelay = try bool(.smtpTrustedRelay)
         configuration.state = state
         configuration.secretKeyFile = secretKeyFile
         configuration.previousSecretKeyFile = previousSecretKeyFile

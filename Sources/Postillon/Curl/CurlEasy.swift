@@ -83,6 +83,8 @@ final class CurlEasy {
         try set(CURLOPT_SSL_VERIFYHOST, settings.insecureSkipVerify ? 0 : 2)
         try set(CURLOPT_CONNECTTIMEOUT, settings.connectTimeout)
         try set(CURLOPT_TIMEOUT, settings.timeout)
+        // libcurl's own per-reply wait (120 s by default) would otherwise outlast a shorter timeout.
+        try set(CURLOPT_SERVER_RESPONSE_TIMEOUT, settings.timeout)
         // Send SASL credentials with the AUTH command itself (RFC 4954 / RFC 5034 initial response):
         // one round trip less per login.
         try set(CURLOPT_SASL_IR, 1)

@@ -7,7 +7,11 @@ public protocol SMTPClient: Sendable {
     ///   - message: the whole message, CRLF line endings (not dot-stuffed: that is the client's job).
     ///   - envelope: sender and recipients.
     ///   - credentials: the SMTP AUTH login (the caller's mail login or the API-key account's).
+    ///   - requireAuthentication: stop before `MAIL FROM` unless the server accepted `AUTH` with
+    ///     `credentials` (false only for an operator-configured trusted relay).
     /// - Returns: which recipients were accepted and which refused.
-    /// - Throws: ``SMTPError``; ``SMTPError/allRecipientsRejected(_:)`` when nobody was accepted (nothing was sent).
-    func submit(_ message: [UInt8], envelope: SMTPEnvelope, credentials: Credentials) throws -> SMTPDelivery
+    /// - Throws: ``SMTPError``; ``SMTPError/allRecipientsRejected(_:)`` when nobody was accepted (nothing was sent),
+    ///   ``SMTPError/authenticationUnavailable`` when AUTH was required but did not happen,
+    ///   ``SMTPError/outcomeUnknown(timedOut:detail:)`` when the message went out and no reply came.
+    func submit(_ message: [UInt8], envelope: SMTPEnvelope, credentials: Credentials, requireAuthentication: Bool) throws -> SMTPDelivery
 }

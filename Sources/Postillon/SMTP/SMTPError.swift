@@ -1,7 +1,7 @@
 /// Why an SMTP submission failed, with the server's reply code and text where there is one.
 ///
-/// Every case means the message was not accepted for delivery: a submission the server took with
-/// 250 is reported as an ``SMTPDelivery``, never as an error.
+/// Every case but ``outcomeUnknown(timedOut:detail:)`` means the message was not accepted for
+/// delivery: a submission the server took with 250 is reported as an ``SMTPDelivery``, never as an error.
 public enum SMTPError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The server refused the login (SMTP AUTH, typically 535).
     case authenticationFailed(SMTPReply?)
@@ -19,6 +19,12 @@ public enum SMTPError: Error, Sendable, Equatable, CustomStringConvertible {
     case timeout(String)
     /// Anything else: the exchange broke off or the server answered unexpectedly.
     case protocolFailure(String, SMTPReply?)
+    /// The server did not accept SMTP AUTH (it offers none), and the caller must be proven by it:
+    /// Postillon stopped before `MAIL FROM`, nothing was sent (fail closed: no open relay).
+    case authenticationUnavailable
+    /// The whole message and its final "." went out, but no reply to it came (the connection broke
+    /// or the server did not answer in time): the server may or may not have accepted it.
+    case outcomeUnknown(timedOut: Bool, detail: String)
 
     /// The server's reply behind the failure, if any.
     public var reply: SMTPReply? {
@@ -26,7 +32,7 @@ public enum SMTPError: Error, Sendable, Equatable, CustomStringConvertible {
         case .authenticationFailed(let reply): return reply
         case .senderRejected(let reply), .messageRejected(let reply): return reply
         case .protocolFailure(_, let reply): return reply
-        case .allRecipientsRejected, .tls, .unreachable, .timeout: return nil
+        case .allRecipientsRejected, .tls, .unreachable, .timeout, .authenticationUnavailable, .outcomeUnknown: return nil
         }
     }
 
@@ -41,6 +47,9 @@ public enum SMTPError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unreachable(let detail): return "SMTP server unreachable: \(detail)"
         case .timeout(let detail): return "SMTP server timed out: \(detail)"
         case .protocolFailure(let detail, let reply): return "SMTP exchange failed: \(detail)" + (reply.map { "; server said: \($0)" } ?? "")
+        case .authenticationUnavailable: return "the SMTP server did not accept AUTH; stopped before MAIL FROM"
+        case .outcomeUnknown(let timedOut, let detail):
+            return "no reply to the end of the message data (" + (timedOut ? "timed out" : "connection lost") + "): \(detail)"
         }
     }
 }

@@ -14,6 +14,9 @@ struct SMTPExchange: Equatable {
     /// The last complete reply of the conversation.
     var last: SMTPReply?
 
+    /// Whether the server accepted the login (235 to `AUTH` or its last SASL continuation).
+    var authenticated: Bool { auth?.code == 235 }
+
     /// Pairs each command with the (possibly multi-line) reply that follows it.
     init(events: [SMTPTranscript.Event]) {
         var awaiting: String?
@@ -71,7 +74,12 @@ struct SMTPExchange: Equatable {
     ///   - kind: libcurl's classification of the failure.
     ///   - detail: libcurl's text (for errors without a server reply).
     ///   - recipients: the envelope recipients, in the order they were sent.
-    func error(kind: CurlError.Kind, detail: String, recipients: [String]) -> SMTPError {
+    ///   - messageWentOut: whether the server said 354 and every byte of the message and the final
+    ///     "." were written: then a missing reply means the outcome is unknown, not a failure.
+    func error(kind: CurlError.Kind, detail: String, recipients: [String], messageWentOut: Bool = false) -> SMTPError {
+        if messageWentOut, data?.code == 354, afterData == nil {
+            return .outcomeUnknown(timedOut: kind == .timeout, detail: detail)
+        }
         switch kind {
         case .unreachable: return .unreachable(detail)
         case .timeout: return .timeout(detail)

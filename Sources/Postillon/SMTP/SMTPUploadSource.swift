@@ -9,10 +9,26 @@ final class SMTPUploadSource {
     /// A source for `bytes` (CRLF line endings; libcurl dot-stuffs them).
     init(_ bytes: [UInt8]) {
         self.bytes = bytes
+        var stuffed = 0
+        if bytes.count >= 3 {
+            for index in 0..<(bytes.count - 2) where bytes[index] == 0x0D && bytes[index + 1] == 0x0A && bytes[index + 2] == 0x2E {
+                stuffed += 1
+            }
+        }
+        wireCount = bytes.count + stuffed
     }
 
     /// The number of bytes in the message, for `CURLOPT_INFILESIZE_LARGE` (and so SMTP `SIZE=`).
     var count: Int { bytes.count }
+
+    /// The bytes libcurl writes for the message once dot-stuffed: one more for every line that starts
+    /// with "." (libcurl turns CRLF "." into CRLF ".."). When this many went out, the whole message
+    /// did; the final CRLF "." CRLF follows. A leading "." on the very first line is not counted, so
+    /// the figure errs low (towards "the message may have gone out"), never high.
+    let wireCount: Int
+
+    /// Whether the last read handed out the final bytes.
+    var isExhausted: Bool { offset == bytes.count }
 
     /// Copies the next chunk into `buffer`; returns its length, 0 at the end.
     func read(into buffer: UnsafeMutableRawPointer, capacity: Int) -> Int {

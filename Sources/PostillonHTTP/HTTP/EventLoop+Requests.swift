@@ -169,20 +169,21 @@ extension EventLoop {
         connection.inWorker = true
         connection.closeAfterWorker = false
         let startNanos = connection.requestStartNanos
-        let accepted = context.pool.submit { [self] in
+        let accepted = context.pool(for: plan).submit { [self] in
             let response = context.responder.respond(to: request, plan: plan)
             let keepAlive = head.keepAlive && keepAliveAllowed && !context.isShuttingDown
-            var written = 0
+            var outcome = HTTPWriteOutcome(status: response.status.code, bytes: 0, aborted: true)
             do {
-                written = try HTTPServer.write(response, to: connection.fd, isHead: head.method == .HEAD, keepAlive: keepAlive,
-                                               requestID: requestID, writeTimeoutMillis: context.configuration.writeTimeoutMillis)
-                if !keepAlive { connection.closeAfterWorker = true }
+                outcome = try HTTPServer.write(response, to: connection.fd, isHead: head.method == .HEAD, keepAlive: keepAlive,
+                                               requestID: requestID, writeTimeoutMillis: context.configuration.writeTimeoutMillis,
+                                               logger: context.logger)
+                if !keepAlive || outcome.aborted { connection.closeAfterWorker = true }
             } catch {
                 connection.closeAfterWorker = true
                 context.logger.debug("response write failed", metadata: ["request.id": .string(requestID), "error": .string("\(error)")])
             }
-            context.logAccess(requestID: requestID, method: head.method, path: head.path, status: response.status.code,
-                              bytes: written, startNanos: startNanos, remote: client)
+            context.logAccess(requestID: requestID, method: head.method, path: head.path, status: outcome.status,
+                              bytes: outcome.bytes, startNanos: startNanos, remote: client, aborted: outcome.aborted)
             withExtendedLifetime(reservation) {}
             self.giveBack(connection)
         }

@@ -51,6 +51,11 @@ public final class HTTPServer: @unchecked Sendable {
         }
         let deadline = MonotonicClock.nowMillis() + timeoutMillis
         for loop in loops { loop.post(.stopAccepting) }
+        // Stop listening now, not after the drain: the kernel would otherwise keep completing
+        // handshakes into the backlog, and those clients would hang until the final close. After
+        // shutdown(2) new connections are refused and queued ones reset (accept fails: EINVAL);
+        // the descriptor itself is closed below, once no loop can use it any more.
+        if listenFD >= 0 { _ = Glibc.shutdown(listenFD, Int32(SHUT_RDWR)) }
         while connectionCount > 0 && MonotonicClock.nowMillis() < deadline {
             usleep(10_000)
         }
@@ -61,7 +66,9 @@ public final class HTTPServer: @unchecked Sendable {
             close(listenFD)
             listenFD = -1
         }
-        context.pool.stop(deadlineMillis: MonotonicClock.nowMillis() + 1000)
+        let poolDeadline = MonotonicClock.nowMillis() + 1000
+        context.pool.stop(deadlineMillis: poolDeadline)
+        for pool in context.pools.values { pool.stop(deadlineMillis: poolDeadline) }
         context.logger.notice("stopped", metadata: ["connections.cut": .stringConvertible(unfinished)])
         stopped.signal()
     }
@@ -92,28 +99,44 @@ public final class HTTPServer: @unchecked Sendable {
     }
 
     /// Writes a whole response to a socket from a worker thread, streaming bodies as they are produced.
-    /// - Returns: the number of bytes written, head included.
-    /// - Throws: ``HTTPWriteError`` or ``SystemError``; the connection must then be closed.
+    ///
+    /// A streaming body's head goes out with its first bytes: if the producer fails before that, the
+    /// client gets the error's problem response instead (``Router/problem(for:logger:)``); if it
+    /// fails later, the outcome is `aborted` and the connection must be closed (the only honest
+    /// signal left once a 200 head is out: a chunked body then lacks its last chunk).
+    /// - Returns: the status sent, the bytes written and whether the body was cut short.
+    /// - Throws: ``HTTPWriteError`` or ``SystemError`` when writing a buffered response fails.
     static func write(_ response: HTTPResponse, to fd: Int32, isHead: Bool, keepAlive: Bool, requestID: String,
-                      writeTimeoutMillis: Int64) throws -> Int {
+                      writeTimeoutMillis: Int64, logger: Logger) throws -> HTTPWriteOutcome {
         guard case .stream(let length, let produce) = response.body, response.status.allowsBody else {
             let bytes = serializeBuffered(response, isHead: isHead, keepAlive: keepAlive, requestID: requestID)
             try bytes.withUnsafeBytes { try Socket.writeAll(fd, $0, deadlineMillis: MonotonicClock.nowMillis() + writeTimeoutMillis) }
-            return bytes.count
+            return HTTPWriteOutcome(status: response.status.code, bytes: bytes.count, aborted: false)
         }
         let framing: HTTPResponseSerializer.Framing = length.map { .length($0) } ?? .chunked
         let head = HTTPResponseSerializer.head(status: response.status, headers: response.headers, framing: framing,
                                                keepAlive: keepAlive, date: HTTPDate.now(), requestID: requestID)
-        try head.withUnsafeBytes { try Socket.writeAll(fd, $0, deadlineMillis: MonotonicClock.nowMillis() + writeTimeoutMillis) }
-        if isHead { return head.count }
-        let writer = SocketBodyWriter(fd: fd, chunked: length == nil, writeTimeoutMillis: writeTimeoutMillis)
-        // If producing fails, the headers are gone already: the error makes the caller cut the
-        // connection, the only honest signal left (a chunked body then lacks its last chunk).
-        try produce(writer)
-        if let length, writer.bytesWritten != length {
-            throw HTTPWriteError.lengthMismatch(declared: length, written: writer.bytesWritten)
+        if isHead {
+            try head.withUnsafeBytes { try Socket.writeAll(fd, $0, deadlineMillis: MonotonicClock.nowMillis() + writeTimeoutMillis) }
+            return HTTPWriteOutcome(status: response.status.code, bytes: head.count, aborted: false)
         }
-        try writer.finish()
-        return head.count + writer.bytesWritten
+        let writer = SocketBodyWriter(fd: fd, chunked: length == nil, writeTimeoutMillis: writeTimeoutMillis, head: head)
+        do {
+            try produce(writer)
+            if let length, writer.bytesWritten != length {
+                throw HTTPWriteError.lengthMismatch(declared: length, written: writer.bytesWritten)
+            }
+            try writer.finish()
+        } catch {
+            if writer.isCommitted {
+                logger.debug("response stream aborted", metadata: ["request.id": .string(requestID), "error": .string("\(error)")])
+                return HTTPWriteOutcome(status: response.status.code, bytes: writer.headBytes + writer.bytesWritten, aborted: true)
+            }
+            let problem = Router.problem(for: error, logger: logger).response(requestID: requestID)
+            let bytes = serializeBuffered(problem, isHead: false, keepAlive: keepAlive, requestID: requestID)
+            try bytes.withUnsafeBytes { try Socket.writeAll(fd, $0, deadlineMillis: MonotonicClock.nowMillis() + writeTimeoutMillis) }
+            return HTTPWriteOutcome(status: problem.status.code, bytes: bytes.count, aborted: false)
+        }
+        return HTTPWriteOutcome(status: response.status.code, bytes: writer.headBytes + writer.bytesWritten, aborted: false)
     }
 }

@@ -8,6 +8,9 @@ public struct RequestPlan: Sendable {
     public var routeIndex: Int
     /// Path parameters captured while matching.
     public var parameters: [String: String]
+    /// The worker pool that runs the handler (one of ``HTTPServerConfiguration/workerPools``);
+    /// nil, or a name without a pool, is the shared pool.
+    public var pool: String?
     /// What to answer, instead of 413, when the body is larger than ``maxBodyBytes`` (for example
     /// 401 when only an authenticated caller may send a large body); nil for 413.
     package var bodyLimitProblem: Problem?

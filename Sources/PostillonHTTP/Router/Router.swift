@@ -68,6 +68,7 @@ public final class Router: HTTPResponder {
             let route = routes[index]
             if route.method == head.method || (head.method == .HEAD && route.method == .GET) {
                 var plan = RequestPlan(maxBodyBytes: route.maxBodyBytes, runsInline: route.runsInline, routeIndex: index, parameters: parameters)
+                plan.pool = route.pool
                 // A large body only after the head passed the gate (credentials present and plausible).
                 if route.maxBodyBytes > smallBodyBytes, head.framing != .none, let refusal = bodyGate?(head) {
                     plan.maxBodyBytes = smallBodyBytes

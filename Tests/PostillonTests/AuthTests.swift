@@ -39,6 +39,19 @@ func testSealer() -> PasswordSealer {
         #expect(!String(describing: principal.credentials).contains("pa:ss"))
     }
 
+    /// The check made before a body is read (issue 11): the same shapes `authenticate` accepts.
+    @Test func plausibleAuthorizationBeforeTheBody() {
+        let auth = authenticator()
+        let session = auth.sessions.create(credentials: Credentials(username: "alice", password: "pw"), address: "alice@mail.test")
+        for header in ["Basic " + Data("alice:pa:ss".utf8).base64EncodedString(), "Bearer \(session.token)", "bearer  \(session.token)"] {
+            #expect(auth.isPlausible(authorization: header), "\(header)")
+        }
+        for header in [nil, "", "Basic", "Basic !!!", "Basic " + Data("nocolon".utf8).base64EncodedString(), "Digest abc", "Bearer unknown",
+                       "Basic " + Data("a\r\nb:c".utf8).base64EncodedString(), "Basic " + String(repeating: "QUFB", count: 2000)] {
+            #expect(!auth.isPlausible(authorization: header), "\(header ?? "nil")")
+        }
+    }
+
     @Test func malformedOrMissingAuthorizationIs401() {
         let auth = authenticator()
         for header in [nil, "Basic !!!", "Basic " + Data("nocolon".utf8).base64EncodedString(), "Digest abc", "Bearer unknown",

@@ -45,6 +45,8 @@ enum MessageRoutes {
                         "Content-Type": "message/rfc822",
                         "Cache-Control": "private, no-store",
                         "X-Content-Type-Options": "nosniff",
+                        // As for attachments: a browser that renders the message anyway runs nothing.
+                        "Content-Security-Policy": "sandbox; default-src 'none'",
                     ]
                     return HTTPResponse(status: .ok, headers: headers, body: .stream(length: nil) { writer in
                         try lease.retrieve { try writer.write($0) }

@@ -54,6 +54,28 @@ public final class Authenticator: Sendable {
         }
     }
 
+    /// Whether an `Authorization` value can belong to a caller, decided before a request body is
+    /// read: Basic credentials of the right shape (their password is only checked by the mail
+    /// server, later), or a Bearer token that names a live session or a configured API key.
+    ///
+    /// Runs on the event loop thread, so it only does in-memory work and never blocks.
+    public func isPlausible(authorization: String?) -> Bool {
+        guard let header = authorization, header.utf8.count <= 4096 else { return false }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2 else { return false }
+        let value = parts[1].trimming(" ")
+        switch parts[0].lowercased() {
+        case "basic":
+            guard let decoded = Data(base64Encoded: value).flatMap({ String(data: $0, encoding: .utf8) }),
+                  let colon = decoded.firstIndex(of: ":") else { return false }
+            return Credentials(username: String(decoded[..<colon]), password: String(decoded[decoded.index(after: colon)...])).isWellFormed
+        case "bearer":
+            return sessions.lookup(token: value) != nil || apiKeys.account(forKey: value) != nil
+        default:
+            return false
+        }
+    }
+
     /// The sender address for a login: the login itself when it is an address, else login@mail-domain.
     public func address(for username: String) -> String {
         username.contains("@") ? username : "\(username)@\(mailDomain)"

@@ -76,6 +76,9 @@ public enum ConfigurationLoader {
         http.headerTimeoutMillis = Int64(try int(.headerTimeout, 1...3600)) * 1000
         http.idleTimeoutMillis = Int64(try int(.idleTimeout, 1...86_400)) * 1000
         http.maxQueuedRequests = max(1024, http.workerThreads * 16)
+        // Bodies being received at once: four of the largest send bodies (see SendRoutes).
+        let maxSend = try int(.maxSendBytes, 1024...1 << 30)
+        http.maxBodyBytesInFlight = 4 * (maxSend + maxSend / 2 + (1 << 20))
 
         guard let state = StateLocation(string(.state)) else {
             throw ConfigurationError(.state, "expected sqlite:/path/state.db or postgres://user@host:port/db")

@@ -40,16 +40,25 @@ func testSealer() -> PasswordSealer {
     }
 
     /// The check made before a body is read (issue 11): the same shapes `authenticate` accepts.
-    @Test func plausibleAuthorizationBeforeTheBody() {
+    @Test func plausibleAuthorizationBeforeTheBody() throws {
         let auth = authenticator()
-        let session = auth.sessions.create(credentials: Credentials(username: "alice", password: "pw"), address: "alice@mail.test")
+        let session = try auth.sessions.create(credentials: Credentials(username: "alice", password: "pw"), address: "alice@mail.test")
         for header in ["Basic " + Data("alice:pa:ss".utf8).base64EncodedString(), "Bearer \(session.token)", "bearer  \(session.token)"] {
             #expect(auth.isPlausible(authorization: header), "\(header)")
         }
         for header in [nil, "", "Basic", "Basic !!!", "Basic " + Data("nocolon".utf8).base64EncodedString(), "Digest abc", "Bearer unknown",
-                       "Basic " + Data("a\r\nb:c".utf8).base64EncodedString(), "Basic " + String(repeating: "QUFB", count: 2000)] {
+                       "Basic " + Data("a\r\nb:c".utf8).base64EncodedString(), "Basic " + String(repeating: "QUFB", count: 2000),
+                       "Bearer " + Base64URL.encode([UInt8](repeating: 7, count: 48)),
+                       "Bearer " + String(session.token.dropLast()) + (session.token.hasSuffix("A") ? "B" : "A")] {
             #expect(!auth.isPlausible(authorization: header), "\(header ?? "nil")")
         }
+        // A token from another replica (same key, its own store) is plausible; one under another key is not.
+        let key = SecretKey(bytes: Array(repeating: 9, count: 32))
+        let issuer = SessionStore(store: MemoryStateStore(), sealer: PasswordSealer(current: key), idleSeconds: 60, maxAgeSeconds: 60)
+        let token = try issuer.create(credentials: Credentials(username: "a", password: "b"), address: "a@mail.test").token
+        let replica = SessionStore(store: MemoryStateStore(), sealer: PasswordSealer(current: key), idleSeconds: 60, maxAgeSeconds: 60)
+        #expect(replica.isPlausible(token: token))
+        #expect(!auth.sessions.isPlausible(token: token))
     }
 
     @Test func malformedOrMissingAuthorizationIs401() {

@@ -4,6 +4,8 @@ import PostillonHTTP
 /// Sign-in sessions: random 256-bit bearer tokens mapped to mail credentials, kept in the state
 /// store with an idle and an absolute lifetime. Only SHA-256 hashes of tokens are stored; passwords
 /// are sealed with AES-GCM (see ``PasswordSealer``). A sign-out on one replica is seen by all.
+/// A token is 32 random bytes plus a 16-byte HMAC tag under the secret key (64 base64url
+/// characters), so a forged token is recognised without a database query.
 public final class SessionStore: Sendable {
     private let store: any StateStore
     private let sealer: PasswordSealer
@@ -35,7 +37,7 @@ public final class SessionStore: Sendable {
     public func create(credentials: Credentials, address: String) throws -> (token: String, expiresAt: Date) {
         var random = SystemRandomNumberGenerator()
         let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &random) }
-        let token = Base64URL.encode(bytes)
+        let token = Base64URL.encode(bytes + sealer.tokenTag(bytes))
         let hash = Self.hash(token)
         let now = clock()
         let expires = now + min(idleMillis, maxAgeMillis)
@@ -44,18 +46,6 @@ public final class SessionStore: Sendable {
             sealedPassword: try sealer.seal(credentials.password, context: hash), keyID: sealer.current.id,
             createdAt: now, lastUsedAt: now, expiresAt: expires))
         return (token, Date(timeIntervalSince1970: Double(expires) / 1000))
-    }
-
-    /// True when `token` has the shape of the tokens ``create(credentials:address:)`` issues (32 random
-    /// bytes in unpadded base64url, 43 characters): an in-memory check that consults no store.
-    public static func hasTokenShape(_ token: some StringProtocol) -> Bool {
-        token.utf8.count == 43 && token.utf8.allSatisfy { byte in
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "_"): return true
-            default: return false
-            }
-        }
     }
 
     /// The session for a token, refreshing its idle timer; nil when unknown, expired, or sealed
@@ -76,6 +66,14 @@ public final class SessionStore: Sendable {
             try store.resealSession(tokenHash: hash, sealedPassword: try sealer.seal(password, context: hash), keyID: sealer.current.id)
         }
         return (Credentials(username: record.username, password: password), record.address)
+    }
+
+    /// Whether `token` is one a replica with this secret key issued (its tag verifies), decided in
+    /// memory without the database, so it may run on an event loop before a body is read. It says
+    /// nothing about expiry or sign-out: ``lookup(token:)`` decides that.
+    public func isPlausible(token: String) -> Bool {
+        guard token.utf8.count == 64, let bytes = Base64URL.decode(token), bytes.count == 48 else { return false }
+        return sealer.verifyTokenTag(Array(bytes[..<32]), tag: Array(bytes[32...]))
     }
 
     /// Ends a session; returns whether it existed.

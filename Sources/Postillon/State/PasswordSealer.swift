@@ -31,6 +31,25 @@ package struct PasswordSealer: Sendable {
         }
     }
 
+    /// A 16-byte tag over a token's random part under the current key: lets any replica tell a token
+    /// it issued from a forged one without asking the database (see ``verifyTokenTag(_:tag:)``).
+    package func tokenTag(_ random: [UInt8]) -> [UInt8] {
+        Array(Hashing.hmacSHA256(key: current.derived("postillon-session-token"), message: random).prefix(16))
+    }
+
+    /// Whether `tag` was made by ``tokenTag(_:)`` under the current or the previous key (constant time).
+    package func verifyTokenTag(_ random: [UInt8], tag: [UInt8]) -> Bool {
+        guard tag.count == 16 else { return false }
+        var valid = false
+        for key in [current, previous].compactMap({ $0 }) {
+            let expected = Array(Hashing.hmacSHA256(key: key.derived("postillon-session-token"), message: random).prefix(16))
+            var difference: UInt8 = 0
+            for index in 0..<16 { difference |= expected[index] ^ tag[index] }
+            valid = valid || difference == 0
+        }
+        return valid
+    }
+
     /// The password, or nil when no configured key opens the value (wrong key, tampered row).
     package func open(_ sealed: String, keyID: String, context: String) -> String? {
         guard let combined = Data(base64Encoded: sealed), let box = try? AES.GCM.SealedBox(combined: combined) else { return nil }

@@ -11,6 +11,12 @@ package struct SecretKey: Sendable {
     /// A short identifier stored with each sealed value (a hash of the key, never the key).
     package let id: String
 
+    /// A sub-key for another purpose (HMAC-SHA256 of `label` under this key), so one secret serves
+    /// sealing and token signing without reusing the same key bytes.
+    package func derived(_ label: String) -> [UInt8] {
+        Hashing.hmacSHA256(key: bytes, message: Array(label.utf8))
+    }
+
     /// Wraps 32 key bytes.
     package init(bytes: [UInt8]) {
         self.bytes = bytes

@@ -34,7 +34,8 @@ public final class AppServices: Sendable {
         let pop3 = UpstreamSettings(url: configuration.pop3, caFile: configuration.caFile,
                                     insecureSkipVerify: configuration.insecureSkipVerify, allowPlaintext: configuration.allowPlaintext,
                                     connectTimeout: configuration.upstreamConnectTimeout, timeout: configuration.upstreamTimeout)
-        return try make(configuration: configuration, connector: CurlPOP3Connector(settings: pop3), logger: logger)
+        return try make(configuration: configuration, connector: CurlPOP3Connector(settings: pop3, authMode: configuration.pop3AuthMode),
+                        logger: logger)
     }
 
     /// Builds services around a given POP3 connector and SMTP client (tests pass the in-memory twins;

@@ -40,8 +40,11 @@ public final class IdempotencyStore: @unchecked Sendable {
     ///   - key: the client's `Idempotency-Key`, or nil to just run `work`.
     ///   - scope: the caller and route, e.g. `"user:alice POST /send"`.
     ///   - body: the request body (its SHA-256 is the fingerprint).
+    ///   - keep: which responses are final and replayed; by default those under 500. A route whose
+    ///     5xx answer says the outcome is unknown keeps it too, so a retry cannot repeat the work.
     /// - Throws: ``Problem`` for a malformed or reused key, or what `work` throws.
-    public func run(key: String?, scope: String, body: [UInt8], work: () throws -> HTTPResponse) throws -> HTTPResponse {
+    public func run(key: String?, scope: String, body: [UInt8], keep: (HTTPResponse) -> Bool = { $0.status.code < 500 },
+                    work: () throws -> HTTPResponse) throws -> HTTPResponse {
         guard let key else { return try work() }
         guard !key.isEmpty, key.utf8.count <= 255, key.utf8.allSatisfy({ $0 >= 0x21 && $0 <= 0x7E }) else {
             throw Problem(.badRequest, code: "invalid_parameter", detail: "Idempotency-Key must be 1 to 255 visible ASCII characters.")
@@ -80,7 +83,7 @@ public final class IdempotencyStore: @unchecked Sendable {
         var outcome: HTTPResponse?
         defer {
             lock.withLock {
-                if let outcome, outcome.status.code < 500, case .bytes = outcome.body {
+                if let outcome, keep(outcome), case .bytes = outcome.body {
                     entries[slot]?.response = outcome
                 } else {
                     entries.removeValue(forKey: slot)

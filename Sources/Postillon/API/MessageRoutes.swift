@@ -60,10 +60,18 @@ enum MessageRoutes {
                     throw Problem(.unprocessableContent, code: "validation_failed", detail: "ids must hold 1 to \(maxBulkIds) message ids.")
                 }
                 return try services.authorized(context) { principal in
-                    try services.idempotency.run(key: context.request.headers["Idempotency-Key"],
-                                                 scope: principal.identity + " POST /api/v1/messages/delete",
-                                                 body: context.request.body) {
-                        JSONBody.response(try mailbox.delete(principal.credentials, ids: input.ids))
+                    var outcomeUnknown = false
+                    return try services.idempotency.run(key: context.request.headers["Idempotency-Key"],
+                                                        scope: principal.identity + " POST /api/v1/messages/delete",
+                                                        body: context.request.body, keep: { $0.status.code < 500 || outcomeUnknown }) {
+                        do {
+                            return JSONBody.response(try mailbox.delete(principal.credentials, ids: input.ids))
+                        } catch POP3Error.quitUnanswered(let timedOut) {
+                            // Answered here, not thrown, so the store keeps it: a retry must not
+                            // delete again nor report the messages as not found.
+                            outcomeUnknown = true
+                            return UpstreamErrorMapping.deleteOutcomeUnknown(timedOut: timedOut).response(requestID: context.requestID)
+                        }
                     }
                 }
             },

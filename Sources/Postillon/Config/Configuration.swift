@@ -46,6 +46,8 @@ public struct Configuration: Sendable {
     public var sessionMaxAge: Int
     /// Summary cache capacity.
     public var summaryCacheEntries: Int
+    /// How Postillon logs in to the POP3 server.
+    public var pop3AuthMode: POP3AuthMode = .auto
 
     /// The configuration as `key = value` lines for `--print-config`; nothing here is secret,
     /// but the accounts file's contents never appear.
@@ -80,6 +82,7 @@ public struct Configuration: Sendable {
         lines.append("session-idle-timeout = \(sessionIdleTimeout)")
         lines.append("session-max-age = \(sessionMaxAge)")
         lines.append("summary-cache-entries = \(summaryCacheEntries)")
+        lines.append("pop3-auth = \(pop3AuthMode.rawValue)")
         return lines.joined(separator: "\n")
     }
 }

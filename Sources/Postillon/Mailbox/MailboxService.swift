@@ -32,6 +32,12 @@ public final class MailboxService: Sendable {
     /// Checks credentials with a real POP3 login (used for sign-in).
     public func verify(_ credentials: Credentials) throws {
         let session = try connector.connect(credentials)
+        do {
+            try session.authenticate()
+        } catch {
+            session.abort()
+            throw error
+        }
         session.close()
     }
 
@@ -39,7 +45,7 @@ public final class MailboxService: Sendable {
     public func info(_ credentials: Credentials) throws -> MailboxInfo {
         try withSession(credentials) { session in
             let listings = try session.listings()
-            return MailboxInfo(messages: listings.count, bytes: listings.reduce(0) { $0 + $1.size }, capabilities: session.capabilities)
+            return MailboxInfo(messages: listings.count, bytes: listings.reduce(0) { $0 + $1.size }, capabilities: session.capabilities.lines)
         }
     }
 
@@ -130,11 +136,14 @@ public final class MailboxService: Sendable {
             let numbers = Dictionary(try session.listings().map { ($0.uidl, $0.number) }, uniquingKeysWith: { first, _ in first })
             var result = DeleteResult(deleted: [], notFound: [])
             var targets: [Int] = []
-            var seen: Set<String> = []
-            for id in ids where seen.insert(id).inserted {
+            var seenIds: Set<String> = []
+            var seenUIDLs: Set<String> = []
+            // Deduplicated by decoded UIDL: an id and its alias form (`~` + base64url of a plain
+            // UIDL) name one message, which gets one DELE (a second would be refused).
+            for id in ids where seenIds.insert(id).inserted {
                 if let uidl = MessageIdentifier.decode(id), let number = numbers[uidl] {
                     result.deleted.append(id)
-                    targets.append(number)
+                    if seenUIDLs.insert(uidl).inserted { targets.append(number) }
                 } else {
                     result.notFound.append(id)
                 }

@@ -72,7 +72,9 @@ public final class InMemoryPOP3Server: POP3Connector {
             self.snapshot = snapshot
         }
 
-        var capabilities: [String] { server.capabilities }
+        var capabilities: POP3Capabilities { POP3Capabilities(server.capabilities) }
+
+        func authenticate() throws {}
 
         func listings() throws -> [POP3Listing] {
             guard server.capabilities.contains("UIDL") else { throw POP3Error.uidlUnsupported }

@@ -8,6 +8,8 @@ BUILD_PKGS=(libcurl4-openssl-dev libgmime-3.0-dev pkg-config ca-certificates ope
 # python3 seeds the demo mailboxes (Deploy/run.sh) and drives the test scripts.
 SERVER_PKGS=(dovecot-core dovecot-pop3d postfix python3)
 TEST_PKGS=(wrk python3 python3-venv procps)
+# The second POP3 server of the integration tests (Tests/Scripts/mailutils-pop3d.sh).
+TEST_PKGS+=(mailutils-pop3d)
 
 with_test=0
 for arg in "$@"; do

@@ -29,6 +29,8 @@ final class CurlPOP3Session: POP3Session {
     let pipelining: Bool
     /// Which login method was used (for tests and debug logs).
     let loginMethod: POP3Login.Method
+    /// The verbs of the commands libcurl sent before handing over (`CAPA`, `STLS`; never a login).
+    let libcurlCommands: [String]
     /// Most commands written before their replies are read (keeps both socket buffers from filling).
     static let batchSize = 100
     /// Longest status line accepted.
@@ -46,6 +48,7 @@ final class CurlPOP3Session: POP3Session {
         pipelining = capabilities.pipelining
         pendingLogin = login
         loginMethod = login.method
+        libcurlCommands = easy.transcript.sentVerbs
     }
 
     deinit {

@@ -90,6 +90,15 @@ struct Options: ParsableArguments {
     @Option(name: .customLong("summary-cache-entries"), help: help(.summaryCacheEntries))
     var summaryCacheEntries: String?
 
+    @Option(name: .customLong("pop3-auth"), help: help(.pop3Auth))
+    var pop3Auth: String?
+
+    @Option(name: .customLong("pop3-session-reuse"), help: help(.pop3SessionReuse))
+    var pop3SessionReuse: String?
+
+    @Option(name: .customLong("mailbox-waiters"), help: help(.mailboxWaiters))
+    var mailboxWaiters: String?
+
     /// The values given on the command line, by key.
     var flagValues: [ConfigKey: String] {
         var values: [ConfigKey: String] = [:]
@@ -122,6 +131,9 @@ struct Options: ParsableArguments {
         values[.sessionIdleTimeout] = sessionIdleTimeout
         values[.sessionMaxAge] = sessionMaxAge
         values[.summaryCacheEntries] = summaryCacheEntries
+        values[.pop3Auth] = pop3Auth
+        values[.pop3SessionReuse] = pop3SessionReuse
+        values[.mailboxWaiters] = mailboxWaiters
         return values
     }
 }

@@ -47,7 +47,8 @@ public final class AppServices: Sendable {
             sessions: SessionStore(idleSeconds: configuration.sessionIdleTimeout, maxAgeSeconds: configuration.sessionMaxAge),
             apiKeys: apiKeys, limiter: LoginRateLimiter(), mailDomain: configuration.mailDomain)
         let mailbox = MailboxService(connector: connector, cacheCapacity: configuration.summaryCacheEntries,
-                                     waitMillis: configuration.mailboxWaitMillis)
+                                     waitMillis: configuration.mailboxWaitMillis, reuseMillis: configuration.pop3SessionReuseMillis,
+                                     maxWaiters: configuration.mailboxWaiters)
         let submission = smtp ?? CurlSMTPClient(settings: UpstreamSettings(
             url: configuration.smtp, caFile: configuration.caFile, insecureSkipVerify: configuration.insecureSkipVerify,
             allowPlaintext: configuration.allowPlaintext, connectTimeout: configuration.upstreamConnectTimeout,

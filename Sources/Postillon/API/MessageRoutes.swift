@@ -35,14 +35,17 @@ enum MessageRoutes {
             },
             Route(.GET, "/api/v1/messages/{id}/raw") { context in
                 try services.authorized(context) { principal in
-                    let lease = try mailbox.lease(principal.credentials, id: context.parameter("id"))
+                    // Spooled to a temporary file first: the POP3 session and the mailbox's line
+                    // are free before the client reads a byte, so a slow or stalled reader holds
+                    // only its own connection; and 200 is sent only once RETR succeeded.
+                    let spooled = try mailbox.spool(principal.credentials, id: context.parameter("id"), maxBytes: nil)
                     let headers: HTTPHeaders = [
                         "Content-Type": "message/rfc822",
                         "Cache-Control": "private, no-store",
                         "X-Content-Type-Options": "nosniff",
                     ]
-                    return HTTPResponse(status: .ok, headers: headers, body: .stream(length: nil) { writer in
-                        try lease.retrieve { try writer.write($0) }
+                    return HTTPResponse(status: .ok, headers: headers, body: .stream(length: spooled.file.size) { writer in
+                        try spooled.file.read { try writer.write($0) }
                     })
                 }
             },

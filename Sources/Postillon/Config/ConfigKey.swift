@@ -32,6 +32,8 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     case sessionMaxAge = "session-max-age"
     case summaryCacheEntries = "summary-cache-entries"
     case pop3Auth = "pop3-auth"
+    case pop3SessionReuse = "pop3-session-reuse"
+    case mailboxWaiters = "mailbox-waiters"
 
     /// The command-line flag, for example `--pop3-url`.
     public var flag: String { "--" + rawValue }
@@ -69,6 +71,8 @@ public enum ConfigKey: String, CaseIterable, Sendable {
         case .sessionMaxAge: return "43200"
         case .summaryCacheEntries: return "50000"
         case .pop3Auth: return "auto"
+        case .pop3SessionReuse: return "5"
+        case .mailboxWaiters: return "32"
         }
     }
 
@@ -105,6 +109,8 @@ public enum ConfigKey: String, CaseIterable, Sendable {
         case .sessionMaxAge: return "Seconds a sign-in token lives at most."
         case .summaryCacheEntries: return "Message summaries kept in memory across all mailboxes."
         case .pop3Auth: return "POP3 login: auto (AUTH PLAIN when offered, else USER/PASS) or apop (APOP when the greeting has a timestamp)."
+        case .pop3SessionReuse: return "Seconds a mailbox's POP3 session stays open for its next request (0: off; longer for a server LOGIN-DELAY)."
+        case .mailboxWaiters: return "Most requests waiting for one mailbox's session; more get 503 mailbox_busy at once."
         }
     }
 

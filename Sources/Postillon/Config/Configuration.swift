@@ -48,6 +48,10 @@ public struct Configuration: Sendable {
     public var summaryCacheEntries: Int
     /// How Postillon logs in to the POP3 server.
     public var pop3AuthMode: POP3AuthMode = .auto
+    /// How long a mailbox's POP3 session stays parked for its next request, in milliseconds (0: off).
+    public var pop3SessionReuseMillis: Int64 = 5000
+    /// Most requests waiting for one mailbox.
+    public var mailboxWaiters: Int = 32
 
     /// The configuration as `key = value` lines for `--print-config`; nothing here is secret,
     /// but the accounts file's contents never appear.
@@ -83,6 +87,8 @@ public struct Configuration: Sendable {
         lines.append("session-max-age = \(sessionMaxAge)")
         lines.append("summary-cache-entries = \(summaryCacheEntries)")
         lines.append("pop3-auth = \(pop3AuthMode.rawValue)")
+        lines.append("pop3-session-reuse = \(pop3SessionReuseMillis / 1000)")
+        lines.append("mailbox-waiters = \(mailboxWaiters)")
         return lines.joined(separator: "\n")
     }
 }

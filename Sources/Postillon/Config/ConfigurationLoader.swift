@@ -91,6 +91,8 @@ public enum ConfigurationLoader {
             sessionIdleTimeout: try int(.sessionIdleTimeout, 60...31_536_000), sessionMaxAge: try int(.sessionMaxAge, 60...31_536_000),
             summaryCacheEntries: try int(.summaryCacheEntries, 0...10_000_000))
         configuration.pop3AuthMode = pop3AuthMode
+        configuration.pop3SessionReuseMillis = Int64(try int(.pop3SessionReuse, 0...600)) * 1000
+        configuration.mailboxWaiters = try int(.mailboxWaiters, 1...10_000)
         return configuration
     }
 

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 @testable import Postillon
+import PostillonHTTP
 import Synchronization
 import Testing
 

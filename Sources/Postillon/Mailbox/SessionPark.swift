@@ -1,3 +1,4 @@
+import PostillonHTTP
 import Foundation
 
 /// Authenticated POP3 sessions kept open for a few seconds after a request, at most one per

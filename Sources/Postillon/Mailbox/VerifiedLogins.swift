@@ -1,3 +1,4 @@
+import PostillonHTTP
 import Foundation
 
 /// Which credentials a POP3 login in this process accepted recently, per mailbox.

@@ -1,3 +1,4 @@
+import PostillonHTTP
 import CCurl
 import Synchronization
 

@@ -1,3 +1,4 @@
+import PostillonHTTP
 import Foundation
 
 /// The commands that log in to a POP3 server, chosen from the greeting, the CAPA list and

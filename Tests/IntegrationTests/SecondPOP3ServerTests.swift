@@ -137,4 +137,30 @@ struct SecondPOP3ServerTests {
         _ = try session.listings()
         #expect(session.loginMethod == .apop)
     }
+
+    @Test func anEnforcedLoginDelayIsServedFromTheParkedSession() throws {
+        // Port MU_POP3_DELAY_PORT refuses a second login within 60 s, like Cyrus' popminpoll: 1.
+        let port = environment["MU_POP3_DELAY_PORT"]
+        let app = try app(port: port)
+        let info = try app.request("GET", "/api/v1/mailbox", headers: auth("carol"))
+        #expect(info.status == 200)
+        // mailutils 3.15 prints its LOGIN-DELAY capability as a bare "60" line; kept as sent.
+        #expect((info.json["capabilities"] as? [String])?.contains("60") == true, "kept as the server sent it")
+        let connector = try #require(app.services.mailbox.connector as? CurlPOP3Connector)
+        let page = try app.request("GET", "/api/v1/messages?limit=5", headers: auth("carol"))
+        #expect(page.status == 200, "not 429: the session is reused")
+        let first = try #require((page.json["messages"] as? [[String: Any]])?.first?["id"] as? String)
+        #expect(try app.request("GET", "/api/v1/messages/\(first)/raw", headers: auth("carol")).status == 200)
+        #expect(try app.request("GET", "/api/v1/messages/\(first)", headers: auth("carol")).status == 200)
+        #expect(connector.loginCount == 1, "one login served four requests")
+        // With no session to reuse (another process, ours closed: mailutils would say [IN-USE]
+        // while it is open), the server's refusal is 429 with Retry-After.
+        app.services.mailbox.closeParkedSessions()
+        usleep(300_000)  // the QUIT is not waited for
+        let other = try self.app(port: port)
+        let refused = try other.request("GET", "/api/v1/mailbox", headers: auth("carol"))
+        #expect(refused.status == 429)
+        #expect(refused.code == "login_delay")
+        #expect(refused.headers["Retry-After"] != nil)
+    }
 }

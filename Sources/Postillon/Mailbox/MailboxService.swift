@@ -89,7 +89,8 @@ public final class MailboxService: Sendable {
     public func info(_ credentials: Credentials) throws -> MailboxInfo {
         try withSession(credentials, .list) { session in
             let listings = try session.listings()
-            return MailboxInfo(messages: listings.count, bytes: listings.reduce(0) { $0 + $1.size }, capabilities: session.capabilities.lines)
+            return MailboxInfo(messages: listings.count, bytes: listings.reduce(0) { $0 + $1.size }, capabilities: session.capabilities.lines,
+                               loginDelay: session.capabilities.loginDelaySeconds)
         }
     }
 

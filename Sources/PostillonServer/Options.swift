@@ -99,6 +99,9 @@ struct Options: ParsableArguments {
     @Option(name: .customLong("mailbox-waiters"), help: help(.mailboxWaiters))
     var mailboxWaiters: String?
 
+    @Option(name: .customLong("message-cache-bytes"), help: help(.messageCacheBytes))
+    var messageCacheBytes: String?
+
     /// The values given on the command line, by key.
     var flagValues: [ConfigKey: String] {
         var values: [ConfigKey: String] = [:]
@@ -134,6 +137,7 @@ struct Options: ParsableArguments {
         values[.pop3Auth] = pop3Auth
         values[.pop3SessionReuse] = pop3SessionReuse
         values[.mailboxWaiters] = mailboxWaiters
+        values[.messageCacheBytes] = messageCacheBytes
         return values
     }
 }

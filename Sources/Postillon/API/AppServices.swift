@@ -48,7 +48,7 @@ public final class AppServices: Sendable {
             apiKeys: apiKeys, limiter: LoginRateLimiter(), mailDomain: configuration.mailDomain)
         let mailbox = MailboxService(connector: connector, cacheCapacity: configuration.summaryCacheEntries,
                                      waitMillis: configuration.mailboxWaitMillis, reuseMillis: configuration.pop3SessionReuseMillis,
-                                     maxWaiters: configuration.mailboxWaiters)
+                                     maxWaiters: configuration.mailboxWaiters, messageCacheBytes: configuration.messageCacheBytes)
         let submission = smtp ?? CurlSMTPClient(settings: UpstreamSettings(
             url: configuration.smtp, caFile: configuration.caFile, insecureSkipVerify: configuration.insecureSkipVerify,
             allowPlaintext: configuration.allowPlaintext, connectTimeout: configuration.upstreamConnectTimeout,

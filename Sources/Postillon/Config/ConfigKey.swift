@@ -34,6 +34,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     case pop3Auth = "pop3-auth"
     case pop3SessionReuse = "pop3-session-reuse"
     case mailboxWaiters = "mailbox-waiters"
+    case messageCacheBytes = "message-cache-bytes"
 
     /// The command-line flag, for example `--pop3-url`.
     public var flag: String { "--" + rawValue }
@@ -73,6 +74,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
         case .pop3Auth: return "auto"
         case .pop3SessionReuse: return "5"
         case .mailboxWaiters: return "32"
+        case .messageCacheBytes: return "67108864"
         }
     }
 
@@ -111,6 +113,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
         case .pop3Auth: return "POP3 login: auto (AUTH PLAIN when offered, else USER/PASS) or apop (APOP when the greeting has a timestamp)."
         case .pop3SessionReuse: return "Seconds a mailbox's POP3 session stays open for its next request (0: off; longer for a server LOGIN-DELAY)."
         case .mailboxWaiters: return "Most requests waiting for one mailbox's session; more get 503 mailbox_busy at once."
+        case .messageCacheBytes: return "Memory for raw messages cached by UIDL (0: off); served only to credentials a login proved in the last minute."
         }
     }
 

@@ -53,6 +53,8 @@ public struct Configuration: Sendable {
     public var pop3SessionReuseMillis: Int64 = 5000
     /// Most requests waiting for one mailbox.
     public var mailboxWaiters: Int = 32
+    /// Memory for raw messages cached by UIDL, in bytes (0: off).
+    public var messageCacheBytes: Int = 64 << 20
 
     /// The configuration as `key = value` lines for `--print-config`; nothing here is secret,
     /// but the accounts file's contents never appear.
@@ -90,6 +92,7 @@ public struct Configuration: Sendable {
         lines.append("pop3-auth = \(pop3AuthMode.rawValue)")
         lines.append("pop3-session-reuse = \(pop3SessionReuseMillis / 1000)")
         lines.append("mailbox-waiters = \(mailboxWaiters)")
+        lines.append("message-cache-bytes = \(messageCacheBytes)")
         return lines.joined(separator: "\n")
     }
 }

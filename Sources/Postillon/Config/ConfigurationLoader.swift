@@ -94,6 +94,7 @@ public enum ConfigurationLoader {
         configuration.pop3AuthMode = pop3AuthMode
         configuration.pop3SessionReuseMillis = Int64(try int(.pop3SessionReuse, 0...600)) * 1000
         configuration.mailboxWaiters = try int(.mailboxWaiters, 1...10_000)
+        configuration.messageCacheBytes = try int(.messageCacheBytes, 0...1 << 34)
         return configuration
     }
 

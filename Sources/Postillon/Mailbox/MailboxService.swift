@@ -31,6 +31,7 @@ public final class MailboxService: Sendable {
     private let reuseMillis: Int64
     private let park = SessionPark()
     private let verified: VerifiedLogins
+    private let messages: MessageCache
 
     /// A list may reuse a parked session that logged in at most this long ago.
     public static let listReuseMillis: Int64 = 1000
@@ -44,14 +45,20 @@ public final class MailboxService: Sendable {
     ///   - waitMillis: how long a request waits for its mailbox's session.
     ///   - reuseMillis: how long a session stays parked for the next request (0: never).
     ///   - maxWaiters: most requests waiting for one mailbox; more get 503 at once.
-    public init(connector: any POP3Connector, cacheCapacity: Int, waitMillis: Int64, reuseMillis: Int64 = 5000, maxWaiters: Int = 32) {
+    ///   - messageCacheBytes: memory for raw messages by UIDL (0: off).
+    public init(connector: any POP3Connector, cacheCapacity: Int, waitMillis: Int64, reuseMillis: Int64 = 5000, maxWaiters: Int = 32,
+                messageCacheBytes: Int = 64 << 20) {
         self.connector = connector
         cache = SummaryCache(capacity: cacheCapacity)
         self.waitMillis = waitMillis
         self.reuseMillis = reuseMillis
         locks = KeyedLock(maxWaiters: maxWaiters)
         verified = VerifiedLogins(lifetimeMillis: max(reuseMillis, 60_000))
+        messages = MessageCache(capacityBytes: messageCacheBytes)
     }
+
+    /// Bytes of raw messages cached now (tests).
+    public var cachedMessageBytes: Int { messages.bytes }
 
     /// Sessions parked right now (tests).
     public var parkedSessions: Int { park.count }
@@ -100,6 +107,7 @@ public final class MailboxService: Sendable {
         let mailbox = credentials.mailboxKey
         return try withSession(credentials, .list) { session in
             let newestFirst = Array(try session.listings().reversed())
+            messages.retain(mailbox: mailbox, present: Set(newestFirst.map(\.uidl)))
             var start = 0
             if let cursor {
                 guard let index = cursor.startIndex(in: newestFirst.map(\.uidl)) else {
@@ -140,6 +148,16 @@ public final class MailboxService: Sendable {
     /// - Throws: ``MIMEError/messageTooLarge(size:limit:)``, ``Problem`` `message_not_found`, upstream errors.
     public func spool(_ credentials: Credentials, id: String, maxBytes: Int?) throws -> (file: SpooledFile, listing: POP3Listing) {
         guard let uidl = MessageIdentifier.decode(id) else { throw Self.notFound(id) }
+        let mailbox = credentials.mailboxKey
+        // Served with no upstream session at all, but only to credentials a login proved recently.
+        if verified.contains(credentials), let bytes = messages.get(mailbox: mailbox, uidl: uidl) {
+            let limit = maxBytes ?? Int.max / 4
+            guard bytes.count <= limit else { throw MIMEError.messageTooLarge(size: bytes.count, limit: limit) }
+            let file = try SpooledFile()
+            try bytes.withUnsafeBytes { try file.write($0) }
+            file.finishWriting()
+            return (file, POP3Listing(number: 0, uidl: uidl, size: bytes.count))
+        }
         return try withSession(credentials, .read) { session in
             let listing = try Self.listing(uidl, id: id, in: session)
             let limit = maxBytes ?? Int.max / 4
@@ -153,6 +171,12 @@ public final class MailboxService: Sendable {
                 try file.write(chunk)
             }
             file.finishWriting()
+            if file.size <= messages.maxEntryBytes {
+                var bytes: [UInt8] = []
+                bytes.reserveCapacity(file.size)
+                try file.read { bytes.append(contentsOf: $0) }
+                messages.put(mailbox: mailbox, uidl: uidl, bytes: bytes)
+            }
             return (file, listing)
         }
     }
@@ -180,6 +204,8 @@ public final class MailboxService: Sendable {
             }
             if !targets.isEmpty {
                 try session.delete(targets)
+                // Dropped before QUIT: after an unknown outcome the messages may be gone too.
+                messages.remove(mailbox: credentials.mailboxKey, uidls: result.deleted.compactMap(MessageIdentifier.decode))
                 try session.quit()
             }
             return result

@@ -20,6 +20,8 @@ final class CurlPOP3Session: POP3Session {
     private var readIndex = 0
     private var scratch = [UInt8](repeating: 0, count: 64 * 1024)
     private var finished = false
+    /// This session's listing once read (the snapshot does not change until a DELE).
+    private var listed: [POP3Listing]?
     /// The login not yet written (nil once sent).
     private var pendingLogin: POP3Login?
     /// The login written but whose replies are not read yet.
@@ -83,6 +85,15 @@ final class CurlPOP3Session: POP3Session {
     }
 
     func listings() throws -> [POP3Listing] {
+        // A session's maildrop is a snapshot taken at login (RFC 1939), so its listing holds until
+        // this session marks messages deleted: a reused session opens a message with RETR alone.
+        if let listed { return listed }
+        let result = try list()
+        listed = result
+        return result
+    }
+
+    private func list() throws -> [POP3Listing] {
         let deadline = MonotonicClock.nowMillis() + timeoutMillis
         var uidlStatus: POP3Status
         var uidlBody: [UInt8] = []
@@ -139,6 +150,7 @@ final class CurlPOP3Session: POP3Session {
     }
 
     func delete(_ numbers: [Int]) throws {
+        listed = nil
         let deadline = MonotonicClock.nowMillis() + timeoutMillis
         let batch = pipelining ? Self.batchSize : 1
         var start = 0

@@ -6,7 +6,7 @@
 #   mailutils-pop3d.sh start DIR --port N --tls-dir TLSDIR   (ports N: normal, N+1: login-delay 60 s)
 #   mailutils-pop3d.sh stop DIR
 # Users alice..frank@mail.test, password <user>-secret (as Deploy/mailservers.sh); maildirs
-# DIR/mail/<user>/INBOX owned by uid 5000; APOP secrets (the same passwords) in DIR/apop.db.
+# DIR/mail/<user>/INBOX owned by uid 5000; an APOP secret (the same password) for dave only, in DIR/apop.db.
 # Writes DIR/env: MU_POP3_PORT, MU_POP3_DELAY_PORT, MU_MAIL_ROOT, MU_DOMAIN, MU_LOG. Needs root.
 set -euo pipefail
 
@@ -51,7 +51,9 @@ chmod 1777 "$D/locks"
 for u in "${USERS[@]}"; do
   hash=$(openssl passwd -6 "$u-secret")
   echo "$u:$hash:$VUID:$VUID::$D/mail/$u:/bin/false" >>"$D/domains/$DOMAIN"
-  echo "$u@$DOMAIN $u-secret" >>"$D/apop.txt"
+  # Only dave has an APOP secret (for --pop3-auth apop): as in a default mailutils install, the
+  # others' APOP is refused, which is what libcurl's own login ran into.
+  [[ $u == dave ]] && echo "$u@$DOMAIN $u-secret" >>"$D/apop.txt"
   mkdir -p "$D/mail/$u/INBOX/new" "$D/mail/$u/INBOX/cur" "$D/mail/$u/INBOX/tmp"
 done
 chown -R "$VUID:$VUID" "$D/mail"

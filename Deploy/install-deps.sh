@@ -10,6 +10,8 @@ SERVER_PKGS=(dovecot-core dovecot-pop3d postfix python3)
 TEST_PKGS=(wrk python3 python3-venv procps)
 # The state-store tests run a private PostgreSQL cluster (initdb/pg_ctl, no systemd) and count rows.
 TEST_PKGS+=(postgresql sqlite3 binutils)
+# The second POP3 server of the integration tests (Tests/Scripts/mailutils-pop3d.sh).
+TEST_PKGS+=(mailutils-pop3d)
 
 with_test=0
 for arg in "$@"; do

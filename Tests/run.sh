@@ -37,6 +37,7 @@ WORK="$(mktemp -d /tmp/postillon-tests.XXXXXX)"
 chmod 755 "$WORK"
 cleanup() {
   "$ROOT/Deploy/mailservers.sh" stop "$WORK/mail" >/dev/null 2>&1 || true
+  "$ROOT/Tests/Scripts/mailutils-pop3d.sh" stop "$WORK/mailutils" >/dev/null 2>&1 || true
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -50,6 +51,14 @@ step "seeding mailboxes"
 python3 "$ROOT/Tests/Scripts/seed-mailbox.py" "$MAIL_ROOT/alice/Maildir" 210 --prefix Seed
 for user in bob carol dave erin frank; do
   python3 "$ROOT/Tests/Scripts/seed-mailbox.py" "$MAIL_ROOT/$user/Maildir" 20 --prefix "$user"
+done
+
+step "starting a second POP3 server (GNU mailutils pop3d: APOP greeting, no SASL, LOGIN-DELAY) on $((BASE_PORT + 20))-$((BASE_PORT + 21))"
+"$ROOT/Tests/Scripts/mailutils-pop3d.sh" start "$WORK/mailutils" --port "$((BASE_PORT + 20))" --tls-dir "$WORK/mail/tls"
+cat "$WORK/mailutils/env" >>"$WORK/mail/env"
+python3 "$ROOT/Tests/Scripts/seed-mailbox.py" "$WORK/mailutils/mail/alice/INBOX" 60 --prefix Second
+for user in bob carol dave; do
+  python3 "$ROOT/Tests/Scripts/seed-mailbox.py" "$WORK/mailutils/mail/$user/INBOX" 5 --prefix "$user"
 done
 
 step "swift test (unit + integration against real Dovecot/Postfix)"

@@ -100,6 +100,17 @@ struct Options: ParsableArguments {
 
     @Option(name: .customLong("previous-secret-key-file"), help: help(.previousSecretKeyFile))
     var previousSecretKeyFile: String?
+    @Option(name: .customLong("pop3-auth"), help: help(.pop3Auth))
+    var pop3Auth: String?
+
+    @Option(name: .customLong("pop3-session-reuse"), help: help(.pop3SessionReuse))
+    var pop3SessionReuse: String?
+
+    @Option(name: .customLong("mailbox-waiters"), help: help(.mailboxWaiters))
+    var mailboxWaiters: String?
+
+    @Option(name: .customLong("message-cache-bytes"), help: help(.messageCacheBytes))
+    var messageCacheBytes: String?
 
     /// The values given on the command line, by key.
     var flagValues: [ConfigKey: String] {
@@ -137,6 +148,10 @@ struct Options: ParsableArguments {
         values[.state] = state
         values[.secretKeyFile] = secretKeyFile
         values[.previousSecretKeyFile] = previousSecretKeyFile
+        values[.pop3Auth] = pop3Auth
+        values[.pop3SessionReuse] = pop3SessionReuse
+        values[.mailboxWaiters] = mailboxWaiters
+        values[.messageCacheBytes] = messageCacheBytes
         return values
     }
 }

@@ -15,8 +15,10 @@ enum Server {
         signal(SIGINT, SIG_IGN)
         raiseFileLimit(wanted: configuration.http.maxConnections, logger: logger)
         let server: HTTPServer
+        let services: AppServices
         do {
-            server = try Application.buildServer(configuration: configuration, logger: logger)
+            services = try AppServices.live(configuration: configuration, logger: logger)
+            server = HTTPServer(configuration: configuration.http, responder: try Application.buildRouter(services: services), logger: logger)
             try server.start()
         } catch {
             logger.critical("cannot start", metadata: ["error": .string("\(error)")])
@@ -38,6 +40,7 @@ enum Server {
             return source
         }
         server.waitUntilStopped()
+        services.mailbox.shutdown()  // QUIT on parked POP3 sessions
         withExtendedLifetime(sources) {}
         // Leave without running atexit handlers: libraries' exit-time cleanup (OpenSSL's among
         // them) would race with worker threads that are still winding down their thread-locals,

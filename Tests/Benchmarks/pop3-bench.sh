@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # POP3 list benchmark: `GET /api/v1/messages?limit=50` on Postillon (cold = first request
-# after a server start, summary cache empty; warm = the next request) versus the curl CLI
+# after a server start, summary cache empty; warm = the next request, 1.1 s later so it logs in
+# afresh; open-after-list = the raw message just listed, on the parked session; open-cached =
+# the same again, from the message cache) versus the curl CLI
 # doing login + UIDL + 50 x `TOP n 0` on one connection. Both sides use STLS against the
 # test CA. Two scenarios: direct loopback, and through Tests/Benchmarks/delay_proxy.py
 # adding DELAY_MS in each direction between the POP3 client and Dovecot (the
@@ -145,6 +147,16 @@ list_request() {
 }
 
 # The curl CLI: login + UIDL + LIMIT x TOP n 0 (newest first) on one connection, STLS.
+open_request() { # id; prints milliseconds of GET /messages/{id}/raw
+    local res code t
+    res=$(curl -s -o "$WORK/raw.eml" -w '%{http_code} %{time_total}' -u "$USER_NAME:$PASS" \
+        "http://127.0.0.1:$HTTP_PORT/api/v1/messages/$1/raw")
+    read -r code t <<<"$res"
+    [[ $code == 200 ]] || die "raw download returned HTTP $code"
+    grep -q '^X-Seed-Index:' "$WORK/raw.eml" || die "raw download is not the seeded message"
+    awk -v t="$t" 'BEGIN{printf "%.3f", t * 1000}'
+}
+
 CURL_ARGS=()
 build_curl_args() { # pop3 port [scheme]
     local url="${2:-pop3}://127.0.0.1:$1/" common=(-s --ssl-reqd --cacert "$CA_FILE" -u "$USER_NAME:$PASS") n
@@ -176,9 +188,18 @@ measure() { # scenario pop3_port [scheme]
         before=$(logins); ms=$(list_request); sleep 0.2; after=$(logins)
         printf '%s\tcold\t%s\t%s\n' "$scenario" "$ms" "$((after - before))" >>"$SAMPLES"
         for ((w = 1; w <= WARM_PER_START; w++)); do
+            # A list reuses a parked session only if it logged in under 1 s ago: wait that out, so
+            # "warm" is a fresh login with cached summaries, as lists seconds apart are.
+            sleep 1.1
             before=$(logins); ms=$(list_request); sleep 0.2; after=$(logins)
             printf '%s\twarm\t%s\t%s\n' "$scenario" "$ms" "$((after - before))" >>"$SAMPLES"
         done
+        # Open the newest message just listed (parked session: RETR only), then again (cache).
+        id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["messages"][0]["id"])' "$WORK/page.json")
+        before=$(logins); ms=$(open_request "$id"); sleep 0.2; after=$(logins)
+        printf '%s\topen-after-list\t%s\t%s\n' "$scenario" "$ms" "$((after - before))" >>"$SAMPLES"
+        before=$(logins); ms=$(open_request "$id"); sleep 0.2; after=$(logins)
+        printf '%s\topen-cached\t%s\t%s\n' "$scenario" "$ms" "$((after - before))" >>"$SAMPLES"
         stop_server
         before=$(logins); ms=$(curl_cli "$port" "$scheme"); sleep 0.2; after=$(logins)
         printf '%s\tcurl\t%s\t%s\n' "$scenario" "$ms" "$((after - before))" >>"$SAMPLES"
@@ -222,7 +243,11 @@ for scenario, d in data.items():
     if scenario.startswith("proxy"):
         rt = {k: med(v) / rtt_proxy for k, v in d.items()}
         print(f"implied round trips, {scenario} (median / {rtt_proxy:.1f} ms RTT): "
-              f"postillon cold {rt['cold']:.1f}, warm {rt['warm']:.1f}, curl CLI {rt['curl']:.1f}")
+              f"postillon cold {rt['cold']:.1f}, warm {rt['warm']:.1f}, curl CLI {rt['curl']:.1f}, "
+              f"open-after-list {rt['open-after-list']:.1f}, open-cached {rt['open-cached']:.1f}")
+for scenario, d in data.items():
+    print(f"open a message just listed, {scenario}: parked session {med(d['open-after-list']):.1f} ms, "
+          f"from cache {med(d['open-cached']):.1f} ms (medians)")
 for scenario, l in logins.items():
     print(f"Dovecot logins per request, {scenario}: " +
           ", ".join(f"{k} {sorted(set(v)) if len(set(v)) > 1 else v[0]}" for k, v in l.items()))
@@ -242,8 +267,13 @@ if [[ $TRACE == 1 ]]; then
     start_proxy "$TRACE_PORT" "$DELAY_MS" "$TRACE_LOG"
     echo; echo "== flights through the proxy with STLS (a flight = bytes in one direction until the other side answers)"
     start_server "$TRACE_PORT"
-    : >"$TRACE_LOG"; list_request >/dev/null; sleep 0.3; one_line "postillon cold"
+    : >"$TRACE_LOG"; list_request >/dev/null; sleep 1.1; one_line "postillon cold"
     : >"$TRACE_LOG"; list_request >/dev/null; sleep 0.3; one_line "postillon warm"
+    id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["messages"][0]["id"])' "$WORK/page.json")
+    : >"$TRACE_LOG"; open_request "$id" >/dev/null; sleep 0.3
+    echo "postillon open-after-list (parked session): $(flights | sed -n 1p)"
+    : >"$TRACE_LOG"; open_request "$id" >/dev/null; sleep 0.3
+    echo "postillon open again (cache): $(flights | sed -n 1p | grep . || echo 'no upstream traffic')"
     stop_server
     : >"$TRACE_LOG"; curl_cli "$TRACE_PORT" >/dev/null; sleep 0.3; one_line "curl CLI      "
     stop_pid "${PIDS[-1]}"; unset 'PIDS[-1]'
@@ -255,8 +285,10 @@ if [[ $TRACE == 1 ]]; then
     SERVER_PID=$!
     for _ in $(seq 100); do curl -fs -o /dev/null "http://127.0.0.1:$HTTP_PORT/api/v1/health" && break; sleep 0.05; done
     echo; echo "== plaintext (STLS stripped by the proxy; times are when the proxy read each flight)"
-    : >"$TRACE_LOG"; list_request >/dev/null; sleep 0.3; echo "postillon cold:"; flights | tail -n +2
+    : >"$TRACE_LOG"; list_request >/dev/null; sleep 1.1; echo "postillon cold:"; flights | tail -n +2
     : >"$TRACE_LOG"; list_request >/dev/null; sleep 0.3; echo "postillon warm:"; flights | tail -n +2
+    id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["messages"][0]["id"])' "$WORK/page.json")
+    : >"$TRACE_LOG"; open_request "$id" >/dev/null; sleep 0.3; echo "postillon open-after-list:"; flights | tail -n +2
     stop_server
     build_curl_args "$TRACE_PORT"
     : >"$TRACE_LOG"

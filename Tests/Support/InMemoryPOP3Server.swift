@@ -1,5 +1,8 @@
 import Postillon
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// An in-memory POP3 server twin for unit tests: mailboxes of raw messages with UIDLs, RFC 1939
 /// semantics (a session sees a snapshot; deletions apply only on QUIT), and login counting.
@@ -12,6 +15,9 @@ public final class InMemoryPOP3Server: POP3Connector {
 
     private let state = Mutex<[String: Mailbox]>([:])
     private let logins = Atomic<Int>(0)
+    private let generation = Atomic<Int>(0)
+    private let failureDelay = Atomic<Int>(0)
+    private let quits = Atomic<Int>(0)
     /// Capabilities reported by sessions.
     public let capabilities: [String]
 
@@ -43,16 +49,34 @@ public final class InMemoryPOP3Server: POP3Connector {
     /// Successful logins so far.
     public var loginCount: Int { logins.load(ordering: .relaxed) }
 
+    /// Sessions ended with QUIT so far (confirmed or not).
+    public var quitCount: Int { quits.load(ordering: .relaxed) }
+
+    /// Makes every session open now fail its next command as if the server had dropped it.
+    public func dropOpenSessions() { generation.wrappingAdd(1, ordering: .relaxed) }
+
+    /// Makes refused logins take this long, as real servers delay them.
+    public func setFailedLoginDelay(millis: Int) { failureDelay.store(millis, ordering: .relaxed) }
+
     public func connect(_ credentials: Credentials) throws -> any POP3Session {
-        let snapshot = try state.withLock { mailboxes -> [(uidl: String, bytes: [UInt8])] in
-            guard let mailbox = mailboxes[credentials.mailboxKey], mailbox.password == credentials.password else {
-                throw POP3Error.loginRefused(POP3Status(ok: false, code: "AUTH", text: "Authentication failed."))
-            }
-            if mailbox.locked { throw POP3Error.loginRefused(POP3Status(ok: false, code: "IN-USE", text: "Mailbox is locked.")) }
+        let snapshot = state.withLock { mailboxes -> [(uidl: String, bytes: [UInt8])]? in
+            guard let mailbox = mailboxes[credentials.mailboxKey], mailbox.password == credentials.password else { return nil }
             return mailbox.messages
         }
+        guard let snapshot else {
+            let delay = failureDelay.load(ordering: .relaxed)
+            if delay > 0 { usleep(useconds_t(delay * 1000)) }
+            throw POP3Error.loginRefused(POP3Status(ok: false, code: "AUTH", text: "Authentication failed."))
+        }
+        if state.withLock({ $0[credentials.mailboxKey]?.locked == true }) {
+            throw POP3Error.loginRefused(POP3Status(ok: false, code: "IN-USE", text: "Mailbox is locked."))
+        }
         logins.wrappingAdd(1, ordering: .relaxed)
-        return Session(server: self, user: credentials.mailboxKey, snapshot: snapshot)
+        return Session(server: self, user: credentials.mailboxKey, snapshot: snapshot, generation: generation.load(ordering: .relaxed))
+    }
+
+    fileprivate func checkAlive(_ session: Session) throws {
+        if session.generation != generation.load(ordering: .relaxed) { throw POP3Error.connectionClosed }
     }
 
     fileprivate func commit(user: String, deleting uidls: Set<String>) {
@@ -66,16 +90,21 @@ public final class InMemoryPOP3Server: POP3Connector {
         let snapshot: [(uidl: String, bytes: [UInt8])]
         var marked: Set<Int> = []
         var finished = false
+        let generation: Int
 
-        init(server: InMemoryPOP3Server, user: String, snapshot: [(uidl: String, bytes: [UInt8])]) {
+        init(server: InMemoryPOP3Server, user: String, snapshot: [(uidl: String, bytes: [UInt8])], generation: Int) {
             self.server = server
             self.user = user
             self.snapshot = snapshot
+            self.generation = generation
         }
 
-        var capabilities: [String] { server.capabilities }
+        var capabilities: POP3Capabilities { POP3Capabilities(server.capabilities) }
+
+        func authenticate() throws {}
 
         func listings() throws -> [POP3Listing] {
+            try server.checkAlive(self)
             guard server.capabilities.contains("UIDL") else { throw POP3Error.uidlUnsupported }
             return snapshot.enumerated().filter { !marked.contains($0.offset + 1) }
                 .map { POP3Listing(number: $0.offset + 1, uidl: $0.element.uidl, size: $0.element.bytes.count) }
@@ -93,6 +122,7 @@ public final class InMemoryPOP3Server: POP3Connector {
         }
 
         func retrieve(_ number: Int, into sink: (UnsafeRawBufferPointer) throws -> Void) throws {
+            try server.checkAlive(self)
             guard number >= 1 && number <= snapshot.count && !marked.contains(number) else {
                 throw POP3Error.negative(command: "RETR", status: POP3Status(ok: false, text: "no such message"))
             }
@@ -111,10 +141,14 @@ public final class InMemoryPOP3Server: POP3Connector {
         func quit() throws {
             guard !finished else { return }
             finished = true
+            server.quits.wrappingAdd(1, ordering: .relaxed)
             server.commit(user: user, deleting: Set(marked.map { snapshot[$0 - 1].uidl }))
         }
 
-        func close() { finished = true }
+        func close() {
+            if !finished { server.quits.wrappingAdd(1, ordering: .relaxed) }
+            finished = true
+        }
 
         func abort() { finished = true }
     }

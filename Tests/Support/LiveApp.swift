@@ -28,7 +28,10 @@ public final class LiveApp: @unchecked Sendable {
         try server.start()
     }
 
-    deinit { server.shutdown(timeoutMillis: 2000) }
+    deinit {
+        server.shutdown(timeoutMillis: 2000)
+        services.mailbox.shutdown()  // as the binary does: QUIT on parked POP3 sessions
+    }
 
     /// The app pointed at the test mail servers: POP3 with STLS verified against the test CA.
     public static func againstMailServers(_ environment: MailServerEnvironment, _ extra: [ConfigKey: String] = [:]) throws -> LiveApp {

@@ -49,7 +49,7 @@ public final class AppServices: Sendable {
         let state = try SQLStateStore.open(configuration.state, poolSize: min(16, max(2, configuration.http.workerThreads / 4)),
                                            logger: logger)
         let sealer = try loadSealer(configuration)
-        let services = try make(configuration: configuration, connector: CurlPOP3Connector(settings: pop3), state: state,
+        let services = try make(configuration: configuration, connector: CurlPOP3Connector(settings: pop3, authMode: configuration.pop3AuthMode), state: state,
                                 sealer: sealer, logger: logger)
         services.sweeper.sweepOnce()
         services.sweeper.start()
@@ -82,7 +82,8 @@ public final class AppServices: Sendable {
                                    maxAgeSeconds: configuration.sessionMaxAge),
             apiKeys: apiKeys, limiter: LoginRateLimiter(store: state), mailDomain: configuration.mailDomain)
         let mailbox = MailboxService(connector: connector, cacheCapacity: configuration.summaryCacheEntries,
-                                     waitMillis: configuration.mailboxWaitMillis)
+                                     waitMillis: configuration.mailboxWaitMillis, reuseMillis: configuration.pop3SessionReuseMillis,
+                                     maxWaiters: configuration.mailboxWaiters, messageCacheBytes: configuration.messageCacheBytes)
         let submission = smtp ?? CurlSMTPClient(settings: UpstreamSettings(
             url: configuration.smtp, caFile: configuration.caFile, insecureSkipVerify: configuration.insecureSkipVerify,
             allowPlaintext: configuration.allowPlaintext, connectTimeout: configuration.upstreamConnectTimeout,

@@ -40,7 +40,10 @@ enum MessageRoutes {
             },
             Route(.GET, "/api/v1/messages/{id}/raw") { context in
                 try services.authorized(context) { principal in
-                    let lease = try mailbox.lease(principal.credentials, id: context.parameter("id"))
+                    // Spooled to a temporary file first: the POP3 session and the mailbox's line
+                    // are free before the client reads a byte, so a slow or stalled reader holds
+                    // only its own connection; and 200 is sent only once RETR succeeded.
+                    let spooled = try mailbox.spool(principal.credentials, id: context.parameter("id"), maxBytes: nil)
                     let headers: HTTPHeaders = [
                         "Content-Type": "message/rfc822",
                         "Cache-Control": "private, no-store",
@@ -48,8 +51,8 @@ enum MessageRoutes {
                         // As for attachments: a browser that renders the message anyway runs nothing.
                         "Content-Security-Policy": "sandbox; default-src 'none'",
                     ]
-                    return HTTPResponse(status: .ok, headers: headers, body: .stream(length: nil) { writer in
-                        try lease.retrieve { try writer.write($0) }
+                    return HTTPResponse(status: .ok, headers: headers, body: .stream(length: spooled.file.size) { writer in
+                        try spooled.file.read { try writer.write($0) }
                     })
                 }
             },
@@ -67,10 +70,17 @@ enum MessageRoutes {
                     throw Problem(.unprocessableContent, code: "validation_failed", detail: "ids must hold 1 to \(maxBulkIds) message ids.")
                 }
                 return try services.authorized(context) { principal in
-                    try services.idempotency.run(key: context.request.headers["Idempotency-Key"],
-                                                 scope: principal.identity + " POST /api/v1/messages/delete",
-                                                 body: context.request.body) {
-                        JSONBody.response(try mailbox.delete(principal.credentials, ids: input.ids))
+                    return try services.idempotency.run(key: context.request.headers["Idempotency-Key"],
+                                                        scope: principal.identity + " POST /api/v1/messages/delete",
+                                                        body: context.request.body) {
+                        do {
+                            return JSONBody.response(try mailbox.delete(principal.credentials, ids: input.ids))
+                        } catch POP3Error.quitUnanswered(let timedOut) {
+                            // Stored under the Idempotency-Key: a retry must not delete again nor
+                            // report the messages as not found.
+                            throw ReplayableResponse(response: UpstreamErrorMapping.deleteOutcomeUnknown(timedOut: timedOut)
+                                .response(requestID: context.requestID))
+                        }
                     }
                 }
             },

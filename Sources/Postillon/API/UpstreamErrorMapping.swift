@@ -39,7 +39,9 @@ enum UpstreamErrorMapping {
             return Problem(.badGateway, code: "upstream_error", detail: "The POP3 exchange failed; the server log has details under this request id.")
         case .quitFailed:
             return Problem(.badGateway, code: "upstream_error",
-                           detail: "The POP3 server did not confirm QUIT, so the deletion is not confirmed; treat the messages as not deleted and retry.")
+                           detail: "QUIT did not reach the POP3 server or was refused, so nothing was deleted; retry.")
+        case .quitUnanswered(let timedOut):
+            return deleteOutcomeUnknown(timedOut: timedOut)
         }
     }
 
@@ -119,6 +121,16 @@ enum UpstreamErrorMapping {
             return Problem(.badGateway, code: "upstream_error",
                            detail: "The SMTP exchange failed" + (reply.map { ": the server said \($0)." } ?? "; the server log has details under this request id."))
         }
+    }
+
+    /// QUIT reached the server but its reply did not come back: the deletion may have happened.
+    /// 504 when the reply was withheld past the upstream timeout, 502 when the connection dropped.
+    /// The bulk-delete route stores it under an `Idempotency-Key` like a success, so a retry
+    /// replays it instead of reporting the deleted messages as not found.
+    static func deleteOutcomeUnknown(timedOut: Bool) -> Problem {
+        Problem(timedOut ? .gatewayTimeout : .badGateway, code: "delete_outcome_unknown",
+                detail: "QUIT was sent but the POP3 server's answer " + (timedOut ? "did not come in time" : "was lost")
+                    + ", so the messages may or may not be deleted. List the mailbox again to see which remain.")
     }
 
     static let authFailed = Problem(.unauthorized, code: "auth_failed", detail: "The mail server refused the login.",

@@ -35,6 +35,10 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     case state
     case secretKeyFile = "secret-key-file"
     case previousSecretKeyFile = "previous-secret-key-file"
+    case pop3Auth = "pop3-auth"
+    case pop3SessionReuse = "pop3-session-reuse"
+    case mailboxWaiters = "mailbox-waiters"
+    case messageCacheBytes = "message-cache-bytes"
 
     /// The command-line flag, for example `--pop3-url`.
     public var flag: String { "--" + rawValue }
@@ -74,6 +78,10 @@ public enum ConfigKey: String, CaseIterable, Sendable {
         case .smtpTrustedRelay: return "false"
         case .state: return "sqlite:/var/lib/postillon/state.db"
         case .secretKeyFile, .previousSecretKeyFile: return nil
+        case .pop3Auth: return "auto"
+        case .pop3SessionReuse: return "5"
+        case .mailboxWaiters: return "32"
+        case .messageCacheBytes: return "67108864"
         }
     }
 
@@ -115,6 +123,10 @@ public enum ConfigKey: String, CaseIterable, Sendable {
         case .state: return "State store (sessions, idempotency, login limits, flags): sqlite:/path/state.db, or postgres://user@host/db for replicas."
         case .secretKeyFile: return "Key that encrypts stored passwords (base64 of 32 bytes). SQLite: created 0600 beside the database if unset. PostgreSQL: required."
         case .previousSecretKeyFile: return "The key before a rotation: sessions sealed with it still open and are resealed with the new key."
+        case .pop3Auth: return "POP3 login: auto (AUTH PLAIN when offered, else USER/PASS) or apop (APOP when the greeting has a timestamp)."
+        case .pop3SessionReuse: return "Seconds a mailbox's POP3 session stays open for its next request (0: off; longer for a server LOGIN-DELAY)."
+        case .mailboxWaiters: return "Most requests waiting for one mailbox's session; more get 503 mailbox_busy at once."
+        case .messageCacheBytes: return "Memory for raw messages cached by UIDL (0: off); served only to credentials a login proved in the last minute."
         }
     }
 

@@ -56,6 +56,14 @@ public struct Configuration: Sendable {
     package var secretKeyFile: String?
     /// The key file before a rotation, still accepted for opening.
     package var previousSecretKeyFile: String?
+    /// How Postillon logs in to the POP3 server.
+    public var pop3AuthMode: POP3AuthMode = .auto
+    /// How long a mailbox's POP3 session stays parked for its next request, in milliseconds (0: off).
+    public var pop3SessionReuseMillis: Int64 = 5000
+    /// Most requests waiting for one mailbox.
+    public var mailboxWaiters: Int = 32
+    /// Memory for raw messages cached by UIDL, in bytes (0: off).
+    public var messageCacheBytes: Int = 64 << 20
 
     /// The configuration as `key = value` lines for `--print-config`; nothing here is secret,
     /// but the accounts file's contents never appear.
@@ -94,6 +102,10 @@ public struct Configuration: Sendable {
         lines.append("state = \(state)")
         lines.append("secret-key-file = \(secretKeyFile ?? "(beside the SQLite database)")")
         lines.append("previous-secret-key-file = \(previousSecretKeyFile ?? "(none)")")
+        lines.append("pop3-auth = \(pop3AuthMode.rawValue)")
+        lines.append("pop3-session-reuse = \(pop3SessionReuseMillis / 1000)")
+        lines.append("mailbox-waiters = \(mailboxWaiters)")
+        lines.append("message-cache-bytes = \(messageCacheBytes)")
         return lines.joined(separator: "\n")
     }
 }

@@ -94,6 +94,9 @@ public enum ConfigurationLoader {
             throw ConfigurationError(.previousSecretKeyFile, "cannot read '\(previousSecretKeyFile)'")
         }
 
+        guard let pop3AuthMode = POP3AuthMode(rawValue: string(.pop3Auth).lowercased()) else {
+            throw ConfigurationError(.pop3Auth, "expected auto or apop")
+        }
         var configuration = Configuration(
             http: http, pop3: pop3, smtp: smtp, caFile: caFile, allowPlaintext: allowPlaintext,
             insecureSkipVerify: try bool(.insecureSkipVerify), publicDir: string(.publicDir), accountsFile: accountsFile,
@@ -109,6 +112,10 @@ public enum ConfigurationLoader {
         configuration.state = state
         configuration.secretKeyFile = secretKeyFile
         configuration.previousSecretKeyFile = previousSecretKeyFile
+        configuration.pop3AuthMode = pop3AuthMode
+        configuration.pop3SessionReuseMillis = Int64(try int(.pop3SessionReuse, 0...600)) * 1000
+        configuration.mailboxWaiters = try int(.mailboxWaiters, 1...10_000)
+        configuration.messageCacheBytes = try int(.messageCacheBytes, 0...1 << 34)
         return configuration
     }
 

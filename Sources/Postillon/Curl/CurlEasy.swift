@@ -70,11 +70,14 @@ final class CurlEasy {
     }
 
     /// Applies URL, credentials, TLS policy and timeouts for a mail server.
-    func configure(_ settings: UpstreamSettings, username: String, password: String, path: String = "") throws {
+    /// - Parameters:
+    ///   - username: nil sets no credentials at all, so a `CONNECT_ONLY` POP3 perform stops before
+    ///     authenticating (our engine logs in itself).
+    func configure(_ settings: UpstreamSettings, username: String?, password: String?, path: String = "") throws {
         try set(CURLOPT_URL, settings.url.curlURL + path)
         try set(CURLOPT_PROTOCOLS_STR, settings.url.scheme.hasPrefix("pop3") ? "pop3,pop3s" : "smtp,smtps")
-        try set(CURLOPT_USERNAME, username)
-        try set(CURLOPT_PASSWORD, password)
+        if let username { try set(CURLOPT_USERNAME, username) }
+        if let password { try set(CURLOPT_PASSWORD, password) }
         if !settings.url.implicitTLS {
             try set(CURLOPT_USE_SSL, Int(settings.allowPlaintext ? CURLUSESSL_TRY.rawValue : CURLUSESSL_ALL.rawValue))
         }

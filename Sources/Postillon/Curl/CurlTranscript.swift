@@ -13,10 +13,15 @@ final class CurlTranscript {
     private var collectingCapabilities = false
     /// Every server line, bounded, for tests and debug logs.
     private(set) var serverLines: [String] = []
+    /// The first line the server sent (a POP3 greeting, with its APOP timestamp if any).
+    var greeting: String? { serverLines.first }
+    /// The verbs of every command libcurl sent, in order (bounded).
+    private(set) var sentVerbs: [String] = []
 
     func outgoing(_ text: String) {
         let verb = text.split(separator: " ", maxSplits: 1).first.map { $0.trimming("\r\n").uppercased() } ?? ""
         lastVerb = verb
+        if sentVerbs.count < 50 { sentVerbs.append(verb) }
         collectingCapabilities = verb == "CAPA" || verb == "EHLO"
         if collectingCapabilities { capabilities = [] }
     }

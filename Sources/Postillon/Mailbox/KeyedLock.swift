@@ -13,14 +13,20 @@ public final class KeyedLock: @unchecked Sendable {
 
     private let lock = ConditionLock()
     private var queues: [String: Queue] = [:]
+    private let maxWaiters: Int
 
     /// Creates a lock table.
-    public init() {}
+    /// - Parameter maxWaiters: most requests waiting per key (besides the holder); more are refused at once.
+    public init(maxWaiters: Int = .max) {
+        self.maxWaiters = maxWaiters
+    }
 
-    /// Waits for `key`; returns false when the wait passed `timeoutMillis`.
+    /// Waits for `key`; returns false when the wait passed `timeoutMillis`, or at once when
+    /// `maxWaiters` requests already wait for it.
     public func acquire(_ key: String, timeoutMillis: Int64) -> Bool {
         let deadline = MonotonicClock.nowMillis() + timeoutMillis
         return lock.withLock {
+            if let waiting = queues[key]?.users, waiting - 1 >= maxWaiters { return false }
             var queue = queues[key] ?? Queue()
             let ticket = queue.next
             queue.next += 1
@@ -52,6 +58,9 @@ public final class KeyedLock: @unchecked Sendable {
             lock.broadcast()
         }
     }
+
+    /// Whether `key` is held or waited for right now.
+    public func isBusy(_ key: String) -> Bool { lock.withLock { queues[key] != nil } }
 
     /// Keys currently held or waited for.
     public var activeKeys: Int { lock.withLock { queues.count } }

@@ -4,6 +4,8 @@ public struct MailboxInfo: Codable, Sendable {
     public var messages: Int
     /// Total size in octets.
     public var bytes: Int
-    /// The POP3 server's CAPA list.
+    /// The POP3 server's CAPA list, as the server sent it.
     public var capabilities: [String]
+    /// The minimum seconds between logins the server advertises (`LOGIN-DELAY n`), or nil.
+    public var loginDelay: Int?
 }

@@ -3,27 +3,75 @@ import PostillonHTTP
 
 /// Reads and deletes mail over POP3 for API requests.
 ///
-/// One POP3 session per mailbox at a time from this process (``KeyedLock``, bounded wait, then
-/// 503 `mailbox_busy`); message ids are UIDLs; summaries are cached per (mailbox, UIDL) so a warm
-/// page costs one login and one pipelined `UIDL`+`LIST`.
+/// One POP3 session per mailbox at a time from this process (``KeyedLock``: bounded wait, a cap on
+/// waiters, then 503 `mailbox_busy`); message ids are UIDLs; summaries are cached per (mailbox,
+/// UIDL) so a warm page costs one login and one pipelined `UIDL`+`LIST`.
+///
+/// Session reuse (``SessionPark``): after a request the authenticated session stays parked for
+/// `reuseMillis` (0 = off) and the next request for that mailbox with the same credentials takes
+/// it. Rules: one session per mailbox (the line's holder owns it); a list or mailbox count starts
+/// from a fresh login (POP3 snapshots the maildrop at login) unless the parked session logged in
+/// less than ``listReuseMillis`` ago; a delete's session ends with QUIT and is never parked; a
+/// parked session is closed with QUIT when idle, at shutdown, and before any other login for its
+/// mailbox (servers that lock the maildrop answer `[IN-USE]`); a parked session found broken is
+/// replaced once by a fresh one, transparently. When the server advertises `LOGIN-DELAY n`
+/// (Cyrus `popminpoll`, mailutils `login-delay`), sessions stay parked up to n seconds (at most
+/// ``maxLoginDelayParkMillis``) and lists reuse them: new mail then shows up at most n seconds late,
+/// which is what the server asks for, instead of 429 on every request.
+///
+/// Failed logins do not hold a mailbox's line: when the line is busy and the credentials have not
+/// been accepted in this process recently, they are checked by a login outside the line first.
 public final class MailboxService: Sendable {
     /// Where sessions come from.
     public let connector: any POP3Connector
     /// The summary cache.
     public let cache: SummaryCache
-    private let locks = KeyedLock()
+    private let locks: KeyedLock
     private let waitMillis: Int64
+    private let reuseMillis: Int64
+    private let park = SessionPark()
+    private let verified: VerifiedLogins
+    private let messages: MessageCache
+
+    /// A list may reuse a parked session that logged in at most this long ago.
+    public static let listReuseMillis: Int64 = 1000
+    /// Longest a session stays parked for a server's LOGIN-DELAY.
+    public static let maxLoginDelayParkMillis: Int64 = 120_000
 
     /// Creates a service.
     /// - Parameters:
     ///   - connector: opens POP3 sessions.
     ///   - cacheCapacity: most cached summaries.
     ///   - waitMillis: how long a request waits for its mailbox's session.
-    public init(connector: any POP3Connector, cacheCapacity: Int, waitMillis: Int64) {
+    ///   - reuseMillis: how long a session stays parked for the next request (0: never).
+    ///   - maxWaiters: most requests waiting for one mailbox; more get 503 at once.
+    ///   - messageCacheBytes: memory for raw messages by UIDL (0: off).
+    public init(connector: any POP3Connector, cacheCapacity: Int, waitMillis: Int64, reuseMillis: Int64 = 5000, maxWaiters: Int = 32,
+                messageCacheBytes: Int = 64 << 20) {
         self.connector = connector
         cache = SummaryCache(capacity: cacheCapacity)
         self.waitMillis = waitMillis
+        self.reuseMillis = reuseMillis
+        locks = KeyedLock(maxWaiters: maxWaiters)
+        verified = VerifiedLogins(lifetimeMillis: max(reuseMillis, 60_000))
+        messages = MessageCache(capacityBytes: messageCacheBytes)
     }
+
+    /// Bytes of raw messages cached now (tests).
+    public var cachedMessageBytes: Int { messages.bytes }
+
+    /// Sessions parked right now (tests).
+    public var parkedSessions: Int { park.count }
+
+    /// Closes every parked session with QUIT (tests; sessions park again afterwards).
+    public func closeParkedSessions() { park.closeAll(stopping: false) }
+
+    /// Closes every parked session with QUIT and parks no more (shutdown).
+    public func shutdown() { park.closeAll(stopping: true) }
+
+    /// Closes parked sessions whose time is up now (tests; a reaper thread does it otherwise).
+    @discardableResult
+    public func closeIdleSessions() -> Int { park.closeExpired() }
 
     /// Largest page.
     public static let maxLimit = 200
@@ -33,14 +81,23 @@ public final class MailboxService: Sendable {
     /// Checks credentials with a real POP3 login (used for sign-in).
     public func verify(_ credentials: Credentials) throws {
         let session = try connector.connect(credentials)
+        do {
+            try session.authenticate()
+        } catch {
+            session.abort()
+            if case POP3Error.loginRefused = error { verified.forget(credentials) }
+            throw error
+        }
         session.close()
+        verified.record(credentials)
     }
 
     /// Message count, total size and capabilities.
     public func info(_ credentials: Credentials) throws -> MailboxInfo {
-        try withSession(credentials) { session in
+        try withSession(credentials, .list) { session in
             let listings = try session.listings()
-            return MailboxInfo(messages: listings.count, bytes: listings.reduce(0) { $0 + $1.size }, capabilities: session.capabilities)
+            return MailboxInfo(messages: listings.count, bytes: listings.reduce(0) { $0 + $1.size }, capabilities: session.capabilities.lines,
+                               loginDelay: session.capabilities.loginDelaySeconds)
         }
     }
 
@@ -52,10 +109,11 @@ public final class MailboxService: Sendable {
     public func list(_ credentials: Credentials, limit: Int, cursor: PageCursor?, filter: FlagFilter = FlagFilter(),
                      flags: (([String]) throws -> [String: MessageFlags])? = nil) throws -> MessagePage {
         let mailbox = credentials.mailboxKey
-        return try withSession(credentials) { session in
+        return try withSession(credentials, .list) { session in
             let newestFirst = Array(try session.listings().reversed())
             let flagMap = try flags?(newestFirst.map(\.uidl)) ?? [:]
             func matches(_ listing: POP3Listing) -> Bool { filter.matches(flagMap[listing.uidl] ?? MessageFlags()) }
+            messages.retain(mailbox: mailbox, present: Set(newestFirst.map(\.uidl)))
             var start = 0
             if let cursor {
                 // The cursor is placed on the unfiltered list: a message whose flags changed since
@@ -116,41 +174,42 @@ public final class MailboxService: Sendable {
         }
     }
 
-    /// Opens a session positioned on message `id` and returns it as a lease for streaming.
-    /// - Throws: ``Problem`` `message_not_found`, or upstream errors.
-    public func lease(_ credentials: Credentials, id: String) throws -> MessageLease {
-        guard let uidl = MessageIdentifier.decode(id) else { throw Self.notFound(id) }
-        let key = credentials.mailboxKey
-        try acquire(key)
-        var handedOver = false
-        defer { if !handedOver { locks.release(key) } }
-        let session = try connector.connect(credentials)
-        do {
-            let listing = try Self.listing(uidl, id: id, in: session)
-            handedOver = true
-            return MessageLease(session: session, listing: listing) { [locks] in locks.release(key) }
-        } catch {
-            session.close()
-            throw error
-        }
-    }
-
-    /// Downloads message `id` into a temporary file (for parsing), refusing messages over `maxBytes`.
+    /// Downloads message `id` into a temporary file, refusing messages over `maxBytes` (nil: any size).
+    ///
+    /// Raw downloads go through here too: the mailbox's session and line are released as soon as
+    /// the message is on disk, so a client that reads slowly (or never) cannot hold the mailbox.
     /// - Throws: ``MIMEError/messageTooLarge(size:limit:)``, ``Problem`` `message_not_found`, upstream errors.
-    public func spool(_ credentials: Credentials, id: String, maxBytes: Int) throws -> (file: SpooledFile, listing: POP3Listing) {
+    public func spool(_ credentials: Credentials, id: String, maxBytes: Int?) throws -> (file: SpooledFile, listing: POP3Listing) {
         guard let uidl = MessageIdentifier.decode(id) else { throw Self.notFound(id) }
-        return try withSession(credentials) { session in
+        let mailbox = credentials.mailboxKey
+        // Served with no upstream session at all, but only to credentials a login proved recently.
+        if verified.contains(credentials), let bytes = messages.get(mailbox: mailbox, uidl: uidl) {
+            let limit = maxBytes ?? Int.max / 4
+            guard bytes.count <= limit else { throw MIMEError.messageTooLarge(size: bytes.count, limit: limit) }
+            let file = try SpooledFile()
+            try bytes.withUnsafeBytes { try file.write($0) }
+            file.finishWriting()
+            return (file, POP3Listing(number: 0, uidl: uidl, size: bytes.count))
+        }
+        return try withSession(credentials, .read) { session in
             let listing = try Self.listing(uidl, id: id, in: session)
-            guard listing.size <= maxBytes else { throw MIMEError.messageTooLarge(size: listing.size, limit: maxBytes) }
+            let limit = maxBytes ?? Int.max / 4
+            guard listing.size <= limit else { throw MIMEError.messageTooLarge(size: listing.size, limit: limit) }
             let file = try SpooledFile()
             try session.retrieve(listing.number) { chunk in
                 // The listed size may be a little off (line endings); the hard cap leaves room for that.
-                if file.size + chunk.count > maxBytes + maxBytes / 8 + 4096 {
-                    throw MIMEError.messageTooLarge(size: file.size + chunk.count, limit: maxBytes)
+                if file.size + chunk.count > limit + limit / 8 + 4096 {
+                    throw MIMEError.messageTooLarge(size: file.size + chunk.count, limit: limit)
                 }
                 try file.write(chunk)
             }
             file.finishWriting()
+            if file.size <= messages.maxEntryBytes {
+                var bytes: [UInt8] = []
+                bytes.reserveCapacity(file.size)
+                try file.read { bytes.append(contentsOf: $0) }
+                messages.put(mailbox: mailbox, uidl: uidl, bytes: bytes)
+            }
             return (file, listing)
         }
     }
@@ -160,21 +219,26 @@ public final class MailboxService: Sendable {
     /// Deletes messages in one session; done only once the server confirmed `QUIT`.
     /// - Throws: ``POP3Error/quitFailed(_:)`` when the deletion was not confirmed.
     public func delete(_ credentials: Credentials, ids: [String]) throws -> DeleteResult {
-        try withSession(credentials) { session in
+        try withSession(credentials, .delete) { session in
             let numbers = Dictionary(try session.listings().map { ($0.uidl, $0.number) }, uniquingKeysWith: { first, _ in first })
             var result = DeleteResult(deleted: [], notFound: [])
             var targets: [Int] = []
-            var seen: Set<String> = []
-            for id in ids where seen.insert(id).inserted {
+            var seenIds: Set<String> = []
+            var seenUIDLs: Set<String> = []
+            // Deduplicated by decoded UIDL: an id and its alias form (`~` + base64url of a plain
+            // UIDL) name one message, which gets one DELE (a second would be refused).
+            for id in ids where seenIds.insert(id).inserted {
                 if let uidl = MessageIdentifier.decode(id), let number = numbers[uidl] {
                     result.deleted.append(id)
-                    targets.append(number)
+                    if seenUIDLs.insert(uidl).inserted { targets.append(number) }
                 } else {
                     result.notFound.append(id)
                 }
             }
             if !targets.isEmpty {
                 try session.delete(targets)
+                // Dropped before QUIT: after an unknown outcome the messages may be gone too.
+                messages.remove(mailbox: credentials.mailboxKey, uidls: result.deleted.compactMap(MessageIdentifier.decode))
                 try session.quit()
             }
             return result
@@ -183,21 +247,115 @@ public final class MailboxService: Sendable {
 
     // MARK: Sessions
 
-    /// Runs `body` with a logged-in session under the mailbox lock. Read-only sessions end with a
-    /// QUIT that is not waited for; on any error the session is aborted so nothing is committed.
-    func withSession<T>(_ credentials: Credentials, _ body: (any POP3Session) throws -> T) throws -> T {
+    /// What a session is used for, which decides whether a parked one may serve and whether it is parked after.
+    enum Purpose {
+        /// Counts or lists the maildrop: needs a recent login (or a server LOGIN-DELAY).
+        case list
+        /// Reads a message by UIDL: any parked session of the same credentials will do.
+        case read
+        /// Deletes: ends with QUIT, never parked.
+        case delete
+    }
+
+    /// Runs `body` with a logged-in session under the mailbox's line: a parked session when the
+    /// rules allow, else a fresh login (after closing any parked one). Afterwards a session without
+    /// pending deletions is parked, or closed with a QUIT that is not waited for; on an error it is
+    /// aborted so nothing is committed. A parked session that turns out broken is replaced once.
+    func withSession<T>(_ credentials: Credentials, _ purpose: Purpose, _ body: (any POP3Session) throws -> T) throws -> T {
         let key = credentials.mailboxKey
+        try checkOutsideLineIfBusy(credentials)
         try acquire(key)
         defer { locks.release(key) }
-        let session = try connector.connect(credentials)
+        let fingerprint = verified.fingerprint(credentials)
+        if let parked = park.take(key) {
+            if parked.fingerprint == fingerprint && mayReuse(parked, for: purpose) {
+                do {
+                    return try run(body, on: parked.session, loggedInMillis: parked.loggedInMillis, credentials, purpose, key, fingerprint)
+                } catch let error where Self.isBrokenSession(error) {
+                    // The server dropped the idle session: once more on a fresh one.
+                }
+            } else {
+                parked.session.close()
+            }
+        }
+        let session: any POP3Session
         do {
-            let result = try body(session)
-            session.close()
-            return result
+            session = try connector.connect(credentials)
         } catch {
-            session.abort()
+            if case POP3Error.loginRefused = error { verified.forget(credentials) }
             throw error
         }
+        return try run(body, on: session, loggedInMillis: MonotonicClock.nowMillis(), credentials, purpose, key, fingerprint)
+    }
+
+    private func run<T>(_ body: (any POP3Session) throws -> T, on session: any POP3Session, loggedInMillis: Int64,
+                        _ credentials: Credentials, _ purpose: Purpose, _ key: String, _ fingerprint: String) throws -> T {
+        let result: T
+        do {
+            result = try body(session)
+        } catch {
+            session.abort()
+            if case POP3Error.loginRefused = error { verified.forget(credentials) }
+            throw error
+        }
+        verified.record(credentials)
+        let lifetime = parkMillis(session)
+        if purpose != .delete && lifetime > 0 {
+            park.park(key, SessionPark.Entry(session: session, fingerprint: fingerprint, loggedInMillis: loggedInMillis,
+                                             expiresMillis: MonotonicClock.nowMillis() + lifetime))
+        } else {
+            session.close()
+        }
+        return result
+    }
+
+    /// How long `session` stays parked: the configured reuse time, longer for a server LOGIN-DELAY.
+    private func parkMillis(_ session: any POP3Session) -> Int64 {
+        guard reuseMillis > 0 else { return 0 }
+        if let delay = session.capabilities.loginDelaySeconds, delay > 0 {
+            return max(reuseMillis, min(Int64(delay) * 1000, Self.maxLoginDelayParkMillis))
+        }
+        return reuseMillis
+    }
+
+    private func mayReuse(_ parked: SessionPark.Entry, for purpose: Purpose) -> Bool {
+        switch purpose {
+        case .read, .delete: return true
+        case .list:
+            if (parked.session.capabilities.loginDelaySeconds ?? 0) > 0 { return true }
+            return MonotonicClock.nowMillis() - parked.loggedInMillis <= Self.listReuseMillis
+        }
+    }
+
+    /// Whether `error` means the connection is gone (before any QUIT), so a fresh session may retry.
+    static func isBrokenSession(_ error: any Error) -> Bool {
+        switch error {
+        case POP3Error.connectionClosed, POP3Error.protocolViolation: return true
+        case is CurlError: return true
+        default: return false
+        }
+    }
+
+    /// When the mailbox's line is busy and these credentials were not accepted recently, checks them
+    /// with a login outside the line, so wrong passwords never make a proven user wait.
+    /// A refusal for other reasons (`[IN-USE]`, `[LOGIN-DELAY]`, network) leaves it to the real attempt.
+    private func checkOutsideLineIfBusy(_ credentials: Credentials) throws {
+        guard locks.isBusy(credentials.mailboxKey), !verified.contains(credentials) else { return }
+        var opened: (any POP3Session)?
+        do {
+            let session = try connector.connect(credentials)
+            opened = session
+            try session.authenticate()
+        } catch POP3Error.loginRefused(let status) where status?.code == nil || status?.code == "AUTH" {
+            opened?.abort()
+            verified.forget(credentials)
+            throw POP3Error.loginRefused(status)
+        } catch {
+            opened?.abort()
+            return
+        }
+        opened?.close()
+        verified.record(credentials)
     }
 
     private func acquire(_ key: String) throws {

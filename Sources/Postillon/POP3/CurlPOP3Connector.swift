@@ -1,30 +1,60 @@
+import PostillonHTTP
 import CCurl
 import Synchronization
 
-/// Opens POP3 sessions with libcurl: `CURLOPT_CONNECT_ONLY` makes libcurl connect, negotiate TLS
-/// (implicit or STLS), read CAPA and log in (USER/PASS or SASL as offered); our engine takes it from there.
+/// Opens POP3 sessions with libcurl for the transport only: with `CURLOPT_CONNECT_ONLY` and no
+/// credentials libcurl connects, reads the greeting and CAPA, negotiates TLS (implicit or STLS),
+/// reads CAPA again and stops before any login. The login is ours (``POP3Login``): libcurl would
+/// choose APOP by itself whenever the greeting has a timestamp, which locks users out of servers
+/// whose APOP secret is not the login password (GNU mailutils, solid-pop3d).
 public final class CurlPOP3Connector: POP3Connector {
     private let settings: UpstreamSettings
+    private let authMode: POP3AuthMode
     private let logins = Atomic<Int>(0)
 
     /// Creates a connector for the configured server.
-    public init(settings: UpstreamSettings) {
+    public init(settings: UpstreamSettings, authMode: POP3AuthMode = .auto) {
         self.settings = settings
+        self.authMode = authMode
     }
 
-    /// Successful logins so far (tests check that a bulk operation used one).
+    /// Logins the server accepted so far (tests check that a bulk operation used one).
     public var loginCount: Int { logins.load(ordering: .relaxed) }
 
+    /// Commands libcurl itself may send before handing the connection over; anything else (`AUTH`,
+    /// `USER`, `PASS`, `APOP`) would mean libcurl logged in on its own.
+    static let transportVerbs: Set<String> = ["CAPA", "STLS"]
+
     public func connect(_ credentials: Credentials) throws -> any POP3Session {
+        try open(credentials)
+    }
+
+    /// Opens the connection and prepares the login; with PIPELINING the login goes out with the
+    /// session's first commands, otherwise it runs here.
+    func open(_ credentials: Credentials) throws -> CurlPOP3Session {
         let easy = try CurlEasy()
-        try easy.configure(settings, username: credentials.username, password: credentials.password)
+        try easy.configure(settings, username: nil, password: nil)
         try easy.set(CURLOPT_CONNECT_ONLY, 1)
-        do {
-            try easy.perform()
-        } catch let error as CurlError where error.kind == .loginDenied {
-            throw POP3Error.loginRefused(error.serverResponse.flatMap { POP3Status.parse($0) })
+        try easy.perform()
+        let sent = easy.transcript.sentVerbs
+        guard sent.allSatisfy({ Self.transportVerbs.contains($0) }) else {
+            throw POP3Error.protocolViolation("libcurl sent \(sent.joined(separator: ", ")) before the login")
         }
-        logins.wrappingAdd(1, ordering: .relaxed)
-        return try CurlPOP3Session(easy: easy, timeoutMillis: Int64(settings.timeout) * 1000)
+        let capabilities = POP3Capabilities(easy.transcript.capabilities)
+        let login = try POP3Login.make(credentials: credentials, greeting: easy.transcript.greeting ?? "",
+                                       capabilities: capabilities, mode: authMode)
+        let session = try CurlPOP3Session(easy: easy, login: login, capabilities: capabilities,
+                                          timeoutMillis: Int64(settings.timeout) * 1000) { [self] in
+            self.logins.wrappingAdd(1, ordering: .relaxed)
+        }
+        if !(capabilities.pipelining && login.pipelinable) {
+            do {
+                try session.authenticate()
+            } catch {
+                session.abort()
+                throw error
+            }
+        }
+        return session
     }
 }

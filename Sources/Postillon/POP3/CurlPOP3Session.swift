@@ -8,6 +8,10 @@ import PostillonHTTP
 /// Our POP3 command engine over a libcurl `CONNECT_ONLY` connection (`curl_easy_send`/`curl_easy_recv`,
 /// so TLS stays libcurl's). When the server lists PIPELINING (RFC 2449), commands go out in batches
 /// and replies are read in order, which turns N round trips into one.
+///
+/// The login is ours too (``POP3Login``): with PIPELINING it is written in the same batch as the
+/// first commands (`AUTH PLAIN …`, `UIDL`, `LIST` in one write) and its replies are read first;
+/// otherwise ``authenticate()`` runs it step by step before anything else.
 final class CurlPOP3Session: POP3Session {
     private let easy: CurlEasy
     private let socket: Int32
@@ -16,20 +20,38 @@ final class CurlPOP3Session: POP3Session {
     private var readIndex = 0
     private var scratch = [UInt8](repeating: 0, count: 64 * 1024)
     private var finished = false
-    let capabilities: [String]
+    /// This session's listing once read (the snapshot does not change until a DELE).
+    private var listed: [POP3Listing]?
+    /// The login not yet written (nil once sent).
+    private var pendingLogin: POP3Login?
+    /// The login written but whose replies are not read yet.
+    private var unconfirmedLogin: POP3Login?
+    private let onLogin: @Sendable () -> Void
+    let capabilities: POP3Capabilities
     /// Whether commands may be pipelined.
     let pipelining: Bool
+    /// Which login method was used (for tests and debug logs).
+    let loginMethod: POP3Login.Method
+    /// The verbs of the commands libcurl sent before handing over (`CAPA`, `STLS`; never a login).
+    let libcurlCommands: [String]
     /// Most commands written before their replies are read (keeps both socket buffers from filling).
     static let batchSize = 100
     /// Longest status line accepted.
     static let maxLineBytes = 16 * 1024
 
-    init(easy: CurlEasy, timeoutMillis: Int64) throws {
+    /// Wraps a connection libcurl opened (greeting, CAPA, TLS) but did not log in.
+    /// - Parameter onLogin: called once the server accepted the login.
+    init(easy: CurlEasy, login: POP3Login, capabilities: POP3Capabilities, timeoutMillis: Int64,
+         onLogin: @escaping @Sendable () -> Void) throws {
         self.easy = easy
         self.timeoutMillis = timeoutMillis
+        self.capabilities = capabilities
+        self.onLogin = onLogin
         socket = try easy.activeSocket()
-        capabilities = easy.transcript.capabilities.map { $0.uppercased() }
-        pipelining = capabilities.contains { $0 == "PIPELINING" || $0.hasPrefix("PIPELINING ") }
+        pipelining = capabilities.pipelining
+        pendingLogin = login
+        loginMethod = login.method
+        libcurlCommands = easy.transcript.sentVerbs
     }
 
     deinit {
@@ -39,7 +61,39 @@ final class CurlPOP3Session: POP3Session {
 
     // MARK: POP3Session
 
+    func authenticate() throws {
+        let deadline = MonotonicClock.nowMillis() + timeoutMillis
+        if let login = pendingLogin {
+            pendingLogin = nil
+            if pipelining && login.pipelinable {
+                try write(login.steps.map { $0.line + "\r\n" }.joined(), deadline: deadline)
+                unconfirmedLogin = login
+            } else {
+                for step in login.steps {
+                    try write(step.line + "\r\n", deadline: deadline)
+                    let line = try readLine(deadline: deadline)
+                    if step.expectsContinuation {
+                        guard line.hasPrefix("+ ") || line == "+" else { throw POP3Error.loginRefused(POP3Status.parse(line)) }
+                        continue
+                    }
+                    try Self.checkLoginReply(line)
+                }
+                onLogin()
+            }
+        }
+        try confirmLogin(deadline: deadline)
+    }
+
     func listings() throws -> [POP3Listing] {
+        // A session's maildrop is a snapshot taken at login (RFC 1939), so its listing holds until
+        // this session marks messages deleted: a reused session opens a message with RETR alone.
+        if let listed { return listed }
+        let result = try list()
+        listed = result
+        return result
+    }
+
+    private func list() throws -> [POP3Listing] {
         let deadline = MonotonicClock.nowMillis() + timeoutMillis
         var uidlStatus: POP3Status
         var uidlBody: [UInt8] = []
@@ -70,7 +124,7 @@ final class CurlPOP3Session: POP3Session {
 
     func headers(of numbers: [Int]) throws -> [Int: [UInt8]] {
         // A server whose CAPA list leaves out TOP does not have it (RFC 2449); one without CAPA may.
-        if !capabilities.isEmpty && !capabilities.contains("TOP") { return [:] }
+        if !capabilities.mayUseTOP { return [:] }
         let deadline = MonotonicClock.nowMillis() + timeoutMillis
         var result: [Int: [UInt8]] = [:]
         let batch = pipelining ? Self.batchSize : 1
@@ -96,6 +150,7 @@ final class CurlPOP3Session: POP3Session {
     }
 
     func delete(_ numbers: [Int]) throws {
+        listed = nil
         let deadline = MonotonicClock.nowMillis() + timeoutMillis
         let batch = pipelining ? Self.batchSize : 1
         var start = 0
@@ -114,26 +169,31 @@ final class CurlPOP3Session: POP3Session {
 
     func quit() throws {
         guard !finished else { return }
+        finished = true
         let deadline = MonotonicClock.nowMillis() + timeoutMillis
         do {
             try send("QUIT\r\n", deadline: deadline)
-            let status = try readStatus(deadline: deadline)
-            finished = true
-            guard status.ok else { throw POP3Error.quitFailed("-ERR \(status.text)") }
-        } catch let error as POP3Error {
-            finished = true
-            if case .quitFailed = error { throw error }
-            throw POP3Error.quitFailed(error.description)
         } catch {
-            finished = true
+            // QUIT never reached the server whole: without it, RFC 1939 §6 removes nothing.
             throw POP3Error.quitFailed(String(describing: error))
         }
+        let status: POP3Status
+        do {
+            status = try readStatus(deadline: deadline)
+        } catch POP3Error.timedOut {
+            throw POP3Error.quitUnanswered(timedOut: true)
+        } catch {
+            // QUIT went out; whether the server committed is unknown.
+            throw POP3Error.quitUnanswered(timedOut: false)
+        }
+        guard status.ok else { throw POP3Error.quitFailed("-ERR \(status.text)") }
     }
 
     func close() {
         guard !finished else { return }
         finished = true
-        _ = try? send("QUIT\r\n", deadline: MonotonicClock.nowMillis() + 1000)
+        // A login never written stays unwritten: QUIT alone ends the AUTHORIZATION state.
+        _ = try? write("QUIT\r\n", deadline: MonotonicClock.nowMillis() + 1000)
         shutdown(socket, Int32(SHUT_WR))
     }
 
@@ -144,7 +204,35 @@ final class CurlPOP3Session: POP3Session {
 
     // MARK: I/O
 
+    /// Writes commands; a login still pending goes out first, in the same write when pipelining.
     private func send(_ text: String, deadline: Int64) throws {
+        if let login = pendingLogin {
+            guard pipelining && login.pipelinable else {
+                try authenticate()
+                return try write(text, deadline: deadline)
+            }
+            pendingLogin = nil
+            unconfirmedLogin = login
+            return try write(login.steps.map { $0.line + "\r\n" }.joined() + text, deadline: deadline)
+        }
+        try write(text, deadline: deadline)
+    }
+
+    /// Reads the replies to a pipelined login.
+    /// - Throws: ``POP3Error/loginRefused(_:)`` with the server's status.
+    private func confirmLogin(deadline: Int64) throws {
+        guard let login = unconfirmedLogin else { return }
+        unconfirmedLogin = nil
+        for _ in login.steps { try Self.checkLoginReply(try readLine(deadline: deadline)) }
+        onLogin()
+    }
+
+    private static func checkLoginReply(_ line: String) throws {
+        let status = POP3Status.parse(line)
+        guard let status, status.ok else { throw POP3Error.loginRefused(status) }
+    }
+
+    private func write(_ text: String, deadline: Int64) throws {
         let bytes = Array(text.utf8)
         var offset = 0
         while offset < bytes.count {
@@ -186,16 +274,23 @@ final class CurlPOP3Session: POP3Session {
     }
 
     private func readStatus(deadline: Int64) throws -> POP3Status {
+        try confirmLogin(deadline: deadline)
+        let line = try readLine(deadline: deadline)
+        guard let status = POP3Status.parse(line) else {
+            throw POP3Error.protocolViolation("expected +OK or -ERR, got '\(line.prefix(80))'")
+        }
+        return status
+    }
+
+    /// One line from the server, without its line end.
+    private func readLine(deadline: Int64) throws -> String {
         while true {
             if let lf = buffer[readIndex...].firstIndex(of: ASCII.lf) {
                 var end = lf
                 if end > readIndex && buffer[end - 1] == ASCII.cr { end -= 1 }
                 let line = String(decoding: buffer[readIndex..<end], as: UTF8.self)
                 readIndex = lf + 1
-                guard let status = POP3Status.parse(line) else {
-                    throw POP3Error.protocolViolation("expected +OK or -ERR, got '\(line.prefix(80))'")
-                }
-                return status
+                return line
             }
             if buffer.count - readIndex > Self.maxLineBytes { throw POP3Error.protocolViolation("status line too long") }
             try fill(deadline: deadline)

@@ -12,8 +12,11 @@ public enum POP3Error: Error, Equatable, Sendable, CustomStringConvertible {
     case timedOut
     /// The server closed the connection.
     case connectionClosed
-    /// QUIT was not confirmed, so the server may not have committed deletions.
+    /// QUIT was not sent or was refused: the server removed nothing (RFC 1939 §6).
     case quitFailed(String)
+    /// QUIT was written but no reply came (the connection closed, or the wait timed out): the
+    /// server may or may not have committed the deletions.
+    case quitUnanswered(timedOut: Bool)
 
     public var description: String {
         switch self {
@@ -24,6 +27,7 @@ public enum POP3Error: Error, Equatable, Sendable, CustomStringConvertible {
         case .timedOut: return "the POP3 server did not answer in time"
         case .connectionClosed: return "the POP3 server closed the connection"
         case .quitFailed(let why): return "QUIT was not confirmed: \(why)"
+        case .quitUnanswered(let timedOut): return "QUIT was sent but \(timedOut ? "not answered in time" : "the connection closed before its reply")"
         }
     }
 }

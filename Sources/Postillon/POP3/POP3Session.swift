@@ -3,8 +3,13 @@
 /// Implementations: ``CurlPOP3Session`` (libcurl connect + login, then our own pipelined command
 /// engine) and ``InMemoryPOP3Server``'s twin for unit tests.
 public protocol POP3Session: AnyObject {
-    /// The server's CAPA list (upper-cased first words, e.g. `PIPELINING`, `UIDL`, `TOP`).
-    var capabilities: [String] { get }
+    /// The server's CAPA list as it was sent (empty for a server without CAPA).
+    var capabilities: POP3Capabilities { get }
+
+    /// Completes the login if it is still pending (with PIPELINING it is written together with
+    /// the first command; sign-in calls this to check credentials without any other command).
+    /// - Throws: ``POP3Error/loginRefused(_:)`` when the server refused it.
+    func authenticate() throws
 
     /// Every message's number, UIDL and size (UIDL and LIST, pipelined when possible).
     /// - Throws: ``POP3Error/uidlUnsupported`` when the server has no UIDL.
@@ -33,7 +38,8 @@ public protocol POP3Session: AnyObject {
 
 /// Opens POP3 sessions; the upstream server comes from configuration, never from a request.
 public protocol POP3Connector: Sendable {
-    /// Connects and logs in.
+    /// Connects and logs in; with PIPELINING the login may be written together with the session's
+    /// first commands, so a refused login can also surface from the first command.
     /// - Throws: ``POP3Error/loginRefused(_:)`` for refused logins, ``CurlError`` for network and TLS failures.
     func connect(_ credentials: Credentials) throws -> any POP3Session
 }

@@ -163,7 +163,7 @@ public final class MailboxService: Sendable {
     /// Proves the credentials with a login, so it also guards state-only changes such as flags.
     /// - Throws: upstream errors.
     public func existing(_ credentials: Credentials, ids: [String]) throws -> (found: [(id: String, uidl: String)], notFound: [String]) {
-        try withSession(credentials) { session in
+        try withSession(credentials, .list) { session in
             let present = Set(try session.listings().map(\.uidl))
             var found: [(id: String, uidl: String)] = []
             var notFound: [String] = []

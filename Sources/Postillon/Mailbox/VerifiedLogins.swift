@@ -21,7 +21,7 @@ final class VerifiedLogins: @unchecked Sendable {
 
     /// The fingerprint of `credentials`.
     func fingerprint(_ credentials: Credentials) -> String {
-        SHA256.hex(salt + Array(credentials.username.utf8) + [0] + Array(credentials.password.utf8))
+        Hashing.sha256Hex(salt + Array(credentials.username.utf8) + [0] + Array(credentials.password.utf8))
     }
 
     /// Remembers that the server accepted `credentials` just now.

@@ -21,21 +21,7 @@ public struct MessageParser: Sendable {
         let document = try GMimeDocument(file: path)
         var warnings = document.warnings
         let fields = GMimeHeaders.fields(of: document.message)
-        var headers: [HeaderField] = []
-        var headerBytes = 0
-        if let list = g_mime_object_get_header_list(document.object) {
-            for index in 0..<g_mime_header_list_get_count(list) {
-                guard let header = g_mime_header_list_get_header_at(list, index) else { continue }
-                let name = GMime.string(g_mime_header_get_name(header)) ?? ""
-                let value = decodedHeaderValue(header)
-                headerBytes += name.utf8.count + value.utf8.count
-                if headers.count >= maxHeaderFields || headerBytes > maxHeaderBytes {
-                    warnings.append("header list truncated at \(headers.count) fields")
-                    break
-                }
-                headers.append(HeaderField(name: name, value: value))
-            }
-        }
+        let headers = headerList(document, warnings: &warnings)
 
         var text: String?
         var html: String?
@@ -51,7 +37,7 @@ public struct MessageParser: Sendable {
                     && !(node.enclosing.last == "related" && node.partId.split(separator: ".").last != "1")
                 if isBodyCandidate && type == "text/plain" && text == nil {
                     let decoded = CharsetDecoder.decode(Self.decodedContent(part), charset: charset(object))
-                    text = decoded.text
+                    text = Self.lineFeeds(decoded.text)
                     if let warning = decoded.warning { warnings.append("part \(node.partId): \(warning)") }
                     return
                 }
@@ -138,14 +124,6 @@ public struct MessageParser: Sendable {
         defer { g_mime_format_options_free(options) }
         g_mime_format_options_set_newline_format(options, GMIME_NEWLINE_FORMAT_DOS)
         return Int(g_mime_object_write_to_stream(cgmime_message_as_object(message), options, stream))
-    }
-
-    /// A header's value unfolded with RFC 2047 words decoded.
-    private func decodedHeaderValue(_ header: UnsafeMutablePointer<GMimeHeader>) -> String {
-        guard let raw = g_mime_header_get_raw_value(header) else { return GMime.string(g_mime_header_get_value(header)) ?? "" }
-        let unfolded = GMime.takeString(g_mime_utils_header_unfold(raw)) ?? ""
-        let decoded = unfolded.withCString { GMime.takeString(g_mime_utils_header_decode_text(nil, $0)) } ?? unfolded
-        return CharsetDecoder.repairingC1(decoded).trimming(" \t")
     }
 
     /// Transfer-decoded bytes of a part (bodies only; attachments are never loaded whole).

@@ -8,7 +8,7 @@ import {
 } from './notify.js';
 import * as inbox from './inbox.js';
 import * as reader from './reader.js';
-import { initCompose, openCompose } from './compose.js';
+import { clearDrafts, initCompose, openCompose } from './compose.js';
 import { $, el, isTypingTarget } from './util.js';
 
 let selectedCount = 0;
@@ -83,6 +83,7 @@ async function signOut() {
   } catch (err) {
     if (!err.unauthorized) console.warn('sign-out failed on the server', err);
   }
+  clearDrafts();
   showLogin(t('login.signedOut'), 'notice');
 }
 

@@ -40,6 +40,9 @@ done
 DOMAIN="${DOMAIN:-mail.test}"
 E2E_PASSWORD="$E2E_USER${PASSWORD_SUFFIX:--secret}"
 BASE_URL="http://127.0.0.1:$PORT"
+# A page on a second origin (the next port) calls the API cross-origin; Postillon allows exactly it.
+CORS_PORT=$((PORT + 1))
+CORS_ORIGIN="http://127.0.0.1:$CORS_PORT"
 if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
   die "127.0.0.1:$PORT is already in use (set E2E_PORT)"
 fi
@@ -92,7 +95,9 @@ rm -f "$ARTIFACTS"/{inbox,reader,hostile}.png "$ARTIFACTS"/browser-junit.xml "$A
   "$ARTIFACTS"/generated-client.txt
 SERVER_LOG="$ARTIFACTS/postillon-e2e.log"
 SERVER_PID=""
+PAGE_PID=""
 stop_server() {
+  if [[ -n "$PAGE_PID" ]]; then kill "$PAGE_PID" 2>/dev/null || true; fi
   if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
     kill "$SERVER_PID" 2>/dev/null || true
     for _ in $(seq 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
@@ -104,8 +109,11 @@ trap stop_server EXIT
 step "starting $BIN on $BASE_URL (log: $SERVER_LOG)"
 "$BIN" --listen "127.0.0.1:$PORT" \
   --pop3-url "pop3://127.0.0.1:$POP3_PORT" --smtp-url "smtp://127.0.0.1:$SUBMISSION_PORT" \
-  --ca-file "$CA_FILE" --mail-domain "$DOMAIN" --public-dir "$ROOT/Public" >"$SERVER_LOG" 2>&1 &
+  --ca-file "$CA_FILE" --mail-domain "$DOMAIN" --public-dir "$ROOT/Public" --cors-origins "$CORS_ORIGIN" >"$SERVER_LOG" 2>&1 &
 SERVER_PID=$!
+"$PYTHON" -m http.server "$CORS_PORT" --bind 127.0.0.1 --directory "$ROOT/Tests/Browser/cors-page" \
+  >"$ARTIFACTS/cors-page.log" 2>&1 &
+PAGE_PID=$!
 healthy() { "$PYTHON" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)' "$BASE_URL/api/v1/health" >/dev/null 2>&1; }
 for _ in $(seq 100); do
   kill -0 "$SERVER_PID" 2>/dev/null || { tail -n 20 "$SERVER_LOG" >&2; die "postillon exited at start"; }
@@ -145,6 +153,8 @@ POSTILLON_TEST_DELETE_SUBJECT="${FX[DELETE_SUBJECT]}" \
 POSTILLON_TEST_PAINT_SUBJECT="${FX[PAINT_SUBJECT]}" \
 POSTILLON_TEST_SPOOF_SUBJECT="${FX[SPOOF_SUBJECT]}" \
 POSTILLON_TEST_PREVIEW_SUBJECT="${FX[PREVIEW_SUBJECT]}" \
+POSTILLON_TEST_CORS_PAGE="$CORS_ORIGIN/" \
+POSTILLON_TEST_CORS_OTHER_PAGE="http://localhost:$CORS_PORT/" \
 POSTILLON_ARTIFACTS="$ARTIFACTS" \
   "$PYTHON" -m pytest -p no:cacheprovider -q -rs --tb=short --junitxml="$ARTIFACTS/browser-junit.xml" \
   "$ROOT/Tests/Browser/test_ui.py" 2>&1 | tee "$ARTIFACTS/browser-test.txt"

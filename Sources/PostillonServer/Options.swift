@@ -90,6 +90,9 @@ struct Options: ParsableArguments {
     @Option(name: .customLong("summary-cache-entries"), help: help(.summaryCacheEntries))
     var summaryCacheEntries: String?
 
+    @Option(name: .customLong("cors-origins"), help: help(.corsOrigins))
+    var corsOrigins: String?
+
     /// The values given on the command line, by key.
     var flagValues: [ConfigKey: String] {
         var values: [ConfigKey: String] = [:]
@@ -122,6 +125,7 @@ struct Options: ParsableArguments {
         values[.sessionIdleTimeout] = sessionIdleTimeout
         values[.sessionMaxAge] = sessionMaxAge
         values[.summaryCacheEntries] = summaryCacheEntries
+        values[.corsOrigins] = corsOrigins
         return values
     }
 }

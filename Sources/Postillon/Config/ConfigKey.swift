@@ -31,6 +31,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     case sessionIdleTimeout = "session-idle-timeout"
     case sessionMaxAge = "session-max-age"
     case summaryCacheEntries = "summary-cache-entries"
+    case corsOrigins = "cors-origins"
 
     /// The command-line flag, for example `--pop3-url`.
     public var flag: String { "--" + rawValue }
@@ -67,6 +68,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
         case .sessionIdleTimeout: return "1800"
         case .sessionMaxAge: return "43200"
         case .summaryCacheEntries: return "50000"
+        case .corsOrigins: return ""
         }
     }
 
@@ -102,6 +104,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
         case .sessionIdleTimeout: return "Seconds a sign-in token lives without use."
         case .sessionMaxAge: return "Seconds a sign-in token lives at most."
         case .summaryCacheEntries: return "Message summaries kept in memory across all mailboxes."
+        case .corsOrigins: return "Comma-separated exact origins (https://app.example.org) whose pages may call the API (CORS); empty: none."
         }
     }
 

@@ -46,6 +46,8 @@ public struct Configuration: Sendable {
     public var sessionMaxAge: Int
     /// Summary cache capacity.
     public var summaryCacheEntries: Int
+    /// Which other origins' pages may call the API (off when it lists none).
+    package var cors: CORSPolicy = .off
 
     /// The configuration as `key = value` lines for `--print-config`; nothing here is secret,
     /// but the accounts file's contents never appear.
@@ -80,6 +82,7 @@ public struct Configuration: Sendable {
         lines.append("session-idle-timeout = \(sessionIdleTimeout)")
         lines.append("session-max-age = \(sessionMaxAge)")
         lines.append("summary-cache-entries = \(summaryCacheEntries)")
+        lines.append("cors-origins = \(cors.origins.sorted().joined(separator: ","))")
         return lines.joined(separator: "\n")
     }
 }

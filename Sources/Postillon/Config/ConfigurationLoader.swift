@@ -76,7 +76,15 @@ public enum ConfigurationLoader {
         http.idleTimeoutMillis = Int64(try int(.idleTimeout, 1...86_400)) * 1000
         http.maxQueuedRequests = max(1024, http.workerThreads * 16)
 
-        return Configuration(
+        let corsOrigins = string(.corsOrigins).split(separator: ",").map { String($0.trimming(" ")) }.filter { !$0.isEmpty }
+        let cors: CORSPolicy
+        do throws(CORSPolicyError) {
+            cors = try CORSPolicy(origins: corsOrigins)
+        } catch {
+            throw ConfigurationError(.corsOrigins, error.description)
+        }
+
+        var configuration = Configuration(
             http: http, pop3: pop3, smtp: smtp, caFile: caFile, allowPlaintext: allowPlaintext,
             insecureSkipVerify: try bool(.insecureSkipVerify), publicDir: string(.publicDir), accountsFile: accountsFile,
             logLevel: logLevel, ehloName: ehlo, mailDomain: mailDomain,
@@ -87,6 +95,8 @@ public enum ConfigurationLoader {
             mailboxWaitMillis: Int64(try int(.mailboxWait, 0...600)) * 1000,
             sessionIdleTimeout: try int(.sessionIdleTimeout, 60...31_536_000), sessionMaxAge: try int(.sessionMaxAge, 60...31_536_000),
             summaryCacheEntries: try int(.summaryCacheEntries, 0...10_000_000))
+        configuration.cors = cors
+        return configuration
     }
 
     /// Splits `host:port` or `[v6]:port`.

@@ -105,8 +105,8 @@ class Mailbox:
 NEWSLETTER_HTML = """<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>Postillon News</title></head>
 <body style="margin:0;background:#f3f5f9;font-family:Helvetica,Arial,sans-serif;color:#1b1f24">
-<table role="presentation" width="100%" cellpadding="0" cellspacing="0"><tr><td align="center" style="padding:24px">
-<table role="presentation" width="560" cellpadding="0" cellspacing="0" style="background:#ffffff;border-radius:8px">
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0"><tr><td align="center" style="padding:16px">
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="max-width:560px;background:#ffffff;border-radius:8px">
 <tr><td style="padding:24px 28px;background:#2f5bea;border-radius:8px 8px 0 0">
   <img src="cid:{logo}" width="48" height="48" alt="Logo" style="vertical-align:middle">
   <span style="color:#fff;font-size:22px;font-weight:bold;margin-left:12px">Postillon News – Dezember</span>

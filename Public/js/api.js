@@ -155,6 +155,9 @@ export function listMessages({ limit = 50, cursor = null } = {}) {
 
 export const getMessage = (id) => request('GET', `/messages/${enc(id)}`);
 
+/** PATCH /messages/{id} {seen?, flagged?}: Postillon's own flags (POP3 has none). */
+export const setFlags = (id, flags) => request('PATCH', `/messages/${enc(id)}`, { body: flags });
+
 export const getRawMessage = (id) => request('GET', `/messages/${enc(id)}/raw`, { expect: 'text' });
 
 /** The decoded bytes of one attachment as a Blob. */

@@ -137,6 +137,54 @@ function updateDeleteSelected(count) {
   button.textContent = count ? t('toolbar.deleteSelectedCount', { count }) : t('toolbar.deleteSelected');
 }
 
+// ---- unread and flagged (only when the server keeps flags) ----
+
+const MARK_READ_KEY = 'postillon.markReadOnOpen';
+
+async function changeFlags(id, flags) {
+  const summary = inbox.summaryFor(id);
+  if (!summary || !inbox.flagsSupported()) return;
+  try {
+    await api.setFlags(id, flags);
+    inbox.updateFlags(id, flags);
+    renderFlagButtons();
+  } catch (err) {
+    showError(err);
+  }
+}
+
+function renderFlagButtons() {
+  const open = reader.currentMessage();
+  const summary = open && inbox.summaryFor(open.id);
+  const supported = Boolean(summary) && typeof summary.seen === 'boolean';
+  const seenButton = $('toggle-seen-button');
+  const flagButton = $('toggle-flag-button');
+  seenButton.hidden = !supported;
+  flagButton.hidden = !supported;
+  if (!supported) return;
+  seenButton.textContent = summary.seen ? t('flags.markUnread') : t('flags.markRead');
+  flagButton.textContent = summary.flagged ? t('flags.unflag') : t('flags.flag');
+}
+
+async function onOpened(id, summary) {
+  await reader.openMessage(id, summary);
+  const current = inbox.summaryFor(id);
+  if (current && current.seen === false && $('mark-read-setting').checked) await changeFlags(id, { seen: true });
+  renderFlagButtons();
+}
+
+function toggleSeen() {
+  const id = reader.currentMessage()?.id || inbox.currentId();
+  const summary = id && inbox.summaryFor(id);
+  if (summary && typeof summary.seen === 'boolean') changeFlags(id, { seen: !summary.seen });
+}
+
+function toggleFlag() {
+  const id = reader.currentMessage()?.id || inbox.currentId();
+  const summary = id && inbox.summaryFor(id);
+  if (summary && typeof summary.flagged === 'boolean') changeFlags(id, { flagged: !summary.flagged });
+}
+
 // ---- keyboard ----
 
 function onKeyDown(event) {
@@ -164,6 +212,14 @@ function onKeyDown(event) {
       break;
     case 'c':
       openCompose({ mode: 'new' });
+      break;
+    case 'u':
+      if (!inbox.flagsSupported()) return;
+      toggleSeen();
+      break;
+    case 's':
+      if (!inbox.flagsSupported()) return;
+      toggleFlag();
       break;
     case 'r':
       if (!open) return;
@@ -212,7 +268,7 @@ function start() {
   api.onUnauthorized(() => showLogin(t('login.expired')));
 
   inbox.initInbox({
-    onOpen: (id, summary) => reader.openMessage(id, summary),
+    onOpen: (id, summary) => onOpened(id, summary),
     onSelectionChange: updateDeleteSelected,
   });
   reader.initReader({
@@ -230,6 +286,13 @@ function start() {
   $('compose-button').addEventListener('click', () => openCompose({ mode: 'new' }));
   $('refresh-button').addEventListener('click', () => inbox.reloadInbox());
   $('delete-selected-button').addEventListener('click', deleteChecked);
+  $('toggle-seen-button').addEventListener('click', toggleSeen);
+  $('toggle-flag-button').addEventListener('click', toggleFlag);
+  $('mark-read-setting').checked = localStorage.getItem(MARK_READ_KEY) !== 'false';
+  $('mark-read-setting').addEventListener('change', (event) => {
+    localStorage.setItem(MARK_READ_KEY, String(event.target.checked));
+  });
+  onLanguageChange(renderFlagButtons);
   for (const button of document.querySelectorAll('#source-dialog [data-close]')) {
     button.addEventListener('click', () => $('source-dialog').close());
   }

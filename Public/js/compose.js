@@ -212,7 +212,7 @@ function renderOriginals() {
   const parts = draft.original?.attachments || [];
   $('compose-original').hidden = parts.length === 0;
   $('compose-original-list').replaceChildren(...parts.map((part) => el('li', {},
-    el('label', { class: 'check' },
+    el('label', { class: 'original-choice' },
       el('input', {
         type: 'checkbox',
         checked: draft.chosen.has(part.partId),

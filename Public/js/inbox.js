@@ -19,6 +19,26 @@ const state = {
 
 let options = { onOpen: () => {}, onSelectionChange: () => {} };
 
+/**
+ * Unread and flagged state exists only when the server keeps flags: summaries
+ * then carry `seen` and `flagged`. Without them no unread UI is shown at all.
+ */
+export const flagsSupported = () => state.rows.some((r) => typeof r.seen === 'boolean');
+export const unreadCount = () => state.rows.filter((r) => r.seen === false).length;
+
+/** Applies a flag change to the listed summary of `id` (after the server accepted it). */
+export function updateFlags(id, flags) {
+  const row = summaryFor(id);
+  if (!row) return;
+  Object.assign(row, flags);
+  render();
+}
+
+function renderTitle() {
+  const unread = flagsSupported() ? unreadCount() : 0;
+  document.title = unread ? `(${unread}) Postillon` : 'Postillon';
+}
+
 export function initInbox(opts) {
   options = { ...options, ...opts };
   const list = $('message-list');
@@ -115,8 +135,9 @@ function renderRow(summary) {
   const hasAttachments = /^multipart\/mixed/i.test(summary.contentType || '');
   const checked = state.checked.has(summary.id);
   const current = summary.id === state.currentId;
+  const unread = summary.seen === false;
   return el('li', {
-    class: `message-row${current ? ' is-current' : ''}${checked ? ' is-checked' : ''}`,
+    class: `message-row${current ? ' is-current' : ''}${checked ? ' is-checked' : ''}${unread ? ' is-unread' : ''}${summary.flagged ? ' is-flagged' : ''}`,
     dataset: { id: summary.id, testid: 'message-row' },
   },
   el('label', { class: 'check' },
@@ -126,7 +147,10 @@ function renderRow(summary) {
   },
   el('span', { class: 'row-sender', text: sender, title: fromTitle }),
   el('span', { class: 'row-date', text: formatListDate(summary.date), title: formatFullDate(summary.date) }),
-  el('span', { class: 'row-subject' }, hasAttachments ? clipIcon() : null, el('span', { class: 'subject', text: subject })),
+  el('span', { class: 'row-subject' },
+    summary.flagged ? el('span', { class: 'flag-mark', text: '★', title: t('flags.flagged'), attrs: { role: 'img', 'aria-label': t('flags.flagged') } }) : null,
+    unread ? el('span', { class: 'visually-hidden', text: t('flags.unread') }) : null,
+    hasAttachments ? clipIcon() : null, el('span', { class: 'subject', text: subject })),
   el('span', { class: 'row-size', text: formatSize(summary.size) })));
 }
 
@@ -141,6 +165,8 @@ function render() {
     : '';
   if (focusedId) rowElement(focusedId)?.querySelector('.row-main')?.focus();
   renderCount();
+  renderTitle();
+  $('mark-read-setting-box').hidden = !flagsSupported();
   selectionChanged();
 }
 

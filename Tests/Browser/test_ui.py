@@ -656,7 +656,7 @@ def test_attachment_thumbnails_and_previews(driver):
         chip = next(li for li in driver.find_elements(By.CSS_SELECTOR, "#attachment-list .attachment-item")
                     if li.find_element(By.CSS_SELECTOR, ".attachment-name").text == name)
         chip.find_element(By.CSS_SELECTOR, ".preview-button").click()
-        wait(driver).until(lambda d: d.find_element(By.ID, "preview-name").text == name)
+        wait(driver).until(lambda d: d.find_element(By.ID, "preview-name").get_attribute("textContent") == name)
         return visible(driver, "attachment-preview")
 
     box = preview("notiz.txt")

@@ -18,6 +18,7 @@ function closeDialogs() {
 }
 
 function showLogin(message = '', kind = 'error') {
+  stopLiveUpdates();
   closeDialogs();
   reader.closeReader();
   inbox.resetInbox();
@@ -43,6 +44,63 @@ async function showMailbox() {
   $('user-address').textContent = session?.address || session?.username || '';
   clearError();
   await inbox.reloadInbox();
+  const features = await api.serverFeatures();
+  $('search-form').hidden = !features.search;
+  startLiveUpdates(features.events);
+}
+
+// ---- live updates: GET /events when the server has it, else a periodic refresh ----
+
+const FALLBACK_REFRESH_MS = 60_000;
+let live = null;
+
+function stopLiveUpdates() {
+  if (!live) return;
+  live.abort.abort();
+  clearInterval(live.timer);
+  clearTimeout(live.retry);
+  live = null;
+}
+
+function startLiveUpdates(hasEvents) {
+  stopLiveUpdates();
+  const state = { abort: new AbortController(), timer: null, retry: null, lastId: null, failures: 0 };
+  live = state;
+  let pending = null;
+  const refreshSoon = () => {
+    clearTimeout(pending);
+    pending = setTimeout(() => { if (live === state && !inbox.isFiltered()) inbox.reloadInbox(); }, 300);
+  };
+  const poll = () => {
+    if (state.timer === null) {
+      state.timer = setInterval(() => {
+        if (live === state && document.visibilityState === 'visible' && !inbox.isFiltered()) inbox.reloadInbox();
+      }, FALLBACK_REFRESH_MS);
+    }
+  };
+  if (!hasEvents) {
+    poll();
+    return;
+  }
+  const connect = async () => {
+    try {
+      await api.followEvents((event) => {
+        state.failures = 0;
+        if (event.id) state.lastId = event.id;
+        if (event.type === 'message.new') inbox.noteNewMail(1);
+        if (['message.new', 'message.deleted', 'flags.changed'].includes(event.type)) refreshSoon();
+      }, state.abort.signal, state.lastId);
+    } catch (err) {
+      if (live !== state || state.abort.signal.aborted) return;
+      state.failures += 1;
+      if (err?.unauthorized || err?.status === 401) return;
+    }
+    if (live !== state || state.abort.signal.aborted) return;
+    // The stream ended or failed: refresh now and then, and try again with backoff.
+    poll();
+    state.retry = setTimeout(connect, Math.min(60_000, 2000 * 2 ** Math.min(state.failures, 5)));
+  };
+  connect();
 }
 
 async function onLoginSubmit(event) {
@@ -287,6 +345,14 @@ function start() {
   $('refresh-button').addEventListener('click', () => inbox.reloadInbox());
   $('delete-selected-button').addEventListener('click', deleteChecked);
   $('toggle-seen-button').addEventListener('click', toggleSeen);
+  $('search-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    inbox.setFilters({ q: $('search-input').value.trim(), hasAttachments: $('search-attachments').checked ? 'true' : '' });
+  });
+  $('search-input').addEventListener('search', () => {
+    if (!$('search-input').value) inbox.setFilters({ hasAttachments: $('search-attachments').checked ? 'true' : '' });
+  });
+  window.addEventListener('focus', () => inbox.clearNewMail());
   $('toggle-flag-button').addEventListener('click', toggleFlag);
   $('mark-read-setting').checked = localStorage.getItem(MARK_READ_KEY) !== 'false';
   $('mark-read-setting').addEventListener('change', (event) => {

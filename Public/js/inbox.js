@@ -15,7 +15,29 @@ const state = {
   currentId: null,    // the highlighted (and usually opened) row
   checked: new Set(),
   loadingMore: false,
+  filters: {},        // search: {q, hasAttachments} when the server offers search
+  newMail: 0,         // messages that arrived since the window last had focus
 };
+
+/** Sets the search filters (empty: the whole mailbox) and reloads the first page. */
+export function setFilters(filters) {
+  state.filters = Object.fromEntries(Object.entries(filters).filter(([, v]) => v !== '' && v !== false && v != null));
+  return reloadInbox();
+}
+
+export const isFiltered = () => Object.keys(state.filters).length > 0;
+
+/** Counts new mail for the title badge until the user looks (window focus). */
+export function noteNewMail(count = 1) {
+  if (document.hasFocus()) return;
+  state.newMail += count;
+  renderTitle();
+}
+
+export function clearNewMail() {
+  state.newMail = 0;
+  renderTitle();
+}
 
 let options = { onOpen: () => {}, onSelectionChange: () => {} };
 
@@ -36,7 +58,8 @@ export function updateFlags(id, flags) {
 
 function renderTitle() {
   const unread = flagsSupported() ? unreadCount() : 0;
-  document.title = unread ? `(${unread}) Postillon` : 'Postillon';
+  const badge = [unread ? String(unread) : '', state.newMail ? `+${state.newMail}` : ''].filter(Boolean).join(' ');
+  document.title = badge ? `(${badge}) Postillon` : 'Postillon';
 }
 
 export function initInbox(opts) {
@@ -66,7 +89,7 @@ export function initInbox(opts) {
 /** Loads the first page and the mailbox totals again. Returns false on error. */
 export async function reloadInbox() {
   try {
-    const page = await api.listMessages({ limit: PAGE_SIZE });
+    const page = await api.listMessages({ limit: PAGE_SIZE, filters: state.filters });
     state.rows = page.messages || [];
     state.nextCursor = page.nextCursor || null;
     state.total = page.total ?? state.rows.length;
@@ -86,7 +109,7 @@ export async function loadMore() {
   state.loadingMore = true;
   $('load-more').disabled = true;
   try {
-    const page = await api.listMessages({ limit: PAGE_SIZE, cursor: state.nextCursor });
+    const page = await api.listMessages({ limit: PAGE_SIZE, cursor: state.nextCursor, filters: state.filters });
     const known = new Set(state.rows.map((r) => r.id));
     state.rows.push(...(page.messages || []).filter((m) => !known.has(m.id)));
     state.nextCursor = page.nextCursor || null;
@@ -161,8 +184,9 @@ function render() {
   $('list-empty').hidden = state.rows.length > 0;
   $('load-more').hidden = !state.nextCursor;
   $('list-showing').textContent = state.rows.length
-    ? t('list.showing', { shown: state.rows.length, total: state.total })
+    ? t(isFiltered() ? 'search.showing' : 'list.showing', { shown: state.rows.length, total: state.total })
     : '';
+  $('list-empty').textContent = isFiltered() ? t('search.none') : t('list.empty');
   if (focusedId) rowElement(focusedId)?.querySelector('.row-main')?.focus();
   renderCount();
   renderTitle();
@@ -240,7 +264,7 @@ export async function removeIds(ids) {
 
 export function resetInbox() {
   Object.assign(state, {
-    rows: [], nextCursor: null, total: 0, mailbox: null, currentId: null, checked: new Set(),
+    rows: [], nextCursor: null, total: 0, mailbox: null, currentId: null, checked: new Set(), filters: {}, newMail: 0,
   });
   render();
 }

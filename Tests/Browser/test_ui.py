@@ -48,6 +48,7 @@ from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -816,6 +817,7 @@ def test_no_unread_ui_without_flags(driver):
     assert not driver.find_element(By.ID, "mark-read-setting-box").is_displayed()
     open_message(driver, UMLAUT_SUBJECT)
     assert not driver.find_element(By.ID, "toggle-seen-button").is_displayed()
+    assert not driver.find_element(By.ID, "search-form").is_displayed()
 
 
 # Runs in a page on another origin: signs in, lists and signs out through the API with fetch.
@@ -856,6 +858,106 @@ def test_a_page_on_another_origin_uses_the_api_with_cors(driver):
     driver.get(CORS_OTHER_PAGE)
     refused = driver.execute_async_script(CROSS_ORIGIN_JS, BASE_URL, USER, PASSWORD)
     assert "TypeError" in refused.get("error", ""), f"a page on an unlisted origin reached the API: {refused}"
+
+
+# Search (GET /messages?q=) and the event stream (GET /events) are built on other branches. This
+# twin, injected before the page's scripts, makes the served OpenAPI document list them, answers
+# ?q= by filtering the real list on subject and sender, and serves /events as a stream the test
+# pushes events into; the page is made to believe it lacks focus, so new mail shows in the title.
+SEARCH_EVENTS_TWIN_JS = """
+(() => {
+  const real = window.fetch.bind(window);
+  const encoder = new TextEncoder();
+  window.__queries = [];
+  window.__listLoads = 0;
+  window.__eventsAuth = null;
+  let push = null;
+  window.__pushEvent = (type, data) => push && push(`event: ${type}\\ndata: ${data}\\nid: ${Date.now()}\\n\\n`);
+  document.hasFocus = () => false;
+  window.fetch = async (input, init = {}) => {
+    const url = new URL(typeof input === 'string' ? input : input.url, location.href);
+    const method = (init.method || 'GET').toUpperCase();
+    if (url.pathname === '/api/v1/openapi.json') {
+      const doc = await (await real(input, init)).json();
+      doc.paths['/api/v1/messages'].get.parameters.push({name: 'q', in: 'query', schema: {type: 'string'}});
+      doc.paths['/api/v1/events'] = {get: {responses: {200: {description: 'events'}}}};
+      return new Response(JSON.stringify(doc), {status: 200, headers: {'Content-Type': 'application/json'}});
+    }
+    if (url.pathname === '/api/v1/events') {
+      window.__eventsAuth = (init.headers || {}).Authorization || null;
+      const body = new ReadableStream({start(controller) { push = (text) => controller.enqueue(encoder.encode(text)); }});
+      return new Response(body, {status: 200, headers: {'Content-Type': 'text/event-stream'}});
+    }
+    if (method === 'GET' && url.pathname === '/api/v1/messages') {
+      window.__listLoads += 1;
+      const q = url.searchParams.get('q');
+      if (q !== null) {
+        window.__queries.push(Object.fromEntries(url.searchParams));
+        url.searchParams.delete('q');
+        url.searchParams.set('limit', '200');
+        const page = await (await real(url.href, init)).json();
+        const needle = q.toLowerCase();
+        page.messages = page.messages.filter((m) => (m.subject || '').toLowerCase().includes(needle)
+          || (m.from || []).some((a) => `${a.name || ''} ${a.address}`.toLowerCase().includes(needle)));
+        page.total = page.messages.length;
+        page.nextCursor = null;
+        return new Response(JSON.stringify(page), {status: 200, headers: {'Content-Type': 'application/json'}});
+      }
+    }
+    return real(input, init);
+  };
+})();
+"""
+
+# Runs in the page: sends a message to `to` through the UI's own api module.
+SEND_JS = """
+const [to, subject, done] = arguments;
+import(new URL('js/api.js', document.baseURI).href)
+  .then((api) => api.sendMessage({to: [to], subject, text: 'Live update test.'}))
+  .then((r) => done(r.accepted), (e) => done(String(e.detail || e)));
+"""
+
+
+def test_search_and_live_updates_against_their_contracts(driver):
+    """Issue 16 items 4 and 5, against a twin of the search and events contracts (see
+    SEARCH_EVENTS_TWIN_JS): the search box, and new mail appearing without Refresh, with a
+    title badge."""
+    require_send_route()
+    driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": SEARCH_EVENTS_TWIN_JS})
+    sign_in(driver)
+    visible(driver, "search-form")
+    wait(driver).until(lambda d: d.execute_script("return window.__eventsAuth"))
+    assert driver.execute_script("return window.__eventsAuth").startswith("Bearer ")
+
+    term = UMLAUT_SUBJECT.split("–")[-1].strip()  # the fixture token
+    box = driver.find_element(By.ID, "search-input")
+    box.send_keys(term + Keys.ENTER)
+    wait(driver).until(lambda d: d.execute_script("return window.__queries.length") == 1)
+    idle(driver)
+    assert driver.execute_script("return window.__queries[0].q") == term
+    subjects = [row_subject(r) for r in rows(driver)]
+    assert subjects and all(term in s for s in subjects), subjects
+    assert "found" in driver.find_element(By.ID, "list-showing").text
+    box.clear()
+    box.send_keys(Keys.ENTER)
+    wait(driver).until(lambda d: "found" not in d.find_element(By.ID, "list-showing").text)
+    idle(driver)
+
+    address = session_address(driver)
+    subject = f"Live {uuid.uuid4().hex[:8]}"
+    accepted = driver.execute_async_script(SEND_JS, address, subject)
+    assert isinstance(accepted, list) and accepted, accepted
+    loads = driver.execute_script("return window.__listLoads")
+    deadline = time.monotonic() + 60
+    while find_row(driver, subject) is None:  # the server learns of it when Postfix delivered it
+        assert time.monotonic() < deadline, "the new message never appeared"
+        driver.execute_script("window.__pushEvent('message.new', '{}')")
+        wait(driver).until(lambda d: d.execute_script("return window.__listLoads") > loads)
+        idle(driver)
+        loads = driver.execute_script("return window.__listLoads")
+        time.sleep(1)
+    assert "+" in driver.title, driver.title
+    assert driver.find_element(By.ID, "refresh-button").is_displayed()
 
 
 def teardown_module(module):

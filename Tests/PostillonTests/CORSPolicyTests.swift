@@ -1,5 +1,5 @@
 import Logging
-@testable import Postillon
+@testable import PostillonHTTP
 import Testing
 
 /// `CORSPolicy` from literals, and `CORSResponder` around a twin responder (issue 16: CORS).

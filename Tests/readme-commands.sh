@@ -41,7 +41,7 @@ cleanup() {
 trap cleanup EXIT
 
 step "starting the demo (Deploy/run.sh) on 127.0.0.1:$PORT, mail servers on $DEMO_BASE_PORT-$((DEMO_BASE_PORT + 5))"
-POSTILLON_BIN="$POSTILLON_BIN" POSTILLON_DEMO_DIR="$WORK/demo" POSTILLON_DEMO_BASE_PORT="$DEMO_BASE_PORT" \
+POSTILLON_BIN="$POSTILLON_BIN" POSTILLON_DEMO_DIR="$WORK/demo" POSTILLON_STATE="sqlite:$WORK/state.db" POSTILLON_DEMO_BASE_PORT="$DEMO_BASE_PORT" \
   POSTILLON_LISTEN="127.0.0.1:$PORT" "$ROOT/Deploy/run.sh" >"$WORK/demo.log" 2>&1 &
 RUN_PID=$!
 for _ in $(seq 300); do

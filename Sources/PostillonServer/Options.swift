@@ -92,6 +92,14 @@ struct Options: ParsableArguments {
 
     @Option(name: .customLong("cors-origins"), help: help(.corsOrigins))
     var corsOrigins: String?
+    @Option(name: .customLong("state"), help: help(.state))
+    var state: String?
+
+    @Option(name: .customLong("secret-key-file"), help: help(.secretKeyFile))
+    var secretKeyFile: String?
+
+    @Option(name: .customLong("previous-secret-key-file"), help: help(.previousSecretKeyFile))
+    var previousSecretKeyFile: String?
 
     /// The values given on the command line, by key.
     var flagValues: [ConfigKey: String] {
@@ -126,6 +134,9 @@ struct Options: ParsableArguments {
         values[.sessionMaxAge] = sessionMaxAge
         values[.summaryCacheEntries] = summaryCacheEntries
         values[.corsOrigins] = corsOrigins
+        values[.state] = state
+        values[.secretKeyFile] = secretKeyFile
+        values[.previousSecretKeyFile] = previousSecretKeyFile
         return values
     }
 }

@@ -810,14 +810,37 @@ def test_unread_and_flagged_ui_against_the_flags_contract(driver):
     assert driver.execute_script("return window.__flagCalls.length") == 3
 
 
-def test_no_unread_ui_without_flags(driver):
+def test_unread_and_flagged_with_the_real_flags_api(driver):
+    """Issue 16 item 3 against the server's own flags (state store): opening marks read, u marks
+    unread again, s flags; each survives a reload of the list from the server."""
     sign_in(driver)
-    assert not driver.find_elements(By.CSS_SELECTOR, "#message-list .message-row.is-unread")
-    assert driver.title == "Postillon"
-    assert not driver.find_element(By.ID, "mark-read-setting-box").is_displayed()
-    open_message(driver, UMLAUT_SUBJECT)
-    assert not driver.find_element(By.ID, "toggle-seen-button").is_displayed()
-    assert not driver.find_element(By.ID, "search-form").is_displayed()
+    unread_rows = driver.find_elements(By.CSS_SELECTOR, "#message-list .message-row.is-unread[data-id]")
+    assert unread_rows, "no unread message listed (summaries without seen?)"
+    count = len(unread_rows)
+    assert driver.title == f"({count}) Postillon"
+    message_id = unread_rows[-1].get_attribute("data-id")
+    unread_rows[-1].find_element(By.CSS_SELECTOR, ".row-main").click()
+    wait(driver).until(lambda d: d.find_element(By.ID, "reader").get_attribute("data-message-id") == message_id)
+    row_class = lambda d: d.find_element(By.CSS_SELECTOR, f'.message-row[data-id="{message_id}"]').get_attribute("class")  # noqa: E731
+    wait(driver).until(lambda d: "is-unread" not in row_class(d))
+    idle(driver)
+
+    def reload_list():
+        driver.find_element(By.ID, "refresh-button").click()
+        idle(driver)
+
+    reload_list()
+    assert "is-unread" not in row_class(driver), "read state did not survive a reload"
+    assert driver.title == f"({count - 1}) Postillon"
+    driver.find_element(By.TAG_NAME, "body").send_keys("u")
+    wait(driver).until(lambda d: "is-unread" in row_class(d))
+    driver.find_element(By.TAG_NAME, "body").send_keys("s")
+    wait(driver).until(lambda d: "is-flagged" in row_class(d))
+    idle(driver)
+    reload_list()
+    assert "is-unread" in row_class(driver) and "is-flagged" in row_class(driver)
+    assert visible(driver, "toggle-flag-button").text == "Remove flag"
+    assert_no_error(driver)
 
 
 # Runs in a page on another origin: signs in, lists and signs out through the API with fetch.

@@ -49,6 +49,12 @@ public struct Configuration: Sendable {
     public var summaryCacheEntries: Int
     /// Which other origins' pages may call the API (off when it lists none).
     package var cors: CORSPolicy = .off
+    /// Where sessions, idempotency records, login windows and flags are kept.
+    package var state: StateLocation = .sqlite(path: ":memory:")
+    /// The key file sealing stored passwords (nil: beside the SQLite database).
+    package var secretKeyFile: String?
+    /// The key file before a rotation, still accepted for opening.
+    package var previousSecretKeyFile: String?
 
     /// The configuration as `key = value` lines for `--print-config`; nothing here is secret,
     /// but the accounts file's contents never appear.
@@ -84,6 +90,9 @@ public struct Configuration: Sendable {
         lines.append("session-max-age = \(sessionMaxAge)")
         lines.append("summary-cache-entries = \(summaryCacheEntries)")
         lines.append("cors-origins = \(cors.origins.sorted().joined(separator: ","))")
+        lines.append("state = \(state)")
+        lines.append("secret-key-file = \(secretKeyFile ?? "(beside the SQLite database)")")
+        lines.append("previous-secret-key-file = \(previousSecretKeyFile ?? "(none)")")
         return lines.joined(separator: "\n")
     }
 }

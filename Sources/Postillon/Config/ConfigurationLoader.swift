@@ -76,6 +76,9 @@ public enum ConfigurationLoader {
         http.headerTimeoutMillis = Int64(try int(.headerTimeout, 1...3600)) * 1000
         http.idleTimeoutMillis = Int64(try int(.idleTimeout, 1...86_400)) * 1000
         http.maxQueuedRequests = max(1024, http.workerThreads * 16)
+        // Bodies being received at once: four of the largest send bodies (see SendRoutes).
+        let maxSend = try int(.maxSendBytes, 1024...1 << 30)
+        http.maxBodyBytesInFlight = 4 * (maxSend + maxSend / 2 + (1 << 20))
 
         let corsOrigins = string(.corsOrigins).split(separator: ",").map { String($0.trimming(" ")) }.filter { !$0.isEmpty }
         let cors: CORSPolicy
@@ -83,6 +86,17 @@ public enum ConfigurationLoader {
             cors = try CORSPolicy(origins: corsOrigins)
         } catch {
             throw ConfigurationError(.corsOrigins, error.description)
+        }
+        guard let state = StateLocation(string(.state)) else {
+            throw ConfigurationError(.state, "expected sqlite:/path/state.db or postgres://user@host:port/db")
+        }
+        let secretKeyFile = raw(.secretKeyFile)
+        if case .postgres = state, secretKeyFile == nil {
+            throw ConfigurationError(.secretKeyFile, "is required with a PostgreSQL state store (every replica needs the same key)")
+        }
+        let previousSecretKeyFile = raw(.previousSecretKeyFile)
+        if let previousSecretKeyFile, !fileReadable(previousSecretKeyFile) {
+            throw ConfigurationError(.previousSecretKeyFile, "cannot read '\(previousSecretKeyFile)'")
         }
 
         var configuration = Configuration(
@@ -97,6 +111,9 @@ public enum ConfigurationLoader {
             sessionIdleTimeout: try int(.sessionIdleTimeout, 60...31_536_000), sessionMaxAge: try int(.sessionMaxAge, 60...31_536_000),
             summaryCacheEntries: try int(.summaryCacheEntries, 0...10_000_000))
         configuration.cors = cors
+        configuration.state = state
+        configuration.secretKeyFile = secretKeyFile
+        configuration.previousSecretKeyFile = previousSecretKeyFile
         return configuration
     }
 

@@ -19,7 +19,7 @@ extension MessageParser {
                 // A field both lists hold (same position in the file) is listed once.
                 if offset >= 0 && !seenOffsets.insert(offset).inserted { continue }
                 let name = GMime.string(g_mime_header_get_name(header)) ?? ""
-                let value = decodedHeaderValue(header)
+                let value = GMimeHeaders.decodedText(header)
                 headerBytes += name.utf8.count + value.utf8.count
                 if found.count >= maxHeaderFields || headerBytes > maxHeaderBytes {
                     truncated = true
@@ -36,13 +36,5 @@ extension MessageParser {
     static func lineFeeds(_ text: String?) -> String? {
         guard let text, text.utf8.contains(0x0D) else { return text }
         return text.replacing("\r\n", with: "\n").replacing("\r", with: "\n")
-    }
-
-    /// A header's value unfolded with RFC 2047 words decoded.
-    private func decodedHeaderValue(_ header: UnsafeMutablePointer<GMimeHeader>) -> String {
-        guard let raw = g_mime_header_get_raw_value(header) else { return GMime.string(g_mime_header_get_value(header)) ?? "" }
-        let unfolded = GMime.takeString(g_mime_utils_header_unfold(raw)) ?? ""
-        let decoded = unfolded.withCString { GMime.takeString(g_mime_utils_header_decode_text(nil, $0)) } ?? unfolded
-        return CharsetDecoder.repairingC1(decoded).trimming(" \t")
     }
 }

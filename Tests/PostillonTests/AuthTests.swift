@@ -40,9 +40,9 @@ func testSealer() -> PasswordSealer {
     }
 
     /// The check made before a body is read (issue 11): the same shapes `authenticate` accepts.
-    @Test func plausibleAuthorizationBeforeTheBody() {
+    @Test func plausibleAuthorizationBeforeTheBody() throws {
         let auth = authenticator()
-        let session = auth.sessions.create(credentials: Credentials(username: "alice", password: "pw"), address: "alice@mail.test")
+        let session = try auth.sessions.create(credentials: Credentials(username: "alice", password: "pw"), address: "alice@mail.test")
         for header in ["Basic " + Data("alice:pa:ss".utf8).base64EncodedString(), "Bearer \(session.token)", "bearer  \(session.token)"] {
             #expect(auth.isPlausible(authorization: header), "\(header)")
         }

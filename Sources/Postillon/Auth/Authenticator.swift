@@ -70,7 +70,8 @@ public final class Authenticator: Sendable {
                   let colon = decoded.firstIndex(of: ":") else { return false }
             return Credentials(username: String(decoded[..<colon]), password: String(decoded[decoded.index(after: colon)...])).isWellFormed
         case "bearer":
-            return sessions.lookup(token: value) != nil || apiKeys.account(forKey: value) != nil
+            // A state store that cannot answer now counts as "not known": the small pre-auth body limit.
+            return (try? sessions.lookup(token: value)) != nil || apiKeys.account(forKey: value) != nil
         default:
             return false
         }

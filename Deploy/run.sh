@@ -3,7 +3,12 @@
 # local demo Dovecot (POP3) + Postfix (SMTP) on loopback with demo mailboxes, builds Postillon
 # and runs it against them. Point it at your own servers with POSTILLON_* variables instead:
 #   POSTILLON_POP3_URL=pop3s://mail.example.org:995 POSTILLON_SMTP_URL=smtp://mail.example.org:587 Deploy/run.sh
-# Extra arguments go to postillon (see `postillon --help`). Stop with Ctrl-C.
+# Extra arguments go to postillon (see `postillon --help`). Stop with Ctrl-C (that also stops the
+# demo mail servers).
+# Ports: Postillon on POSTILLON_LISTEN (default 127.0.0.1:8080); the demo mail servers on
+# POSTILLON_DEMO_BASE_PORT..+5 (default 24000-24005: POP3, POP3S, SMTP, submission, SMTPS, locked POP3),
+# their files in POSTILLON_DEMO_DIR (default /tmp/postillon-demo). POSTILLON_BIN runs that binary
+# instead of building one.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -13,9 +18,13 @@ DEMO_BASE_PORT="${POSTILLON_DEMO_BASE_PORT:-24000}"
 
 "$ROOT/Deploy/install-deps.sh"
 
-echo "==> building postillon (release)"
-swift build -c release --product postillon
-BINARY="$(swift build -c release --show-bin-path)/postillon"
+if [[ -n "${POSTILLON_BIN:-}" ]]; then
+  BINARY="$POSTILLON_BIN"
+else
+  echo "==> building postillon (release)"
+  swift build -c release --product postillon
+  BINARY="$(swift build -c release --show-bin-path)/postillon"
+fi
 
 ARGS=()
 if [[ -z "${POSTILLON_POP3_URL:-}" && -z "${POSTILLON_SMTP_URL:-}" ]]; then
@@ -24,7 +33,7 @@ if [[ -z "${POSTILLON_POP3_URL:-}" && -z "${POSTILLON_SMTP_URL:-}" ]]; then
   # shellcheck disable=SC1091
   source "$DEMO_DIR/env"
   if [[ ! -e "$DEMO_DIR/.seeded" ]]; then
-    python3 "$ROOT/Tests/Scripts/seed-mailbox.py" "$MAIL_ROOT/alice/Maildir" 25 --prefix Demo
+    python3 "$ROOT/Deploy/demo-mail.py" "$MAIL_ROOT" --domain "$DOMAIN"
     touch "$DEMO_DIR/.seeded"
   fi
   trap '"$ROOT/Deploy/mailservers.sh" stop "$DEMO_DIR" >/dev/null 2>&1 || true' EXIT
@@ -32,6 +41,7 @@ if [[ -z "${POSTILLON_POP3_URL:-}" && -z "${POSTILLON_SMTP_URL:-}" ]]; then
          --ca-file "$CA_FILE" --mail-domain "$DOMAIN")
   echo
   echo "Demo mailboxes: alice, bob, carol, dave, erin, frank (password: <name>-secret, e.g. alice / alice-secret)"
+  echo "Demo mail servers: 127.0.0.1:$POP3_PORT (POP3), :$SUBMISSION_PORT (submission), files in $DEMO_DIR"
 fi
 
 # State (sessions, idempotency records, login limits, flags) survives restarts in a SQLite file

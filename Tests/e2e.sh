@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # End-to-end tests of the running service against real Dovecot + Postfix:
 #   a. the browser test (headless Chromium + Selenium, Tests/Browser/test_ui.py),
-#   b. the OpenAPI response validation (Tests/API/validate_responses.py).
+#   b. the OpenAPI response validation (Tests/API/validate_responses.py),
+#   c. a Python client generated from Public/openapi.json with openapi-python-client, used for
+#      sign-in, list, read, raw, attachment and send (Tests/API/generated_client.py).
 #
 # Needs: POSTILLON_TEST_ENV = the env file of running mail servers
 #        (Deploy/mailservers.sh start DIR --base-port N writes DIR/env). They are left running.
 # Optional: E2E_PORT (default 18780), ARTIFACTS (default <repo>/artifacts), PYTHON (default python3),
 #           POSTILLON_BIN (use this binary instead of building), E2E_USER (default carol).
 #
-# Installs what it needs (apt: chromium chromium-driver; pip: selenium pytest jsonschema), builds
+# Installs what it needs (apt: chromium chromium-driver; pip: selenium pytest jsonschema
+# openapi-python-client), builds
 # `swift build -c release --product postillon`, starts it on 127.0.0.1:$E2E_PORT, delivers fixture
 # messages through Postfix's plain SMTP port, runs a and b, stops the service, prints a summary,
-# exits non-zero if a or b failed. Screenshots: $ARTIFACTS/inbox.png, reader.png, hostile.png.
+# exits non-zero if a, b or c failed. Screenshots: $ARTIFACTS/inbox.png, reader.png, hostile.png.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -37,6 +40,9 @@ done
 DOMAIN="${DOMAIN:-mail.test}"
 E2E_PASSWORD="$E2E_USER${PASSWORD_SUFFIX:--secret}"
 BASE_URL="http://127.0.0.1:$PORT"
+# A page on a second origin (the next port) calls the API cross-origin; Postillon allows exactly it.
+CORS_PORT=$((PORT + 1))
+CORS_ORIGIN="http://127.0.0.1:$CORS_PORT"
 if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
   die "127.0.0.1:$PORT is already in use (set E2E_PORT)"
 fi
@@ -56,19 +62,22 @@ if ((${#missing_debs[@]})); then
   apt-get install -y -qq --no-install-recommends "${missing_debs[@]}" >/dev/null
 fi
 
-has_python_modules() { "$1" -c 'import selenium, pytest, jsonschema, referencing' >/dev/null 2>&1; }
+PIP_PACKAGES=(selenium pytest jsonschema openapi-python-client==0.29.1)
+has_python_modules() {
+  "$1" -c 'import selenium, pytest, jsonschema, referencing, openapi_python_client, httpx' >/dev/null 2>&1
+}
 if ! has_python_modules "$PYTHON"; then
-  step "pip install selenium pytest jsonschema (into $PYTHON)"
-  if ! "$PYTHON" -m pip install --quiet selenium pytest jsonschema; then
+  step "pip install ${PIP_PACKAGES[*]} (into $PYTHON)"
+  if ! "$PYTHON" -m pip install --quiet "${PIP_PACKAGES[@]}"; then
     # An externally managed Python (PEP 668, e.g. Debian's): use a private venv instead.
     VENV="${XDG_CACHE_HOME:-$HOME/.cache}/postillon-e2e-venv"
     step "pip refused; using the venv $VENV"
     [[ -x "$VENV/bin/python" ]] || "$PYTHON" -m venv "$VENV"
-    "$VENV/bin/python" -m pip install --quiet selenium pytest jsonschema
+    "$VENV/bin/python" -m pip install --quiet "${PIP_PACKAGES[@]}"
     PYTHON="$VENV/bin/python"
   fi
 fi
-has_python_modules "$PYTHON" || die "$PYTHON still cannot import selenium, pytest, jsonschema, referencing"
+has_python_modules "$PYTHON" || die "$PYTHON still cannot import selenium, pytest, jsonschema, referencing, openapi_python_client"
 
 # ---------------------------------------------------------------- build and start
 
@@ -82,10 +91,13 @@ fi
 [[ -x "$BIN" ]] || die "no postillon binary at $BIN"
 
 mkdir -p "$ARTIFACTS"
-rm -f "$ARTIFACTS"/{inbox,reader,hostile}.png "$ARTIFACTS"/browser-junit.xml "$ARTIFACTS"/api-validation.txt
+rm -f "$ARTIFACTS"/{inbox,reader,hostile}.png "$ARTIFACTS"/browser-junit.xml "$ARTIFACTS"/api-validation.txt \
+  "$ARTIFACTS"/generated-client.txt
 SERVER_LOG="$ARTIFACTS/postillon-e2e.log"
 SERVER_PID=""
+PAGE_PID=""
 stop_server() {
+  if [[ -n "$PAGE_PID" ]]; then kill "$PAGE_PID" 2>/dev/null || true; fi
   if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
     kill "$SERVER_PID" 2>/dev/null || true
     for _ in $(seq 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
@@ -98,8 +110,11 @@ step "starting $BIN on $BASE_URL (log: $SERVER_LOG)"
 "$BIN" --listen "127.0.0.1:$PORT" \
   --pop3-url "pop3://127.0.0.1:$POP3_PORT" --smtp-url "smtp://127.0.0.1:$SUBMISSION_PORT" \
   --ca-file "$CA_FILE" --mail-domain "$DOMAIN" --public-dir "$ROOT/Public" \
-  --state "sqlite:$(mktemp -d /tmp/postillon-e2e-state.XXXXXX)/state.db" >"$SERVER_LOG" 2>&1 &
+  --state "sqlite:$(mktemp -d /tmp/postillon-e2e-state.XXXXXX)/state.db" --cors-origins "$CORS_ORIGIN" >"$SERVER_LOG" 2>&1 &
 SERVER_PID=$!
+"$PYTHON" -m http.server "$CORS_PORT" --bind 127.0.0.1 --directory "$ROOT/Tests/Browser/cors-page" \
+  >"$ARTIFACTS/cors-page.log" 2>&1 &
+PAGE_PID=$!
 healthy() { "$PYTHON" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)' "$BASE_URL/api/v1/health" >/dev/null 2>&1; }
 for _ in $(seq 100); do
   kill -0 "$SERVER_PID" 2>/dev/null || { tail -n 20 "$SERVER_LOG" >&2; die "postillon exited at start"; }
@@ -117,7 +132,7 @@ declare -A FX=()
 while IFS='=' read -r key value; do
   [[ -n "$key" ]] && FX[$key]="$value"
 done <<<"$FIXTURES"
-for key in UMLAUT_SUBJECT ATTACHMENT_SUBJECT ATTACHMENT_SHA256 HOSTILE_SUBJECT DELETE_SUBJECT; do
+for key in UMLAUT_SUBJECT ATTACHMENT_SUBJECT ATTACHMENT_SHA256 HOSTILE_SUBJECT DELETE_SUBJECT PAINT_SUBJECT SPOOF_SUBJECT PREVIEW_SUBJECT; do
   [[ -n "${FX[$key]:-}" ]] || die "the fixture script printed no $key"
 done
 echo "   umlauts: ${FX[UMLAUT_SUBJECT]} | attachment: ${FX[ATTACHMENT_SUBJECT]} (sha256 ${FX[ATTACHMENT_SHA256]:0:16}…)"
@@ -136,6 +151,11 @@ POSTILLON_TEST_ATTACHMENT_SUBJECT="${FX[ATTACHMENT_SUBJECT]}" \
 POSTILLON_TEST_ATTACHMENT_SHA256="${FX[ATTACHMENT_SHA256]}" \
 POSTILLON_TEST_HOSTILE_SUBJECT="${FX[HOSTILE_SUBJECT]}" \
 POSTILLON_TEST_DELETE_SUBJECT="${FX[DELETE_SUBJECT]}" \
+POSTILLON_TEST_PAINT_SUBJECT="${FX[PAINT_SUBJECT]}" \
+POSTILLON_TEST_SPOOF_SUBJECT="${FX[SPOOF_SUBJECT]}" \
+POSTILLON_TEST_PREVIEW_SUBJECT="${FX[PREVIEW_SUBJECT]}" \
+POSTILLON_TEST_CORS_PAGE="$CORS_ORIGIN/" \
+POSTILLON_TEST_CORS_OTHER_PAGE="http://localhost:$CORS_PORT/" \
 POSTILLON_ARTIFACTS="$ARTIFACTS" \
   "$PYTHON" -m pytest -p no:cacheprovider -q -rs --tb=short --junitxml="$ARTIFACTS/browser-junit.xml" \
   "$ROOT/Tests/Browser/test_ui.py" 2>&1 | tee "$ARTIFACTS/browser-test.txt"
@@ -151,6 +171,16 @@ set +e
 API_RC=${PIPESTATUS[0]}
 set -e
 
+# ---------------------------------------------------------------- c. generated client
+
+step "c. a Python client generated with openapi-python-client"
+set +e
+"$PYTHON" "$ROOT/Tests/API/generated_client.py" --base-url "$BASE_URL" --user "$E2E_USER" --password "$E2E_PASSWORD" \
+  --address "$E2E_USER@$DOMAIN" --attachment-subject "${FX[ATTACHMENT_SUBJECT]}" \
+  --attachment-sha256 "${FX[ATTACHMENT_SHA256]}" 2>&1 | tee "$ARTIFACTS/generated-client.txt"
+CLIENT_RC=${PIPESTATUS[0]}
+set -e
+
 # ---------------------------------------------------------------- summary
 
 stop_server
@@ -161,11 +191,13 @@ echo "   a. browser test:      $(verdict "$BROWSER_RC") — $(grep -E '(passed|f
 grep -E '^SKIPPED .*SKIP ' "$ARTIFACTS/browser-test.txt" | sed -E 's/^SKIPPED \[[0-9]+\] [^ ]+ /      /' || true
 echo "   b. API validation:    $(verdict "$API_RC") — $(tail -n 1 "$ARTIFACTS/api-validation.txt")"
 grep -E '^FAIL ' "$ARTIFACTS/api-validation.txt" | sed 's/^/      /' || true
+echo "   c. generated client:  $(verdict "$CLIENT_RC") — $(tail -n 1 "$ARTIFACTS/generated-client.txt")"
+grep -E '^FAIL ' "$ARTIFACTS/generated-client.txt" | sed 's/^/      /' || true
 shots=()
 for shot in inbox reader hostile; do [[ -s "$ARTIFACTS/$shot.png" ]] && shots+=("$ARTIFACTS/$shot.png"); done
 echo "   screenshots:          ${shots[*]:-none}"
 echo "   logs:                 $SERVER_LOG, $ARTIFACTS/browser-test.txt, $ARTIFACTS/api-validation.txt"
-if [[ $BROWSER_RC -ne 0 || $API_RC -ne 0 ]]; then
+if [[ $BROWSER_RC -ne 0 || $API_RC -ne 0 || $CLIENT_RC -ne 0 ]]; then
   echo "==> e2e: FAILED"
   exit 1
 fi

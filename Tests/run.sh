@@ -71,6 +71,9 @@ step "state store: three replicas on a private PostgreSQL, one process on SQLite
 step "end to end: browser test (headless Chromium) and OpenAPI response validation"
 "$ROOT/Tests/e2e.sh"
 
+step "the README's commands, as written, against a fresh demo (Tests/readme-commands.sh)"
+README_PORT="$((BASE_PORT + 90))" README_DEMO_BASE_PORT="$((BASE_PORT + 10))" "$ROOT/Tests/readme-commands.sh"
+
 # Deployment artefacts: systemd-analyze verify, the container's runtime packages in a debootstrap
 # root, the API through real nginx, and the Kubernetes YAML against the published schemas.
 # POSTILLON_SKIP_DEPLOY_CHECKS=1 skips them for quick local runs (CI always runs them).

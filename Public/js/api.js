@@ -147,13 +147,82 @@ export async function logout() {
 
 export const getMailbox = () => request('GET', '/mailbox');
 
-export function listMessages({ limit = 50, cursor = null } = {}) {
+export function listMessages({ limit = 50, cursor = null, filters = {} } = {}) {
   const query = new URLSearchParams({ limit: String(limit) });
   if (cursor) query.set('cursor', cursor);
+  for (const [key, value] of Object.entries(filters)) if (value !== '' && value !== undefined) query.set(key, String(value));
   return request('GET', `/messages?${query}`);
 }
 
+let features = null;
+
+/**
+ * What this server offers beyond the base API, read once from its own OpenAPI
+ * document: `search` (the q parameter of GET /messages) and `events`
+ * (GET /events). Features built on other branches appear when the server has them.
+ */
+export async function serverFeatures() {
+  if (!features) {
+    features = (async () => {
+      try {
+        const doc = await request('GET', '/openapi.json', { auth: false });
+        const list = doc?.paths?.['/api/v1/messages']?.get?.parameters || [];
+        return {
+          search: list.some((p) => p && p.name === 'q' && p.in === 'query'),
+          events: Boolean(doc?.paths?.['/api/v1/events']?.get),
+        };
+      } catch {
+        return { search: false, events: false };
+      }
+    })();
+  }
+  return features;
+}
+
+/**
+ * Follows GET /events (text/event-stream) with the bearer token until `signal`
+ * aborts; calls onEvent({type, data, id}) per event. fetch, not EventSource:
+ * EventSource cannot send an Authorization header. Resolves when the stream ends.
+ */
+export async function followEvents(onEvent, signal, lastEventId = null) {
+  const session = getSession();
+  const headers = { Accept: 'text/event-stream' };
+  if (session) headers.Authorization = `Bearer ${session.token}`;
+  if (lastEventId) headers['Last-Event-ID'] = lastEventId;
+  const response = await fetch(`${BASE}/events`, { headers, signal, cache: 'no-store' });
+  if (!response.ok || !response.body) throw await problemFrom(response);
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  let event = { type: 'message', data: [], id: null };
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += value;
+    let newline;
+    while ((newline = buffer.search(/\r\n|\r|\n/)) >= 0) {
+      const line = buffer.slice(0, newline);
+      buffer = buffer.slice(newline + (buffer.startsWith('\r\n', newline) ? 2 : 1));
+      if (line === '') {
+        if (event.data.length) onEvent({ type: event.type, data: event.data.join('\n'), id: event.id });
+        event = { type: 'message', data: [], id: null };
+        continue;
+      }
+      if (line.startsWith(':')) continue;
+      const colon = line.indexOf(':');
+      const field = colon < 0 ? line : line.slice(0, colon);
+      const text = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
+      if (field === 'event') event.type = text;
+      else if (field === 'data') event.data.push(text);
+      else if (field === 'id') event.id = text;
+    }
+    if (buffer.length > 1 << 20) throw new Error('event stream line too long');
+  }
+}
+
 export const getMessage = (id) => request('GET', `/messages/${enc(id)}`);
+
+/** PATCH /messages/{id} {seen?, flagged?}: Postillon's own flags (POP3 has none). */
+export const setFlags = (id, flags) => request('PATCH', `/messages/${enc(id)}`, { body: flags });
 
 export const getRawMessage = (id) => request('GET', `/messages/${enc(id)}/raw`, { expect: 'text' });
 

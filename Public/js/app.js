@@ -8,7 +8,7 @@ import {
 } from './notify.js';
 import * as inbox from './inbox.js';
 import * as reader from './reader.js';
-import { initCompose, openCompose } from './compose.js';
+import { clearDrafts, initCompose, openCompose } from './compose.js';
 import { $, el, isTypingTarget } from './util.js';
 
 let selectedCount = 0;
@@ -18,6 +18,7 @@ function closeDialogs() {
 }
 
 function showLogin(message = '', kind = 'error') {
+  stopLiveUpdates();
   closeDialogs();
   reader.closeReader();
   inbox.resetInbox();
@@ -43,6 +44,63 @@ async function showMailbox() {
   $('user-address').textContent = session?.address || session?.username || '';
   clearError();
   await inbox.reloadInbox();
+  const features = await api.serverFeatures();
+  $('search-form').hidden = !features.search;
+  startLiveUpdates(features.events);
+}
+
+// ---- live updates: GET /events when the server has it, else a periodic refresh ----
+
+const FALLBACK_REFRESH_MS = 60_000;
+let live = null;
+
+function stopLiveUpdates() {
+  if (!live) return;
+  live.abort.abort();
+  clearInterval(live.timer);
+  clearTimeout(live.retry);
+  live = null;
+}
+
+function startLiveUpdates(hasEvents) {
+  stopLiveUpdates();
+  const state = { abort: new AbortController(), timer: null, retry: null, lastId: null, failures: 0 };
+  live = state;
+  let pending = null;
+  const refreshSoon = () => {
+    clearTimeout(pending);
+    pending = setTimeout(() => { if (live === state && !inbox.isFiltered()) inbox.reloadInbox(); }, 300);
+  };
+  const poll = () => {
+    if (state.timer === null) {
+      state.timer = setInterval(() => {
+        if (live === state && document.visibilityState === 'visible' && !inbox.isFiltered()) inbox.reloadInbox();
+      }, FALLBACK_REFRESH_MS);
+    }
+  };
+  if (!hasEvents) {
+    poll();
+    return;
+  }
+  const connect = async () => {
+    try {
+      await api.followEvents((event) => {
+        state.failures = 0;
+        if (event.id) state.lastId = event.id;
+        if (event.type === 'message.new') inbox.noteNewMail(1);
+        if (['message.new', 'message.deleted', 'flags.changed'].includes(event.type)) refreshSoon();
+      }, state.abort.signal, state.lastId);
+    } catch (err) {
+      if (live !== state || state.abort.signal.aborted) return;
+      state.failures += 1;
+      if (err?.unauthorized || err?.status === 401) return;
+    }
+    if (live !== state || state.abort.signal.aborted) return;
+    // The stream ended or failed: refresh now and then, and try again with backoff.
+    poll();
+    state.retry = setTimeout(connect, Math.min(60_000, 2000 * 2 ** Math.min(state.failures, 5)));
+  };
+  connect();
 }
 
 async function onLoginSubmit(event) {
@@ -83,6 +141,7 @@ async function signOut() {
   } catch (err) {
     if (!err.unauthorized) console.warn('sign-out failed on the server', err);
   }
+  clearDrafts();
   showLogin(t('login.signedOut'), 'notice');
 }
 
@@ -136,6 +195,54 @@ function updateDeleteSelected(count) {
   button.textContent = count ? t('toolbar.deleteSelectedCount', { count }) : t('toolbar.deleteSelected');
 }
 
+// ---- unread and flagged (only when the server keeps flags) ----
+
+const MARK_READ_KEY = 'postillon.markReadOnOpen';
+
+async function changeFlags(id, flags) {
+  const summary = inbox.summaryFor(id);
+  if (!summary || !inbox.flagsSupported()) return;
+  try {
+    await api.setFlags(id, flags);
+    inbox.updateFlags(id, flags);
+    renderFlagButtons();
+  } catch (err) {
+    showError(err);
+  }
+}
+
+function renderFlagButtons() {
+  const open = reader.currentMessage();
+  const summary = open && inbox.summaryFor(open.id);
+  const supported = Boolean(summary) && typeof summary.seen === 'boolean';
+  const seenButton = $('toggle-seen-button');
+  const flagButton = $('toggle-flag-button');
+  seenButton.hidden = !supported;
+  flagButton.hidden = !supported;
+  if (!supported) return;
+  seenButton.textContent = summary.seen ? t('flags.markUnread') : t('flags.markRead');
+  flagButton.textContent = summary.flagged ? t('flags.unflag') : t('flags.flag');
+}
+
+async function onOpened(id, summary) {
+  await reader.openMessage(id, summary);
+  const current = inbox.summaryFor(id);
+  if (current && current.seen === false && $('mark-read-setting').checked) await changeFlags(id, { seen: true });
+  renderFlagButtons();
+}
+
+function toggleSeen() {
+  const id = reader.currentMessage()?.id || inbox.currentId();
+  const summary = id && inbox.summaryFor(id);
+  if (summary && typeof summary.seen === 'boolean') changeFlags(id, { seen: !summary.seen });
+}
+
+function toggleFlag() {
+  const id = reader.currentMessage()?.id || inbox.currentId();
+  const summary = id && inbox.summaryFor(id);
+  if (summary && typeof summary.flagged === 'boolean') changeFlags(id, { flagged: !summary.flagged });
+}
+
 // ---- keyboard ----
 
 function onKeyDown(event) {
@@ -163,6 +270,14 @@ function onKeyDown(event) {
       break;
     case 'c':
       openCompose({ mode: 'new' });
+      break;
+    case 'u':
+      if (!inbox.flagsSupported()) return;
+      toggleSeen();
+      break;
+    case 's':
+      if (!inbox.flagsSupported()) return;
+      toggleFlag();
       break;
     case 'r':
       if (!open) return;
@@ -211,7 +326,7 @@ function start() {
   api.onUnauthorized(() => showLogin(t('login.expired')));
 
   inbox.initInbox({
-    onOpen: (id, summary) => reader.openMessage(id, summary),
+    onOpen: (id, summary) => onOpened(id, summary),
     onSelectionChange: updateDeleteSelected,
   });
   reader.initReader({
@@ -229,6 +344,21 @@ function start() {
   $('compose-button').addEventListener('click', () => openCompose({ mode: 'new' }));
   $('refresh-button').addEventListener('click', () => inbox.reloadInbox());
   $('delete-selected-button').addEventListener('click', deleteChecked);
+  $('toggle-seen-button').addEventListener('click', toggleSeen);
+  $('search-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    inbox.setFilters({ q: $('search-input').value.trim(), hasAttachments: $('search-attachments').checked ? 'true' : '' });
+  });
+  $('search-input').addEventListener('search', () => {
+    if (!$('search-input').value) inbox.setFilters({ hasAttachments: $('search-attachments').checked ? 'true' : '' });
+  });
+  window.addEventListener('focus', () => inbox.clearNewMail());
+  $('toggle-flag-button').addEventListener('click', toggleFlag);
+  $('mark-read-setting').checked = localStorage.getItem(MARK_READ_KEY) !== 'false';
+  $('mark-read-setting').addEventListener('change', (event) => {
+    localStorage.setItem(MARK_READ_KEY, String(event.target.checked));
+  });
+  onLanguageChange(renderFlagButtons);
   for (const button of document.querySelectorAll('#source-dialog [data-close]')) {
     button.addEventListener('click', () => $('source-dialog').close());
   }

@@ -1,6 +1,8 @@
 // The compose dialog: new message, reply, reply all, forward; file attachments
 // as base64; POST /send with an Idempotency-Key that is reused only when the
-// very same message is sent again (a retry after a failure).
+// very same message is sent again (a retry after a failure). The message being
+// written is kept as a draft in localStorage (per signed-in address) until it is
+// sent or discarded, so a closed tab or dialog loses nothing; sign-out clears it.
 import * as api from './api.js';
 import { t } from './i18n.js';
 import { attachmentName, htmlToText } from './reader.js';
@@ -9,8 +11,11 @@ import {
   splitAddresses, uuid,
 } from './util.js';
 
+const DRAFT_PREFIX = 'postillon.draft:';
 const draft = {
-  attachments: [],   // {filename, contentType, content (base64), size}
+  attachments: [],   // {filename, contentType, content (base64), size, origin (partId of the original, if any)}
+  original: null,    // the message replied to or forwarded (for its attachments)
+  chosen: new Set(), // partIds of the original's attachments the user wants attached
   inReplyTo: null,
   references: [],
   pending: 0,        // attachments still being read or fetched
@@ -30,6 +35,14 @@ export function initCompose({ getSelfAddress }) {
   for (const button of dialog.querySelectorAll('[data-close]')) {
     button.addEventListener('click', () => dialog.close());
   }
+  $('compose-discard').addEventListener('click', () => removeDraft());
+  $('compose-form').addEventListener('input', (event) => {
+    if (event.target.type !== 'checkbox' && event.target.type !== 'file') saveDraft();
+  });
+  $('compose-original-list').addEventListener('change', (event) => {
+    const box = event.target.closest('input[data-part-id]');
+    if (box) toggleOriginal(box.dataset.partId, box.checked);
+  });
   dialog.addEventListener('cancel', (event) => { if (sending) event.preventDefault(); });
   // Enter in a one-line field must not send; Ctrl/Cmd+Enter sends from anywhere.
   $('compose-form').addEventListener('keydown', (event) => {
@@ -55,8 +68,10 @@ export function initCompose({ getSelfAddress }) {
   $('compose-attachments').addEventListener('click', (event) => {
     const button = event.target.closest('button[data-index]');
     if (!button) return;
-    draft.attachments.splice(Number(button.dataset.index), 1);
+    const [removed] = draft.attachments.splice(Number(button.dataset.index), 1);
+    if (removed?.origin) draft.chosen.delete(removed.origin);
     renderAttachments();
+    renderOriginals();
   });
 }
 
@@ -65,18 +80,21 @@ export const isComposeOpen = () => $('compose-dialog').open;
 /** Opens the dialog. `mode` is 'new', 'reply', 'replyAll' or 'forward'. */
 export function openCompose({ mode = 'new', message = null } = {}) {
   generation += 1;
-  Object.assign(draft, { attachments: [], inReplyTo: null, references: [], pending: 0 });
+  Object.assign(draft, { attachments: [], original: null, chosen: new Set(), inReplyTo: null, references: [], pending: 0 });
   lastSend = { json: null, key: null };
-  for (const id of ['compose-to', 'compose-cc', 'compose-bcc', 'compose-subject', 'compose-text']) $(id).value = '';
+  for (const id of FIELDS) $(id).value = '';
   showForm();
 
   const titles = { new: 'compose.title', reply: 'compose.replyTitle', replyAll: 'compose.replyTitle', forward: 'compose.forwardTitle' };
   $('compose-title').textContent = t(titles[mode] || 'compose.title');
-  $('compose-reattached').hidden = true;
+  $('compose-from').textContent = selfAddress() || t('list.unknownSender');
+  $('compose-draft-note').hidden = true;
 
   if (message && (mode === 'reply' || mode === 'replyAll')) fillReply(message, mode === 'replyAll');
   if (message && mode === 'forward') fillForward(message);
+  if (mode === 'new') restoreDraft();
   renderAttachments();
+  renderOriginals();
 
   $('compose-dialog').showModal();
   const text = $('compose-text');
@@ -129,6 +147,8 @@ function fillReply(message, all) {
     draft.inReplyTo = message.messageId;
     draft.references = [...new Set([...(message.references || []), message.messageId])];
   }
+  // A reply leaves the original attachments out unless the user ticks them.
+  draft.original = message;
 }
 
 function fillForward(message) {
@@ -143,24 +163,112 @@ function fillForward(message) {
   ].filter((line) => line !== null);
   $('compose-text').value = `\n\n${lines.join('\n')}\n\n${originalText(message)}\n`;
 
-  const parts = message.attachments || [];
-  if (!parts.length) return;
-  $('compose-reattached').hidden = false;
+  // A forward carries the original attachments unless the user unticks them.
+  draft.original = message;
+  for (const part of message.attachments || []) toggleOriginal(part.partId, true);
+}
+
+const FIELDS = ['compose-to', 'compose-cc', 'compose-bcc', 'compose-subject', 'compose-text'];
+let originalQueue = Promise.resolve();
+
+/** Attaches (or removes) attachment `partId` of the original message. */
+function toggleOriginal(partId, wanted) {
+  const message = draft.original;
+  const part = (message?.attachments || []).find((a) => a.partId === partId);
+  if (!part) return;
+  const index = draft.attachments.findIndex((a) => a.origin === partId);
+  if (!wanted) {
+    draft.chosen.delete(partId);
+    if (index >= 0) draft.attachments.splice(index, 1);
+    renderAttachments();
+    renderOriginals();
+    return;
+  }
+  if (draft.chosen.has(partId)) return;
+  draft.chosen.add(partId);
+  renderOriginals();
   const gen = generation;
   // One after the other: the server serialises sessions per mailbox anyway.
-  (async () => {
-    for (const part of parts) {
-      await addAttachment(gen, async () => {
-        const blob = await api.getAttachment(message.id, part.partId);
-        return {
-          filename: attachmentName(part),
-          contentType: part.contentType || blob.type || 'application/octet-stream',
-          content: await blobToBase64(blob),
-          size: blob.size,
-        };
-      });
+  originalQueue = originalQueue.then(() => (draft.chosen.has(partId) ? addAttachment(gen, async () => {
+    const blob = await api.getAttachment(message.id, part.partId);
+    return {
+      filename: attachmentName(part),
+      contentType: part.contentType || blob.type || 'application/octet-stream',
+      content: await blobToBase64(blob),
+      size: blob.size,
+      origin: part.partId,
+    };
+  }) : null)).then(() => {
+    // Unticked while it was loading: drop it again.
+    const late = draft.attachments.findIndex((a) => a.origin === partId && !draft.chosen.has(partId));
+    if (gen === generation && late >= 0) {
+      draft.attachments.splice(late, 1);
+      renderAttachments();
     }
-  })();
+  });
+}
+
+function renderOriginals() {
+  const parts = draft.original?.attachments || [];
+  $('compose-original').hidden = parts.length === 0;
+  $('compose-original-list').replaceChildren(...parts.map((part) => el('li', {},
+    el('label', { class: 'original-choice' },
+      el('input', {
+        type: 'checkbox',
+        checked: draft.chosen.has(part.partId),
+        dataset: { partId: part.partId, testid: 'original-attachment' },
+      }),
+      el('span', { text: ` ${attachmentName(part)} (${formatSize(part.size)})` })))));
+}
+
+const draftKey = () => DRAFT_PREFIX + (selfAddress() || '').toLowerCase();
+
+function saveDraft() {
+  if (!$('compose-dialog').open || sending) return;
+  const fields = Object.fromEntries(FIELDS.map((id) => [id, $(id).value]));
+  if (!Object.values(fields).some((v) => v.trim())) {
+    removeDraft();
+    return;
+  }
+  try {
+    localStorage.setItem(draftKey(), JSON.stringify({
+      fields, inReplyTo: draft.inReplyTo, references: draft.references, savedAt: new Date().toISOString(),
+    }));
+  } catch { /* storage full or disabled: the draft is simply not kept */ }
+}
+
+function restoreDraft() {
+  let saved = null;
+  try { saved = JSON.parse(localStorage.getItem(draftKey()) || 'null'); } catch { saved = null; }
+  if (!saved || typeof saved.fields !== 'object') return;
+  for (const id of FIELDS) $(id).value = typeof saved.fields[id] === 'string' ? saved.fields[id] : '';
+  if (typeof saved.inReplyTo === 'string') draft.inReplyTo = saved.inReplyTo;
+  if (Array.isArray(saved.references)) draft.references = saved.references.filter((r) => typeof r === 'string');
+  $('compose-draft-note').hidden = false;
+}
+
+function removeDraft() {
+  try { localStorage.removeItem(draftKey()); } catch { /* nothing kept */ }
+}
+
+/** Forgets every kept draft (on sign-out: the next person at this browser must not see it). */
+export function clearDrafts() {
+  try {
+    for (const key of Object.keys(localStorage)) if (key.startsWith(DRAFT_PREFIX)) localStorage.removeItem(key);
+  } catch { /* nothing kept */ }
+}
+
+// The server's rule (README, invalid_address): an ASCII dot-atom local part, "@", a domain of two
+// or more labels (IDN labels allowed). Checked here only to explain a mistake before sending.
+const ATEXT = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+";
+const LABEL = '[\\p{L}\\p{N}](?:[\\p{L}\\p{N}-]*[\\p{L}\\p{N}])?';
+const ADDR_SPEC = new RegExp(`^${ATEXT}(?:\\.${ATEXT})*@${LABEL}(?:\\.${LABEL})+$`, 'u');
+
+/** The address part of "Name <a@b>" or "a@b", or null when it is not a valid address. */
+export function addressOf(entry) {
+  const angle = entry.match(/<([^<>]*)>\s*$/);
+  const spec = (angle ? angle[1] : entry).trim();
+  return ADDR_SPEC.test(spec) && spec.length <= 254 ? spec : null;
 }
 
 async function addAttachment(gen, load) {
@@ -208,6 +316,7 @@ function showComposeError(err) {
   const box = $('compose-error');
   if (err?.unauthorized) return;
   if (typeof err === 'string') box.textContent = err;
+  else if (err?.code === 'invalid_address') box.textContent = t('compose.badAddressServer', { detail: err.detail || '' });
   else if (err?.network) box.textContent = `${t('error.network')}: ${t('error.networkDetail')}`;
   else {
     const parts = [err?.title || t('error.generic'), err?.detail].filter(Boolean);
@@ -227,6 +336,15 @@ async function send() {
     showComposeError(t('compose.noRecipients'));
     $('compose-to').focus();
     return;
+  }
+  for (const [id, list] of [['compose-to', to], ['compose-cc', cc], ['compose-bcc', bcc]]) {
+    const bad = list.find((entry) => !addressOf(entry));
+    $(id).toggleAttribute('aria-invalid', Boolean(bad));
+    if (bad) {
+      showComposeError(t('compose.badAddress', { address: bad }));
+      $(id).focus();
+      return;
+    }
   }
   const payload = { to, subject: $('compose-subject').value, text: $('compose-text').value };
   if (cc.length) payload.cc = cc;
@@ -249,7 +367,10 @@ async function send() {
   button.textContent = t('compose.sending');
   try {
     const result = await api.sendMessage(payload, lastSend.key);
-    if (gen === generation) showResult(result);
+    if (gen === generation) {
+      removeDraft();
+      showResult(result);
+    }
   } catch (err) {
     if (gen === generation) showComposeError(err);
   } finally {

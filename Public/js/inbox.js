@@ -15,9 +15,52 @@ const state = {
   currentId: null,    // the highlighted (and usually opened) row
   checked: new Set(),
   loadingMore: false,
+  filters: {},        // search: {q, hasAttachments} when the server offers search
+  newMail: 0,         // messages that arrived since the window last had focus
 };
 
+/** Sets the search filters (empty: the whole mailbox) and reloads the first page. */
+export function setFilters(filters) {
+  state.filters = Object.fromEntries(Object.entries(filters).filter(([, v]) => v !== '' && v !== false && v != null));
+  return reloadInbox();
+}
+
+export const isFiltered = () => Object.keys(state.filters).length > 0;
+
+/** Counts new mail for the title badge until the user looks (window focus). */
+export function noteNewMail(count = 1) {
+  if (document.hasFocus()) return;
+  state.newMail += count;
+  renderTitle();
+}
+
+export function clearNewMail() {
+  state.newMail = 0;
+  renderTitle();
+}
+
 let options = { onOpen: () => {}, onSelectionChange: () => {} };
+
+/**
+ * Unread and flagged state exists only when the server keeps flags: summaries
+ * then carry `seen` and `flagged`. Without them no unread UI is shown at all.
+ */
+export const flagsSupported = () => state.rows.some((r) => typeof r.seen === 'boolean');
+export const unreadCount = () => state.rows.filter((r) => r.seen === false).length;
+
+/** Applies a flag change to the listed summary of `id` (after the server accepted it). */
+export function updateFlags(id, flags) {
+  const row = summaryFor(id);
+  if (!row) return;
+  Object.assign(row, flags);
+  render();
+}
+
+function renderTitle() {
+  const unread = flagsSupported() ? unreadCount() : 0;
+  const badge = [unread ? String(unread) : '', state.newMail ? `+${state.newMail}` : ''].filter(Boolean).join(' ');
+  document.title = badge ? `(${badge}) Postillon` : 'Postillon';
+}
 
 export function initInbox(opts) {
   options = { ...options, ...opts };
@@ -46,7 +89,7 @@ export function initInbox(opts) {
 /** Loads the first page and the mailbox totals again. Returns false on error. */
 export async function reloadInbox() {
   try {
-    const page = await api.listMessages({ limit: PAGE_SIZE });
+    const page = await api.listMessages({ limit: PAGE_SIZE, filters: state.filters });
     state.rows = page.messages || [];
     state.nextCursor = page.nextCursor || null;
     state.total = page.total ?? state.rows.length;
@@ -66,7 +109,7 @@ export async function loadMore() {
   state.loadingMore = true;
   $('load-more').disabled = true;
   try {
-    const page = await api.listMessages({ limit: PAGE_SIZE, cursor: state.nextCursor });
+    const page = await api.listMessages({ limit: PAGE_SIZE, cursor: state.nextCursor, filters: state.filters });
     const known = new Set(state.rows.map((r) => r.id));
     state.rows.push(...(page.messages || []).filter((m) => !known.has(m.id)));
     state.nextCursor = page.nextCursor || null;
@@ -115,8 +158,9 @@ function renderRow(summary) {
   const hasAttachments = /^multipart\/mixed/i.test(summary.contentType || '');
   const checked = state.checked.has(summary.id);
   const current = summary.id === state.currentId;
+  const unread = summary.seen === false;
   return el('li', {
-    class: `message-row${current ? ' is-current' : ''}${checked ? ' is-checked' : ''}`,
+    class: `message-row${current ? ' is-current' : ''}${checked ? ' is-checked' : ''}${unread ? ' is-unread' : ''}${summary.flagged ? ' is-flagged' : ''}`,
     dataset: { id: summary.id, testid: 'message-row' },
   },
   el('label', { class: 'check' },
@@ -126,7 +170,10 @@ function renderRow(summary) {
   },
   el('span', { class: 'row-sender', text: sender, title: fromTitle }),
   el('span', { class: 'row-date', text: formatListDate(summary.date), title: formatFullDate(summary.date) }),
-  el('span', { class: 'row-subject' }, hasAttachments ? clipIcon() : null, el('span', { class: 'subject', text: subject })),
+  el('span', { class: 'row-subject' },
+    summary.flagged ? el('span', { class: 'flag-mark', text: '★', title: t('flags.flagged'), attrs: { role: 'img', 'aria-label': t('flags.flagged') } }) : null,
+    unread ? el('span', { class: 'visually-hidden', text: t('flags.unread') }) : null,
+    hasAttachments ? clipIcon() : null, el('span', { class: 'subject', text: subject })),
   el('span', { class: 'row-size', text: formatSize(summary.size) })));
 }
 
@@ -137,10 +184,13 @@ function render() {
   $('list-empty').hidden = state.rows.length > 0;
   $('load-more').hidden = !state.nextCursor;
   $('list-showing').textContent = state.rows.length
-    ? t('list.showing', { shown: state.rows.length, total: state.total })
+    ? t(isFiltered() ? 'search.showing' : 'list.showing', { shown: state.rows.length, total: state.total })
     : '';
+  $('list-empty').textContent = isFiltered() ? t('search.none') : t('list.empty');
   if (focusedId) rowElement(focusedId)?.querySelector('.row-main')?.focus();
   renderCount();
+  renderTitle();
+  $('mark-read-setting-box').hidden = !flagsSupported();
   selectionChanged();
 }
 
@@ -214,7 +264,7 @@ export async function removeIds(ids) {
 
 export function resetInbox() {
   Object.assign(state, {
-    rows: [], nextCursor: null, total: 0, mailbox: null, currentId: null, checked: new Set(),
+    rows: [], nextCursor: null, total: 0, mailbox: null, currentId: null, checked: new Set(), filters: {}, newMail: 0,
   });
   render();
 }

@@ -34,9 +34,15 @@ export function initReader(cbs) {
     renderBody();
   });
   $('attachment-list').addEventListener('click', (event) => {
+    const preview = event.target.closest('.preview-button');
+    if (preview) {
+      showPreview(preview.dataset.partId);
+      return;
+    }
     const link = event.target.closest('.attachment-link');
     if (link) download(link.dataset.partId);
   });
+  $('preview-close').addEventListener('click', closePreview);
   onLanguageChange(() => { if (current) renderMessage(); });
 }
 
@@ -60,6 +66,7 @@ export async function openMessage(id, summary = null) {
   }
   if (seq !== loadSeq) return;
   current = message;
+  releaseObjectURLs();
   imagesAllowed = false;
   preparedHtml = null;
   view = message.html ? 'html' : 'text';
@@ -75,10 +82,11 @@ export function closeReader() {
   loadSeq += 1;
   current = null;
   preparedHtml = null;
+  releaseObjectURLs();
   delete $('reader').dataset.messageId;
   $('reader-content').hidden = true;
   $('reader-empty').hidden = false;
-  $('reader-html-frame').srcdoc = '';
+  showFrame(null);
   $('mail-view').classList.remove('is-reading');
 }
 
@@ -109,25 +117,125 @@ function renderMessage() {
     text: typeof w === 'string' ? w : (w.message || w.detail || w.code || JSON.stringify(w)),
   })));
 
-  const attachments = m.attachments || [];
+  const attachments = listedAttachments(m);
   $('reader-attachments').hidden = attachments.length === 0;
+  const seq = loadSeq;
   $('attachment-list').replaceChildren(...attachments.map((a) => {
     const name = attachmentName(a);
-    return el('li', {},
+    const kind = previewKind(a);
+    const thumb = kind === 'image' ? el('img', { class: 'thumb', attrs: { alt: '', 'data-part-id': a.partId } }) : null;
+    if (thumb) loadThumbnail(thumb, a, seq);
+    return el('li', { class: 'attachment-item' },
       el('button', {
         type: 'button',
         class: 'attachment-link',
         dataset: { partId: a.partId, testid: 'attachment-link' },
         title: t('reader.download', { name }),
       },
+      thumb,
       el('span', { class: 'attachment-name', text: name }),
-      el('span', { class: 'attachment-meta', text: [a.contentType, formatSize(a.size)].filter(Boolean).join(' · ') })));
+      el('span', { class: 'attachment-meta', text: [a.contentType, formatSize(a.size)].filter(Boolean).join(' · ') })),
+      kind ? el('button', {
+        type: 'button',
+        class: 'button small ghost preview-button',
+        text: t('reader.preview'),
+        dataset: { partId: a.partId, testid: 'preview-button' },
+        attrs: { 'aria-label': t('reader.previewOf', { name }) },
+      }) : null);
   }));
+  closePreview();
 
   $('header-list').replaceChildren(...(m.headers || []).flatMap((h) => [
     el('dt', { text: h.name }), el('dd', { text: h.value }),
   ]));
   renderBody();
+}
+
+/**
+ * The attachments to list: all but the parts the HTML body shows itself
+ * (an inline image referenced as cid:...). Those are still in `attachments`
+ * for the reader's cid: replacement and for forwarding.
+ */
+export function listedAttachments(m) {
+  const all = m.attachments || [];
+  if (!m.html) return all;
+  const referenced = new Set();
+  for (const match of m.html.matchAll(/cid:([^"'\s)>]+)/gi)) {
+    let cid = match[1];
+    try { cid = decodeURIComponent(cid); } catch { /* keep as is */ }
+    referenced.add(cid.replace(/^<|>$/g, '').toLowerCase());
+  }
+  return all.filter((a) => !(a.contentId && referenced.has(a.contentId.replace(/^<|>$/g, '').toLowerCase())));
+}
+
+const PREVIEW_MAX_BYTES = 5 * 1024 * 1024;
+const THUMBNAIL_MAX_BYTES = 2 * 1024 * 1024;
+let objectURLs = [];
+
+/** 'image', 'text' or null: what can be previewed here without running anything. */
+function previewKind(a) {
+  const type = (a.contentType || '').toLowerCase();
+  if (a.size > PREVIEW_MAX_BYTES) return null;
+  if (/^image\/(png|jpeg|gif|webp|bmp|avif)$/.test(type)) return 'image';
+  if (/^text\//.test(type) && type !== 'text/html') return 'text';
+  return null;
+}
+
+function objectURL(blob) {
+  const url = URL.createObjectURL(blob);
+  objectURLs.push(url);
+  return url;
+}
+
+function releaseObjectURLs() {
+  for (const url of objectURLs) URL.revokeObjectURL(url);
+  objectURLs = [];
+}
+
+async function loadThumbnail(img, part, seq) {
+  if (part.size > THUMBNAIL_MAX_BYTES) return;
+  try {
+    const blob = await api.getAttachment(current.id, part.partId, { inline: true });
+    if (seq !== loadSeq) return;
+    img.src = objectURL(new Blob([blob], { type: part.contentType }));
+  } catch { /* a thumbnail is optional; the chip still downloads */ }
+}
+
+/**
+ * Shows an image or text attachment below the list. Images go into an <img>
+ * (which never runs script, SVG included, and SVG is not offered anyway); text
+ * becomes a text node in a <pre>, never parsed as markup.
+ */
+async function showPreview(partId) {
+  const part = (current?.attachments || []).find((a) => a.partId === partId);
+  const kind = part && previewKind(part);
+  if (!kind) return;
+  const seq = loadSeq;
+  try {
+    const blob = await api.getAttachment(current.id, partId, { inline: true });
+    if (seq !== loadSeq) return;
+    let body;
+    if (kind === 'image') {
+      body = el('img', { class: 'preview-image', attrs: { alt: attachmentName(part), src: objectURL(new Blob([blob], { type: part.contentType })) } });
+    } else {
+      const bytes = new Uint8Array(await blob.arrayBuffer());
+      let text;
+      try { text = new TextDecoder('utf-8', { fatal: true }).decode(bytes); } catch { text = new TextDecoder('windows-1252').decode(bytes); }
+      body = el('pre', { class: 'preview-text', text });
+    }
+    $('preview-name').textContent = attachmentName(part);
+    $('preview-body').replaceChildren(body);
+    $('attachment-preview').hidden = false;
+    $('attachment-preview').dataset.partId = partId;
+  } catch (err) {
+    showError(err);
+  }
+}
+
+function closePreview() {
+  $('attachment-preview').hidden = true;
+  delete $('attachment-preview').dataset.partId;
+  $('preview-body').replaceChildren();
 }
 
 export function attachmentName(a) {
@@ -138,7 +246,6 @@ function renderBody() {
   const m = current;
   if (!m) return;
   const textBox = $('reader-text');
-  const frame = $('reader-html-frame');
   const hasHtml = Boolean(m.html);
   const toggle = $('toggle-format');
   toggle.hidden = !hasHtml;
@@ -147,14 +254,12 @@ function renderBody() {
   if (view === 'html' && hasHtml) {
     textBox.hidden = true;
     $('reader-nobody').hidden = true;
-    frame.hidden = false;
-    frame.srcdoc = buildSrcdoc(preparedHtml, imagesAllowed);
+    showFrame(buildSrcdoc(preparedHtml, imagesAllowed));
     const blocked = preparedHtml.hasRemote && !imagesAllowed;
     $('show-images').hidden = !blocked;
     $('images-blocked').hidden = !blocked;
   } else {
-    frame.hidden = true;
-    frame.srcdoc = '';
+    showFrame(null);
     $('show-images').hidden = true;
     $('images-blocked').hidden = true;
     const text = m.text ?? (hasHtml ? htmlToText(m.html) : '');
@@ -163,6 +268,24 @@ function renderBody() {
     textBox.hidden = !text;
     $('reader-nobody').hidden = Boolean(text);
   }
+}
+
+/**
+ * Shows `srcdoc` in a new message frame (or hides the frame when null). A frame
+ * that is reused, hidden and shown again, or given a new srcdoc while it is
+ * laid out, is not always painted by Chromium: the document is there but the
+ * pane stays blank until something forces a repaint (issue 16). A fresh iframe,
+ * a clone of the one in index.html (same sandbox, title, test id) with its
+ * srcdoc set before it enters the document, paints every time.
+ */
+function showFrame(srcdoc) {
+  const old = $('reader-html-frame');
+  if (srcdoc === null && old.hidden && !old.hasAttribute('srcdoc')) return;
+  const frame = old.cloneNode(false);
+  frame.removeAttribute('srcdoc');
+  frame.hidden = srcdoc === null;
+  if (srcdoc !== null) frame.srcdoc = srcdoc;
+  old.replaceWith(frame);
 }
 
 /** Plain text from an HTML body, parsed inertly (DOMParser runs and loads nothing). */
@@ -234,6 +357,7 @@ export function buildSrcdoc(prepared, allowRemoteImages) {
   const csp = `default-src 'none'; style-src 'unsafe-inline'; img-src ${imgSrc}; form-action 'none'`;
   const preamble = `<meta http-equiv="Content-Security-Policy" content="${csp}">`
     + '<meta name="referrer" content="no-referrer">'
+    + '<meta name="color-scheme" content="light">'
     + '<base target="_blank">'
     + '<style>html{background:#fff;color:#111}body{margin:0;padding:16px;font:15px/1.5 system-ui,sans-serif;overflow-wrap:anywhere}img{max-width:100%;height:auto}</style>';
   // The serialised document starts with "<html ...><head>": put the preamble

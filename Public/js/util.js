@@ -82,13 +82,30 @@ function parseDate(iso) {
 /** The display form of one address object: its name, else the address. */
 export function displayName(addr) {
   if (!addr) return '';
-  return (addr.name && addr.name.trim()) || addr.address || '';
+  return trustedName(addr) || addr.address || '';
+}
+
+const ADDRESS_LIKE = /[^\s<>"'(),;:]+@[^\s<>"'(),;:]+/g;
+
+/**
+ * The display name when it can be shown, else ''. A name that contains an
+ * address other than the real one ("boss@mail.test" <carol@mail.test>) would
+ * pass for the sender's address, so it is not shown: the real address is.
+ */
+export function trustedName(addr) {
+  const name = (addr?.name || '').trim();
+  if (!name) return '';
+  const real = (addr.address || '').toLowerCase();
+  const named = name.match(ADDRESS_LIKE) || [];
+  if (named.some((a) => a.toLowerCase() !== real)) return '';
+  // A name that is just the address itself adds nothing.
+  return name.toLowerCase() === real ? '' : name;
 }
 
 /** "Name <a@b>" for one address object (the name quoted when it needs it). */
 export function formatAddress(addr) {
   if (!addr) return '';
-  const name = (addr.name || '').trim();
+  const name = trustedName(addr);
   if (!name) return addr.address || '';
   const needsQuotes = /[(),.:;<>@[\\\]"]/.test(name);
   const shown = needsQuotes ? `"${name.replace(/(["\\])/g, '\\$1')}"` : name;

@@ -92,6 +92,8 @@ struct Options: ParsableArguments {
 
     @Flag(name: .customLong("smtp-trusted-relay"), help: help(.smtpTrustedRelay))
     var smtpTrustedRelay: Bool = false
+    @Option(name: .customLong("cors-origins"), help: help(.corsOrigins))
+    var corsOrigins: String?
     @Option(name: .customLong("state"), help: help(.state))
     var state: String?
 
@@ -145,6 +147,7 @@ struct Options: ParsableArguments {
         values[.sessionMaxAge] = sessionMaxAge
         values[.summaryCacheEntries] = summaryCacheEntries
         if smtpTrustedRelay { values[.smtpTrustedRelay] = "true" }
+        values[.corsOrigins] = corsOrigins
         values[.state] = state
         values[.secretKeyFile] = secretKeyFile
         values[.previousSecretKeyFile] = previousSecretKeyFile

@@ -28,6 +28,7 @@ import Testing
         (.pop3URL, "imap://x:143"), (.pop3URL, "pop3s://user:pw@host:995"), (.pop3URL, "pop3s://host:0"), (.pop3URL, "pop3s://host/inbox"),
         (.smtpURL, "http://x"), (.logLevel, "loud"), (.workers, "many"), (.workers, "0"), (.allowPlaintext, "perhaps"),
         (.caFile, "/nonexistent/ca.pem"), (.ehloName, "bad name"), (.headerTimeout, "-1"),
+        (.corsOrigins, "*"), (.corsOrigins, "https://app.example.org/path"),
     ])
     func invalidValuesNameTheirKey(key: ConfigKey, value: String) {
         #expect(throws: ConfigurationError.self) { try ConfigurationLoader.load(flags: [key: value], environment: [:]) }

@@ -36,7 +36,7 @@ import Testing
         #expect(message.summary.date == "2026-03-03T14:05:09+01:00")
         #expect(message.summary.messageId == "<latin1-qp@fixtures.postillon.test>")
         #expect(message.summary.contentType == "text/plain")
-        #expect(message.text == "Sehr geehrte Frau Müller,\r\n\r\ndie Straße vor dem Büro ist gesperrt; bitte nehmen Sie den Umweg über die Brücke.\r\n\r\nMit freundlichen Grüßen\r\nJürgen\r\n")
+        #expect(message.text == "Sehr geehrte Frau Müller,\n\ndie Straße vor dem Büro ist gesperrt; bitte nehmen Sie den Umweg über die Brücke.\n\nMit freundlichen Grüßen\nJürgen\n")
         #expect(message.html == nil)
         #expect(message.attachments.isEmpty)
         #expect(message.warnings.isEmpty)
@@ -44,9 +44,25 @@ import Testing
         #expect(message.headers.first { $0.name == "From" }?.value == "Jürgen Müller <juergen.mueller@example.de>")
     }
 
+    /// `headers` is "All headers": every field in the order written, the top-level `Content-*`
+    /// fields included (GMime keeps those on the MIME part, and they used to be missing).
+    @Test func headersListEveryFieldInOrder() throws {
+        let message = try parse("latin1-qp.eml")
+        #expect(message.headers.map(\.name) == ["From", "To", "Subject", "Date", "Message-ID", "MIME-Version",
+                                                 "Content-Type", "Content-Transfer-Encoding"])
+        #expect(message.headers.first { $0.name == "Content-Type" }?.value == "text/plain; charset=ISO-8859-1")
+        #expect(message.headers.first { $0.name == "Content-Transfer-Encoding" }?.value == "quoted-printable")
+    }
+
+    /// `text` has LF line endings whatever the message used (CRLF on the wire, lone CR from old Macs).
+    @Test func textHasLineFeedEndings() throws {
+        let message = try parse(bytes: Array("From: a@mail.test\r\nSubject: x\r\n\r\none\r\ntwo\rthree\n".utf8))
+        #expect(message.text == "one\ntwo\nthree\n")
+    }
+
     @Test func windows1252BytesLabelledLatin1() throws {
         let message = try parse("cp1252-as-latin1.eml")
-        #expect(message.text == "„Anführungszeichen“ kosten 5 € – sagt Müller.\r\n")
+        #expect(message.text == "„Anführungszeichen“ kosten 5 € – sagt Müller.\n")
         #expect(message.summary.subject == "Preis: 5 € „netto“")
         #expect(message.headers.first { $0.name == "Subject" }?.value == "Preis: 5 € „netto“")
         #expect(message.summary.date == "2026-03-05T08:00:00Z")
@@ -58,7 +74,7 @@ import Testing
         #expect(message.summary.subject == "Grüße 🎉 日本")
         #expect(message.summary.from == [MailAddress(name: "Zoë Ångström", address: "zoe@example.se")])
         #expect(message.summary.date == "2026-03-04T09:30:00-05:00")
-        #expect(message.text == "Grüße aus Köln 🎉\r\n日本語のテキスト\r\n")
+        #expect(message.text == "Grüße aus Köln 🎉\n日本語のテキスト\n")
         #expect(message.html == nil)
         #expect(message.attachments.isEmpty)
         #expect(message.warnings.isEmpty)
@@ -153,7 +169,7 @@ import Testing
 
     @Test func unknownCharsetFallsBackWithAWarning() throws {
         let message = try parse("unknown-charset.eml")
-        #expect(message.text == "Grüße aus Düsseldorf\r\n")
+        #expect(message.text == "Grüße aus Düsseldorf\n")
         #expect(message.summary.subject == "Grüße")
         #expect(message.warnings == ["part 1: unknown or unusable charset 'x-unknown-42'; decoded as windows-1252"])
     }

@@ -31,26 +31,26 @@ import Testing
 
     @Test func invalidContentTypeIsPlainUSASCIIText() throws {
         let message = try parse("From: a@example.net\r\nSubject: x\r\nContent-Type: text\r\n\r\nhello there\r\n")
-        #expect(message.text == "hello there\r\n")
+        #expect(message.text == "hello there\n")
         #expect(message.attachments.isEmpty)
         let nested = try parse("Subject: y\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text; charset=utf-8\r\n\r\n"
                                + "body\r\n--b\r\nContent-Type: /\r\nContent-Disposition: attachment\r\n\r\nz\r\n--b--\r\n")
         #expect(nested.text == "body")
         #expect(nested.attachments.map(\.contentType) == ["text/plain"])
         // Comments and parameters after a valid type do not make it invalid.
-        #expect(try parse("Content-Type: text/plain (a comment); charset=us-ascii\r\n\r\nok\r\n").text == "ok\r\n")
+        #expect(try parse("Content-Type: text/plain (a comment); charset=us-ascii\r\n\r\nok\r\n").text == "ok\n")
     }
 
     @Test func messageWithoutBlankLineAfterTheHeaderKeepsItsBody() throws {
         let message = try parse("From: a@example.net\r\nSubject: no gap\r\nThis is the body.\r\nSecond line.\r\n")
         #expect(message.summary.subject == "no gap")
-        #expect(message.text == "This is the body.\r\nSecond line.\r\n")
+        #expect(message.text == "This is the body.\nSecond line.\n")
         #expect(message.warnings.contains { $0.contains("no blank line") })
     }
 
     @Test func messageWithoutAnyHeaderIsAllBody() throws {
         let message = try parse("Just some text, no header at all.\r\nMore: text\r\n")
-        #expect(message.text == "Just some text, no header at all.\r\nMore: text\r\n")
+        #expect(message.text == "Just some text, no header at all.\nMore: text\n")
         #expect(message.summary.subject == nil)
         #expect(message.warnings.contains { $0.contains("no header fields") })
     }

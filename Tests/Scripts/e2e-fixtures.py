@@ -8,12 +8,19 @@ mailbox never mix up their messages):
   - a German message: RFC 2047 subject "Grüße aus München", sender with umlauts, body with ä ö ü ß;
   - a message with a PDF-like attachment (RFC 2231 filename "Bericht-März.pdf");
   - the hostile HTML message: <script>, onerror=, a remote image on 127.0.0.1:9, a <form>;
-  - three plain messages for the UI delete tests ("Zum Löschen TOKEN #1..#3"), delivered first.
+  - three plain messages for the UI delete tests ("Zum Löschen TOKEN #1..#3"), delivered first;
+  - two HTML messages for the painted-pixel test ("Farbprobe TOKEN rot" / "... blau"): a large block
+    in one known colour (PAINT_COLOURS) with dark text on white around it;
+  - a message whose From display name looks like another address ('"boss@mail.test" <mallory@...>').
 With --api-url it then polls GET /api/v1/messages (HTTP Basic) until all of them are listed.
 
 Prints KEY=VALUE lines (UTF-8, one per line) for tests/e2e.sh:
   UMLAUT_SUBJECT, ATTACHMENT_SUBJECT, ATTACHMENT_SHA256, ATTACHMENT_FILENAME,
-  HOSTILE_SUBJECT, DELETE_SUBJECT (the common part of the three delete subjects), TOKEN
+  HOSTILE_SUBJECT, DELETE_SUBJECT (the common part of the three delete subjects), TOKEN,
+  PAINT_SUBJECT (the common part of the two colour messages),
+  SPOOF_SUBJECT (From: "boss@mail.test" <mallory@mail.test>: a display name posing as an address),
+  PREVIEW_SUBJECT (HTML with an inline cid: logo "inline-logo.png", attachments "foto.png" 120x80
+  and "notiz.txt")
 """
 
 import argparse
@@ -22,10 +29,12 @@ import hashlib
 import json
 import os
 import smtplib
+import struct
 import sys
 import time
 import urllib.request
 import uuid
+import zlib
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
@@ -45,6 +54,31 @@ HOSTILE_HTML = """<!DOCTYPE html>
 <p><a href="javascript:window.parent.pwned=1">Klick mich</a></p>
 </body></html>
 """
+
+
+# The painted-pixel test looks for these colours in a screenshot of the reading pane.
+PAINT_COLOURS = {"rot": "#c8102e", "blau": "#0b5fff"}
+PAINT_HTML = """<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>Farbprobe</title></head>
+<body style="margin:0;background:#ffffff;color:#111111;font:18px/1.4 sans-serif">
+<p style="margin:12px">Farbprobe {name}: dieser Text und der Block darunter müssen zu sehen sein.</p>
+<div style="background:{colour};color:#ffffff;height:240px;margin:12px;font-size:32px;padding:16px">{name}</div>
+<p style="margin:12px">Grüße, Ihr Test.</p>
+</body></html>
+"""
+
+
+PREVIEW_TEXT = "Zeile eins der Notiz.\nZeile zwei: Grüße & <b>kein HTML</b>.\n"
+
+
+def png(width, height, colour):
+    """A solid-colour PNG (stdlib only)."""
+    raw = b"".join(b"\x00" + bytes(colour) * width for _ in range(height))
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
 
 
 def base_message(sender, to, subject):
@@ -94,6 +128,29 @@ def build(to, token):
     # Newest on top in the list: the German message, then the attachment, then the hostile one.
     messages = messages[:3] + [hostile, with_attachment, german]
 
+    preview_subject = f"Vorschau {token}"
+    preview = base_message("Fotograf <foto@mail.test>", to, preview_subject)
+    preview.set_content("Bilder und Notizen (Textteil).\n", charset="utf-8")
+    logo_cid = make_msgid(idstring="logo", domain=DOMAIN)
+    preview.add_alternative(f'<p>Unser Logo: <img src="cid:{logo_cid[1:-1]}" alt="Logo"></p>', subtype="html", charset="utf-8")
+    preview.get_payload()[1].add_related(png(24, 24, (47, 91, 234)), maintype="image", subtype="png",
+                                         cid=logo_cid, filename="inline-logo.png")
+    preview.add_attachment(png(120, 80, (0x1A, 0x9E, 0x55)), maintype="image", subtype="png", filename="foto.png")
+    preview.add_attachment(PREVIEW_TEXT, subtype="plain", charset="utf-8", filename="notiz.txt")
+    messages.insert(3, preview)
+
+    spoof_subject = f"Dringende Überweisung – {token}"
+    spoof = base_message('"boss@mail.test" <mallory@mail.test>', to, spoof_subject)
+    spoof.set_content("Bitte sofort überweisen.\n", charset="utf-8")
+    messages.insert(3, spoof)
+
+    paint_subject = f"Farbprobe {token}"
+    for name, colour in PAINT_COLOURS.items():
+        painted = base_message("Grafik <grafik@mail.test>", to, f"{paint_subject} {name}")
+        painted.set_content(f"Farbprobe {name} (Textteil).\n", charset="utf-8")
+        painted.add_alternative(PAINT_HTML.format(name=name, colour=colour), subtype="html", charset="utf-8")
+        messages.insert(3, painted)
+
     info = {
         "TOKEN": token,
         "UMLAUT_SUBJECT": umlaut_subject,
@@ -102,6 +159,9 @@ def build(to, token):
         "ATTACHMENT_FILENAME": filename,
         "HOSTILE_SUBJECT": hostile_subject,
         "DELETE_SUBJECT": delete_subject,
+        "PAINT_SUBJECT": paint_subject,
+        "SPOOF_SUBJECT": spoof_subject,
+        "PREVIEW_SUBJECT": preview_subject,
     }
     return messages, info
 

@@ -43,6 +43,8 @@ public enum Application {
     /// Builds the HTTP server for `configuration`; call `start()` on it.
     public static func buildServer(configuration: Configuration, logger: Logger) throws -> HTTPServer {
         let router = try buildRouter(configuration: configuration, logger: logger)
-        return HTTPServer(configuration: configuration.http, responder: router, logger: logger)
+        let responder: any HTTPResponder = configuration.cors.isEnabled
+            ? CORSResponder(wrapping: router, policy: configuration.cors) : router
+        return HTTPServer(configuration: configuration.http, responder: responder, logger: logger)
     }
 }

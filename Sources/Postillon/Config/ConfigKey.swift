@@ -32,6 +32,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     case sessionMaxAge = "session-max-age"
     case summaryCacheEntries = "summary-cache-entries"
     case smtpTrustedRelay = "smtp-trusted-relay"
+    case corsOrigins = "cors-origins"
     case state
     case secretKeyFile = "secret-key-file"
     case previousSecretKeyFile = "previous-secret-key-file"
@@ -76,6 +77,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
         case .sessionMaxAge: return "43200"
         case .summaryCacheEntries: return "50000"
         case .smtpTrustedRelay: return "false"
+        case .corsOrigins: return ""
         case .state: return "sqlite:/var/lib/postillon/state.db"
         case .secretKeyFile, .previousSecretKeyFile: return nil
         case .pop3Auth: return "auto"
@@ -120,6 +122,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
         case .smtpTrustedRelay:
             return "The SMTP server relays for Postillon without AUTH: a send is then allowed without SMTP AUTH, "
                 + "after a POP3 login proved a Basic caller's password. Off: a send stops before MAIL FROM unless the server accepted AUTH."
+        case .corsOrigins: return "Comma-separated exact origins (https://app.example.org) whose pages may call the API (CORS); empty: none."
         case .state: return "State store (sessions, idempotency, login limits, flags): sqlite:/path/state.db, or postgres://user@host/db for replicas."
         case .secretKeyFile: return "Key that encrypts stored passwords (base64 of 32 bytes). SQLite: created 0600 beside the database if unset. PostgreSQL: required."
         case .previousSecretKeyFile: return "The key before a rotation: sessions sealed with it still open and are resealed with the new key."

@@ -50,6 +50,8 @@ public struct Configuration: Sendable {
     /// Whether the SMTP server is a trusted relay: sends may go without SMTP AUTH (callers are then
     /// proven by a POP3 login). Off by default: no AUTH accepted, no send.
     public var smtpTrustedRelay = false
+    /// Which other origins' pages may call the API (off when it lists none).
+    package var cors: CORSPolicy = .off
     /// Where sessions, idempotency records, login windows and flags are kept.
     package var state: StateLocation = .sqlite(path: ":memory:")
     /// The key file sealing stored passwords (nil: beside the SQLite database).
@@ -99,6 +101,7 @@ public struct Configuration: Sendable {
         lines.append("session-max-age = \(sessionMaxAge)")
         lines.append("summary-cache-entries = \(summaryCacheEntries)")
         lines.append("smtp-trusted-relay = \(smtpTrustedRelay)")
+        lines.append("cors-origins = \(cors.origins.sorted().joined(separator: ","))")
         lines.append("state = \(state)")
         lines.append("secret-key-file = \(secretKeyFile ?? "(beside the SQLite database)")")
         lines.append("previous-secret-key-file = \(previousSecretKeyFile ?? "(none)")")

@@ -82,6 +82,13 @@ public enum ConfigurationLoader {
         let maxSend = try int(.maxSendBytes, 1024...1 << 30)
         http.maxBodyBytesInFlight = 4 * (maxSend + maxSend / 2 + (1 << 20))
 
+        let corsOrigins = string(.corsOrigins).split(separator: ",").map { String($0.trimming(" ")) }.filter { !$0.isEmpty }
+        let cors: CORSPolicy
+        do throws(CORSPolicyError) {
+            cors = try CORSPolicy(origins: corsOrigins)
+        } catch {
+            throw ConfigurationError(.corsOrigins, error.description)
+        }
         guard let state = StateLocation(string(.state)) else {
             throw ConfigurationError(.state, "expected sqlite:/path/state.db or postgres://user@host:port/db")
         }
@@ -109,6 +116,7 @@ public enum ConfigurationLoader {
             sessionIdleTimeout: try int(.sessionIdleTimeout, 60...31_536_000), sessionMaxAge: try int(.sessionMaxAge, 60...31_536_000),
             summaryCacheEntries: try int(.summaryCacheEntries, 0...10_000_000))
         configuration.smtpTrustedRelay = try bool(.smtpTrustedRelay)
+        configuration.cors = cors
         configuration.state = state
         configuration.secretKeyFile = secretKeyFile
         configuration.previousSecretKeyFile = previousSecretKeyFile

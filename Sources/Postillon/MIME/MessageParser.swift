@@ -26,21 +26,7 @@ public struct MessageParser: Sendable {
         let document = try GMimeDocument(file: path, maxBoundaryLines: maxBoundaryLines)
         var warnings = document.warnings
         let fields = GMimeHeaders.fields(of: document.message)
-        var headers: [HeaderField] = []
-        var headerBytes = 0
-        if let list = g_mime_object_get_header_list(document.object) {
-            for index in 0..<g_mime_header_list_get_count(list) {
-                guard let header = g_mime_header_list_get_header_at(list, index) else { continue }
-                let name = GMime.string(g_mime_header_get_name(header)) ?? ""
-                let value = decodedHeaderValue(header)
-                headerBytes += name.utf8.count + value.utf8.count
-                if headers.count >= maxHeaderFields || headerBytes > maxHeaderBytes {
-                    warnings.append("header list truncated at \(headers.count) fields")
-                    break
-                }
-                headers.append(HeaderField(name: name, value: value))
-            }
-        }
+        let headers = headerList(document, warnings: &warnings)
 
         var text: String?
         var html: String?
@@ -89,7 +75,7 @@ public struct MessageParser: Sendable {
         let summary = MessageSummary(id: id, size: size, fields: fields)
         let references = (headers.last { $0.name.lowercased() == "references" }?.value).map(Self.messageIds) ?? []
         let inReplyTo = (headers.first { $0.name.lowercased() == "in-reply-to" }?.value).flatMap { Self.messageIds($0).first }
-        return ParsedMessage(summary: summary, headers: headers, text: text, html: html, attachments: attachments,
+        return ParsedMessage(summary: summary, headers: headers, text: Self.lineFeeds(text), html: html, attachments: attachments,
                              inReplyTo: inReplyTo, references: references,
                              replyTo: GMimeHeaders.addresses(g_mime_message_get_reply_to(document.message)),
                              sender: GMimeHeaders.addresses(g_mime_message_get_sender(document.message)), warnings: warnings)
@@ -156,11 +142,6 @@ public struct MessageParser: Sendable {
         defer { g_mime_format_options_free(options) }
         g_mime_format_options_set_newline_format(options, GMIME_NEWLINE_FORMAT_DOS)
         return Int(g_mime_object_write_to_stream(cgmime_message_as_object(message), options, stream))
-    }
-
-    /// A header's value unfolded with RFC 2047 words decoded.
-    private func decodedHeaderValue(_ header: UnsafeMutablePointer<GMimeHeader>) -> String {
-        GMimeHeaders.decodedText(header)
     }
 
     /// Transfer-decoded bytes of a part (bodies only; attachments are never loaded whole).

@@ -34,6 +34,10 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     case state
     case secretKeyFile = "secret-key-file"
     case previousSecretKeyFile = "previous-secret-key-file"
+    case pollInterval = "poll-interval"
+    case webhookRetrySchedule = "webhook-retry-schedule"
+    case webhookAllowHTTP = "webhook-allow-http"
+    case webhookAllowNetworks = "webhook-allow-networks"
 
     /// The command-line flag, for example `--pop3-url`.
     public var flag: String { "--" + rawValue }
@@ -72,6 +76,10 @@ public enum ConfigKey: String, CaseIterable, Sendable {
         case .summaryCacheEntries: return "50000"
         case .state: return "sqlite:/var/lib/postillon/state.db"
         case .secretKeyFile, .previousSecretKeyFile: return nil
+        case .pollInterval: return "60"
+        case .webhookRetrySchedule: return RetrySchedule.standard.text
+        case .webhookAllowHTTP: return "false"
+        case .webhookAllowNetworks: return ""
         }
     }
 
@@ -110,9 +118,13 @@ public enum ConfigKey: String, CaseIterable, Sendable {
         case .state: return "State store (sessions, idempotency, login limits, flags): sqlite:/path/state.db, or postgres://user@host/db for replicas."
         case .secretKeyFile: return "Key that encrypts stored passwords (base64 of 32 bytes). SQLite: created 0600 beside the database if unset. PostgreSQL: required."
         case .previousSecretKeyFile: return "The key before a rotation: sessions sealed with it still open and are resealed with the new key."
+        case .pollInterval: return "Seconds between polls of a watched mailbox (accounts file: pollInterval per account); never below the server's LOGIN-DELAY."
+        case .webhookRetrySchedule: return "Seconds to wait after each failed webhook attempt, comma-separated; after the last the delivery is failed."
+        case .webhookAllowHTTP: return "Allow plain http:// webhook URLs (default: https only)."
+        case .webhookAllowNetworks: return "Comma-separated addresses or CIDR networks webhooks may reach although loopback, private or link-local."
         }
     }
 
     /// Whether the key is a boolean switch (a flag without a value).
-    public var isSwitch: Bool { [.allowPlaintext, .insecureSkipVerify].contains(self) }
+    public var isSwitch: Bool { [.allowPlaintext, .insecureSkipVerify, .webhookAllowHTTP].contains(self) }
 }

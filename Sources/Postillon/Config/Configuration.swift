@@ -52,6 +52,14 @@ public struct Configuration: Sendable {
     package var secretKeyFile: String?
     /// The key file before a rotation, still accepted for opening.
     package var previousSecretKeyFile: String?
+    /// Seconds between polls of a watched mailbox (an account may override it).
+    package var pollInterval = 60
+    /// Delays between webhook attempts.
+    package var webhookRetrySchedule = RetrySchedule.standard
+    /// Whether webhook URLs may be plain http.
+    package var webhookAllowHTTP = false
+    /// Internal networks webhooks may reach anyway.
+    package var webhookAllowNetworks: [IPNetwork] = []
 
     /// The configuration as `key = value` lines for `--print-config`; nothing here is secret,
     /// but the accounts file's contents never appear.
@@ -89,6 +97,10 @@ public struct Configuration: Sendable {
         lines.append("state = \(state)")
         lines.append("secret-key-file = \(secretKeyFile ?? "(beside the SQLite database)")")
         lines.append("previous-secret-key-file = \(previousSecretKeyFile ?? "(none)")")
+        lines.append("poll-interval = \(pollInterval)")
+        lines.append("webhook-retry-schedule = \(webhookRetrySchedule.text)")
+        lines.append("webhook-allow-http = \(webhookAllowHTTP)")
+        lines.append("webhook-allow-networks = \(webhookAllowNetworks.map(\.description).joined(separator: ","))")
         return lines.joined(separator: "\n")
     }
 }

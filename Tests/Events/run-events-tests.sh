@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# New-mail events end to end: Postillon (SQLite state) watching an API-key account on the test
+# Dovecot, a local webhook receiver (receiver.py), mail sent through the test Postfix. Checks
+# (events-checks.py): SSRF refusals, message.new within the poll interval + 2 s verified with the
+# `standardwebhooks` PyPI library, a receiver answering 500 twice gets the event on the 3rd attempt
+# once, message.deleted, and SIGKILL between poll and delivery -> delivered after restart with the
+# same webhook-id.
+# Usage: Tests/Events/run-events-tests.sh BINARY MAIL_ENV WORKDIR BASE_PORT
+#   BASE_PORT: the receiver; BASE_PORT+1: Postillon.
+set -euo pipefail
+BIN=$1 MAIL_ENV=$2 WORK=$3 BASE=$4
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
+# shellcheck disable=SC1090
+source "$MAIL_ENV"
+mkdir -p "$WORK"
+INTERVAL=2
+RECEIVER_PORT=$BASE
+API_PORT=$((BASE + 1))
+PIDS=()
+POSTILLON_PID=""
+cleanup() {
+  local pid
+  [[ -n $POSTILLON_PID ]] && kill -TERM "$POSTILLON_PID" 2>/dev/null || true
+  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT
+
+# The checks need `standardwebhooks`: into a private venv (Debian's Python is externally managed).
+VENV="${XDG_CACHE_HOME:-$HOME/.cache}/postillon-events-venv"
+[[ -x "$VENV/bin/python" ]] || python3 -m venv "$VENV"
+"$VENV/bin/python" -m pip install --quiet 'standardwebhooks==1.0.*'
+PY="$VENV/bin/python"
+
+KEY="events-test-key-$RANDOM$RANDOM"
+cat >"$WORK/accounts.json" <<JSON
+[{"name": "events", "keySha256": "$(printf %s "$KEY" | sha256sum | cut -d' ' -f1)", "username": "frank",
+  "password": "frank$PASSWORD_SUFFIX", "address": "frank@$DOMAIN", "watch": true, "pollInterval": $INTERVAL}]
+JSON
+
+"$PY" "$HERE/receiver.py" "$RECEIVER_PORT" "$WORK/received.jsonl" &
+PIDS+=($!)
+
+start_postillon() {
+  "$BIN" --listen "127.0.0.1:$API_PORT" --pop3-url "pop3://127.0.0.1:$POP3_PORT" --smtp-url "smtp://127.0.0.1:$SUBMISSION_PORT" \
+    --ca-file "$CA_FILE" --mail-domain "$DOMAIN" --public-dir "$ROOT/Public" --state "sqlite:$WORK/state.db" \
+    --accounts-file "$WORK/accounts.json" --poll-interval 60 --webhook-allow-http --webhook-allow-networks 127.0.0.1/32 \
+    --webhook-retry-schedule 1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,60 \
+    --log-level notice >>"$WORK/postillon.log" 2>&1 &
+  POSTILLON_PID=$!
+  for _ in $(seq 100); do curl -fsS "http://127.0.0.1:$API_PORT/api/v1/health" >/dev/null 2>&1 && return; sleep 0.1; done
+  echo "events tests: Postillon did not come up" >&2; tail -20 "$WORK/postillon.log" >&2; exit 1
+}
+
+CHECK=("$PY" "$HERE/events-checks.py")
+ARGS=("$WORK/checks.json" "$MAIL_ENV" "http://127.0.0.1:$API_PORT" "http://127.0.0.1:$RECEIVER_PORT" "$WORK/received.jsonl" "$INTERVAL")
+start_postillon
+"${CHECK[@]}" setup "${ARGS[@]}"
+sleep $((INTERVAL * 2 + 1)) # the baseline poll (first poll within the first interval) records the mailbox as it is
+"${CHECK[@]}" deliver "${ARGS[@]}"
+"${CHECK[@]}" prekill "${ARGS[@]}"
+kill -KILL "$POSTILLON_PID"
+wait "$POSTILLON_PID" 2>/dev/null || true
+POSTILLON_PID=""
+start_postillon
+"${CHECK[@]}" postkill "${ARGS[@]}"
+echo "events tests: all passed"

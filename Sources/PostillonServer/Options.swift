@@ -99,6 +99,18 @@ struct Options: ParsableArguments {
     @Option(name: .customLong("previous-secret-key-file"), help: help(.previousSecretKeyFile))
     var previousSecretKeyFile: String?
 
+    @Option(name: .customLong("poll-interval"), help: help(.pollInterval))
+    var pollInterval: String?
+
+    @Option(name: .customLong("webhook-retry-schedule"), help: help(.webhookRetrySchedule))
+    var webhookRetrySchedule: String?
+
+    @Flag(name: .customLong("webhook-allow-http"), help: help(.webhookAllowHTTP))
+    var webhookAllowHTTP: Bool = false
+
+    @Option(name: .customLong("webhook-allow-networks"), help: help(.webhookAllowNetworks))
+    var webhookAllowNetworks: String?
+
     /// The values given on the command line, by key.
     var flagValues: [ConfigKey: String] {
         var values: [ConfigKey: String] = [:]
@@ -134,6 +146,10 @@ struct Options: ParsableArguments {
         values[.state] = state
         values[.secretKeyFile] = secretKeyFile
         values[.previousSecretKeyFile] = previousSecretKeyFile
+        values[.pollInterval] = pollInterval
+        values[.webhookRetrySchedule] = webhookRetrySchedule
+        if webhookAllowHTTP { values[.webhookAllowHTTP] = "true" }
+        values[.webhookAllowNetworks] = webhookAllowNetworks
         return values
     }
 }

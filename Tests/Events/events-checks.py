@@ -198,5 +198,24 @@ elif PHASE == "postkill":
         fail("delivered more than once after restart")
     verify(posts[-1], state["secret"])
     ok(f"after SIGKILL and restart the event was delivered once with the same webhook-id {webhook_id}")
+elif PHASE == "replicas":
+    # Several Postillon replicas on one PostgreSQL watch the same mailbox: every event exactly once.
+    state = load()
+    control(0)
+    subjects = [f"event-replica-{i}-{uuid.uuid4().hex[:6]}" for i in range(5)]
+    for subject in subjects:
+        send_mail(subject)
+        time.sleep(0.3)
+    wait_for(lambda: all(posts_about(s) for s in subjects), INTERVAL * 1.1 + 10, "every replica-run event")
+    time.sleep(INTERVAL * 2 + 2)  # duplicates, if any, would arrive by now
+    for subject in subjects:
+        posts = posts_about(subject)
+        if len(posts) != 1 or posts[0]["status"] != 200:
+            fail(f"{subject}: {len(posts)} deliveries {[p['headers']['webhook-id'] for p in posts]}, expected exactly one")
+        verify(posts[0], state["secret"])
+    ids = [json.loads(p["body"])["data"]["id"] for p in received() if json.loads(p["body"])["type"] == "message.new"]
+    if len(ids) != len(set(ids)):
+        fail("a message produced more than one message.new event")
+    ok(f"{len(subjects)} messages -> {len(subjects)} message.new deliveries, each exactly once, across the replicas")
 else:
     fail(f"unknown phase {PHASE}")

@@ -41,7 +41,7 @@ extension EventStore {
             try connection.execute("""
                 INSERT INTO webhook_attempts (delivery_id, attempted_at, status_code, duration_ms, error) VALUES ($1, $2, $3, $4, $5)
                 """, [.text(delivery.id), .integer(now), .integer(Int64(outcome.statusCode)), .integer(Int64(outcome.durationMillis)),
-                      outcome.error.map { .text(String($0.prefix(500))) } ?? .null])
+                      outcome.error.map { SQLValue.text(String($0.prefix(500))) } ?? SQLValue.null])
             let status: String
             if outcome.succeeded {
                 status = "delivered"
@@ -93,6 +93,24 @@ extension EventStore {
                 UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = $3, lease_until = 0
                 WHERE id = $1 AND subscription_id = $2
                 """, [.text(deliveryID), .text(subscriptionID), .integer(now)]) == 1
+        }
+    }
+
+    /// Deletes finished deliveries, their attempts and events older than `before` (pending ones
+    /// stay, and so do their events); the number of rows removed.
+    @discardableResult
+    package func prune(before: Int64) throws -> Int {
+        try database.transaction { connection in
+            var removed = try connection.execute("""
+                DELETE FROM webhook_attempts WHERE delivery_id IN
+                    (SELECT id FROM webhook_deliveries WHERE status <> 'pending' AND created_at < $1)
+                """, [.integer(before)])
+            removed += try connection.execute("DELETE FROM webhook_deliveries WHERE status <> 'pending' AND created_at < $1", [.integer(before)])
+            removed += try connection.execute("""
+                DELETE FROM event_outbox WHERE created_at < $1
+                    AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_seq = event_outbox.seq)
+                """, [.integer(before)])
+            return removed
         }
     }
 

@@ -12,7 +12,7 @@ extension EventStore {
             try connection.execute("""
                 INSERT INTO webhook_subscriptions (id, account, url, events, description, sealed_secret, key_id, enabled, created_at)
                 VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8)
-                """, [.text(id), .text(account), .text(url), .text(events.joined(separator: ",")), description.map { .text($0) } ?? .null,
+                """, [.text(id), .text(account), .text(url), .text(events.joined(separator: ",")), description.map { SQLValue.text($0) } ?? SQLValue.null,
                       .text(sealed), .text(sealer.current.id), .integer(now)])
         }
         var subscription = try subscription(account: account, id: id)!

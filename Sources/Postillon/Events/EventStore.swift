@@ -115,7 +115,7 @@ package final class EventStore: Sendable {
         try database.withConnection { connection in
             try connection.query("""
                 SELECT seq, event_id, type, body FROM event_outbox WHERE account = $1 AND seq > $2 ORDER BY seq LIMIT $3
-                """, [.text(account), .integer(after), .integer(Int64(limit))]).compactMap { row in
+                """, [.text(account), .integer(after), .integer(Int64(limit))]).compactMap { row -> (seq: Int64, eventID: String, type: String, body: String)? in
                 guard let seq = row.integer(0), let id = row.text(1), let type = row.text(2), let body = row.text(3) else { return nil }
                 return (seq, id, type, body)
             }

@@ -29,7 +29,12 @@ package final class WebhookDeliverer: Sendable {
     package func start() {
         for index in 0..<threadCount {
             let thread = Thread { [self] in
+                var nextPrune: Int64 = 0
                 while true {
+                    if index == 0, WallClock.nowMillis() >= nextPrune {
+                        prune()
+                        nextPrune = WallClock.nowMillis() + 3_600_000
+                    }
                     let sent = deliverDue()
                     if sent == 0, signal.wait(millis: 500) { return }
                 }
@@ -44,6 +49,18 @@ package final class WebhookDeliverer: Sendable {
 
     /// Stops the threads after their current attempt.
     package func stop() { signal.stop() }
+
+    /// How long delivered and failed deliveries (and their events) are kept.
+    package static let retentionMillis: Int64 = 7 * 86_400_000
+
+    private func prune() {
+        do {
+            let removed = try store.prune(before: WallClock.nowMillis() - Self.retentionMillis)
+            if removed > 0 { logger.debug("old events pruned", metadata: ["rows": "\(removed)"]) }
+        } catch {
+            logger.warning("event prune failed", metadata: ["error": "\(error)"])
+        }
+    }
 
     /// Claims and sends the deliveries due now; how many were attempted.
     @discardableResult

@@ -41,7 +41,7 @@ package struct WebhookSender: Sendable {
             try easy.set(CURLOPT_PROTOCOLS_STR, url.scheme)
             try easy.set(CURLOPT_FOLLOWLOCATION, 0)
             try easy.set(CURLOPT_NOPROXY, "*")
-            try easy.set(CURLOPT_RESOLVE, list: [url.pin(address)])
+            if let pin = url.pin(address) { try easy.set(CURLOPT_RESOLVE, list: [pin]) }
             try easy.set(CURLOPT_SSL_VERIFYPEER, 1)
             try easy.set(CURLOPT_SSL_VERIFYHOST, 2)
             if let caFile { try easy.set(CURLOPT_CAINFO, caFile) }

@@ -53,9 +53,10 @@ package struct WebhookURL: Sendable, Equatable {
         return addresses[0]
     }
 
-    /// The `CURLOPT_RESOLVE` entry that pins `address`.
-    package func pin(_ address: String) -> String {
-        "\(host):\(port):\(address.contains(":") ? "[\(address)]" : address)"
+    /// The `CURLOPT_RESOLVE` entry that pins `address`, or nil for a literal address (nothing to resolve).
+    package func pin(_ address: String) -> String? {
+        guard !IPAddress.isLiteral(host) else { return nil }
+        return "\(host):\(port):\(address.contains(":") ? "[\(address)]" : address)"
     }
 
     /// The host's IPv4 and IPv6 addresses (getaddrinfo; blocking: delivery and worker threads only).

@@ -110,7 +110,7 @@ def save(state):
 
 if PHASE == "setup":
     for url in ["http://10.0.0.1/hook", "http://169.254.169.254/latest/meta-data", "http://192.168.1.10/x",
-                "http://127.0.0.2:9/not-allow-listed", "http://[::1]:9/x", "http://localhost:1/x"]:
+                "http://127.0.0.2:9/not-allow-listed", "http://[::1]:9/x", "http://[::ffff:10.0.0.1]/x"]:
         status, body = call("POST", "/api/v1/webhooks", {"url": url, "events": ["message.new"]})
         if status != 422 or (body or {}).get("code") != "webhook_url_refused":
             fail(f"{url} was not refused: {status} {body}")

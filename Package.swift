@@ -54,10 +54,19 @@ let package = Package(
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         // C layer: libpq, PostgreSQL's client (the state store for replicas).
         .systemLibrary(name: "CPostgres", path: "Sources/CPostgres", providers: [.apt(["libpq-dev"])]),
-        // Everything testable: HTTP server, router, API, configuration, upstream clients.
+        // The HTTP/1.1 server, router and static files. Knows nothing of mail: the compiler enforces it.
+        .target(
+            name: "PostillonHTTP",
+            dependencies: [
+                "CLinux",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The gateway: API, authentication, configuration, POP3, SMTP, MIME, mailbox service.
         .target(
             name: "Postillon",
             dependencies: [
+                "PostillonHTTP",
                 "CCurl",
                 "CGMime",
                 "CLinux",
@@ -73,21 +82,22 @@ let package = Package(
             name: "PostillonServer",
             dependencies: [
                 "Postillon",
+                "PostillonHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: gmimeFlags
         ),
         // Helpers both test targets use: a raw HTTP client and an in-process server.
-        .target(name: "PostillonTestSupport", dependencies: ["Postillon"], path: "Tests/Support", swiftSettings: gmimeFlags),
-        .testTarget(name: "PostillonTests", dependencies: ["Postillon", "PostillonTestSupport", "CCurl", "CGMime"], swiftSettings: gmimeFlags),
+        .target(name: "PostillonTestSupport", dependencies: ["Postillon", "PostillonHTTP"], path: "Tests/Support", swiftSettings: gmimeFlags),
+        .testTarget(name: "PostillonTests", dependencies: ["Postillon", "PostillonHTTP", "PostillonTestSupport", "CCurl", "CGMime"], swiftSettings: gmimeFlags),
         // Parses fixture files outside the test runner, for valgrind (see Tests/MIME-checks.md).
         .executableTarget(name: "MIMECheck", dependencies: ["Postillon", "PostillonTestSupport"], path: "Tests/Tools/MIMECheck",
                           swiftSettings: gmimeFlags),
         // Postillon on a chosen state store (memory twin, SQLite, PostgreSQL) for Tests/Bench/state-bench.sh.
-        .executableTarget(name: "StateBench", dependencies: ["Postillon", "PostillonTestSupport"], path: "Tests/Tools/StateBench",
+        .executableTarget(name: "StateBench", dependencies: ["Postillon", "PostillonHTTP", "PostillonTestSupport"], path: "Tests/Tools/StateBench",
                           swiftSettings: gmimeFlags),
-        .testTarget(name: "IntegrationTests", dependencies: ["Postillon", "PostillonTestSupport"], swiftSettings: gmimeFlags),
+        .testTarget(name: "IntegrationTests", dependencies: ["Postillon", "PostillonHTTP", "PostillonTestSupport"], swiftSettings: gmimeFlags),
     ],
     swiftLanguageModes: [.v6]
 )

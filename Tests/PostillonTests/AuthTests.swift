@@ -4,6 +4,7 @@ import PostillonTestSupport
 @testable import Postillon
 import Synchronization
 import Testing
+@testable import PostillonHTTP
 
 /// A clock tests move by hand.
 final class ManualClock: Sendable {

@@ -4,6 +4,7 @@ import Foundation
 import PostillonTestSupport
 import Synchronization
 import Testing
+@testable import PostillonHTTP
 
 @Suite struct ConcurrencyPrimitiveTests {
     @Test func keyedLockSerialisesOneKeyAndTimesOut() {

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 @testable import Postillon
+import PostillonHTTP
 import Testing
 
 /// The pure parts of events (UIDL diffs, signatures, address policy, retry schedule) from literals,

@@ -5,6 +5,7 @@ import Logging
 import PostillonTestSupport
 import Synchronization
 import Testing
+@testable import PostillonHTTP
 
 /// `POST /api/v1/send` against the in-memory SMTP twin: validation codes, results, upstream
 /// errors, rate limiting and idempotency, all through the router.

@@ -1,3 +1,4 @@
+import PostillonHTTP
 extension AppServices {
     /// Authenticates the caller, runs `body`, and for Basic callers (whose every request is an
     /// upstream login) reserves the attempt in the failed-login limiter first, so parallel guesses
@@ -12,7 +13,7 @@ extension AppServices {
             }
             return try body(principal)
         } catch {
-            if UpstreamErrorMapping.problem(for: error)?.code == "auth_failed" {
+            if UpstreamErrorMapping.isAuthenticationFailure(error) {
                 if let token = principal.sessionToken { _ = try? authenticator.sessions.remove(token: token) }
                 context.logger.notice("upstream login refused", metadata: ["client": .string(client), "auth": .string(principal.method.rawValue)])
             }

@@ -1,4 +1,5 @@
 import Logging
+import PostillonHTTP
 
 /// Assembles the service: routes, static files and the HTTP server, from a configuration.
 public enum Application {

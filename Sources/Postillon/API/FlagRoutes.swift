@@ -1,3 +1,5 @@
+import PostillonHTTP
+
 /// `PATCH /api/v1/messages/{id}` and `POST /api/v1/messages/flags`: Postillon's own `seen` and
 /// `flagged` marks (POP3 has no flags). Each change first proves the caller's login and the
 /// messages' existence with one POP3 session, then writes the state store.

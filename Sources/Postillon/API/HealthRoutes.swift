@@ -1,3 +1,4 @@
+import PostillonHTTP
 /// `GET /api/v1/health` (liveness) and `GET /api/v1/ready` (upstreams reachable).
 enum HealthRoutes {
     struct Health: Encodable {

@@ -1,4 +1,5 @@
 import Foundation
+import PostillonHTTP
 
 /// Replays the responses of requests sent with an `Idempotency-Key`, so a retry does not send mail
 /// (or delete) twice. Records live in the state store, so this holds across restarts and replicas:

@@ -1,3 +1,5 @@
+import PostillonHTTP
+
 /// The body of `POST /api/v1/webhooks` and `PATCH /api/v1/webhooks/{id}` (every field optional
 /// on PATCH; `url` and `events` required on POST).
 struct WebhookRequest: Decodable {

@@ -1,3 +1,5 @@
+import PostillonHTTP
+
 /// `/api/v1/webhooks`: the caller's webhook subscriptions, their deliveries and retries. Every
 /// route authenticates; a Basic caller's password is proven with a POP3 login first (a webhook
 /// outlives the request, so pass-through credentials are not taken on trust). The URL is checked

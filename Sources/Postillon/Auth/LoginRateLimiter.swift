@@ -1,4 +1,5 @@
 import Foundation
+import PostillonHTTP
 
 /// Limits password guessing, with the windows kept in the state store so that every replica counts
 /// against one limit.
@@ -74,7 +75,7 @@ public final class LoginRateLimiter: Sendable {
             try? succeeded(reservation)
             return value
         } catch {
-            if UpstreamErrorMapping.problem(for: error)?.code != "auth_failed" {
+            if !UpstreamErrorMapping.isAuthenticationFailure(error) {
                 try? store.settleLoginAttempt(refund: [reservation.clientKey, reservation.clientUserKey, reservation.userKey], clear: [])
             }
             throw error

@@ -1,4 +1,5 @@
 import Foundation
+import PostillonHTTP
 
 /// Sign-in sessions: random 256-bit bearer tokens mapped to mail credentials, kept in the state
 /// store with an idle and an absolute lifetime. Only SHA-256 hashes of tokens are stored; passwords

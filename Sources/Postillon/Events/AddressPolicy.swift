@@ -1,3 +1,5 @@
+import PostillonHTTP
+
 /// Which resolved addresses a webhook may be sent to (SSRF defence). Pure: decides over address
 /// literals. Loopback, private (RFC 1918, ULA), link-local (which holds the cloud metadata address
 /// 169.254.169.254), CGNAT, unspecified, multicast and reserved ranges are refused unless an

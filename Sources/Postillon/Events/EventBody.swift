@@ -1,4 +1,5 @@
 import Foundation
+import PostillonHTTP
 
 /// The JSON body of an event as delivered (Standard Webhooks: `{type, timestamp, data}`); built once
 /// when the event is recorded, so every retry and every replica sends the same bytes.

@@ -1,3 +1,5 @@
+import PostillonHTTP
+
 /// Starts the background side of events for a running service: the poller over the watched API-key
 /// accounts and the webhook deliverer. Both run on their own threads for the life of the process.
 enum EventRunner {

@@ -1,3 +1,5 @@
+import PostillonHTTP
+
 /// The event tables (migration 2, after the state store's own): watched mailboxes with their poll
 /// lease, the stored UIDL set per mailbox, the event outbox, webhook subscriptions, deliveries and
 /// their attempts. Written in one transaction per poll, so an event exists exactly when the UIDL

@@ -1,3 +1,5 @@
+import PostillonHTTP
+
 extension EventStore {
     /// Claims up to `limit` due deliveries for one attempt each: per subscription only the oldest
     /// pending one (deliveries stay in event order), each leased to this caller until

@@ -1,4 +1,5 @@
 import Foundation
+import PostillonHTTP
 
 extension EventStore {
     /// Stores a new subscription; returns it with its secret (shown once).

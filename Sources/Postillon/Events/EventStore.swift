@@ -1,4 +1,5 @@
 import Foundation
+import PostillonHTTP
 
 /// The event tables on the state store's SQL database: poll leases, UIDL sets and the outbox.
 /// Every method is one statement or one transaction, so replicas sharing a PostgreSQL database

@@ -1,3 +1,5 @@
+import PostillonHTTP
+
 /// One event to record in the outbox: its type, the message it is about and, for new mail, the summary.
 package struct MailEvent: Sendable {
     /// `message.new` or `message.deleted`.

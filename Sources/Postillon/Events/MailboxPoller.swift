@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PostillonHTTP
 
 /// Polls watched mailboxes on dedicated threads (POP3 over libcurl and the store block, so never on
 /// an event loop or the cooperative pool). Each account is polled when its turn comes in the store

@@ -1,3 +1,5 @@
+import PostillonHTTP
+
 /// A delivery claimed for one attempt: everything needed to send it.
 package struct PendingDelivery: Sendable {
     /// The delivery id.

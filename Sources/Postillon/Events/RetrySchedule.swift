@@ -1,3 +1,5 @@
+import PostillonHTTP
+
 /// When a failed delivery is tried again: delays after the 1st, 2nd, … failure, with ±10 % jitter;
 /// past the last delay the delivery is failed. The default spans about a day, as Standard Webhooks
 /// suggests (seconds, then minutes, then hours).

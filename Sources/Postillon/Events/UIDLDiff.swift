@@ -1,3 +1,5 @@
+import PostillonHTTP
+
 /// What changed in a mailbox between two polls: pure, over UIDL lists.
 package struct UIDLDiff: Sendable, Equatable {
     /// UIDLs present now and not before, in the server's order (oldest first).

@@ -1,3 +1,5 @@
+import PostillonHTTP
+
 /// Wakes a background thread early (new work) or for good (stop); otherwise it sleeps its interval.
 final class WakeSignal: @unchecked Sendable {
     // Invariant: `pending` and `stopped` are only touched with `lock` held.

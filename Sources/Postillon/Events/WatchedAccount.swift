@@ -1,3 +1,5 @@
+import PostillonHTTP
+
 /// A mailbox the poller watches: the login it polls with and how often.
 package struct WatchedAccount: Sendable {
     /// The mailbox key (the lower-cased login), the account events are recorded under.

@@ -1,3 +1,5 @@
+import PostillonHTTP
+
 /// What one HTTP attempt of a delivery came to.
 package struct WebhookAttemptOutcome: Sendable, Equatable {
     /// The receiver's status code, 0 when there was no HTTP answer.

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PostillonHTTP
 
 /// Sends due webhook deliveries on dedicated threads: claims them in the store (one replica per
 /// attempt, oldest first per subscription), signs and sends each, and records the outcome with the

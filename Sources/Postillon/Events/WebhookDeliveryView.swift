@@ -1,3 +1,5 @@
+import PostillonHTTP
+
 /// One delivery of one event to one subscription, with its attempts, as the API lists it.
 package struct WebhookDeliveryView: Sendable, Encodable {
     /// One HTTP attempt.

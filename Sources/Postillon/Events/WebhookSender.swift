@@ -1,5 +1,6 @@
 import CCurl
 import Foundation
+import PostillonHTTP
 
 /// Sends one signed webhook attempt over libcurl: TLS verified (with the operator's CA file if
 /// any), 10 s timeout, no redirects, no proxy, http(s) only, the checked address pinned with

@@ -1,4 +1,5 @@
 import Foundation
+import PostillonHTTP
 
 /// Standard Webhooks signatures (standardwebhooks.com): `v1,` + base64 HMAC-SHA256 of
 /// `id.timestamp.body`, keyed with the base64 part of the `whsec_` secret. Pure.

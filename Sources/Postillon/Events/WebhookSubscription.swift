@@ -1,3 +1,5 @@
+import PostillonHTTP
+
 /// A webhook subscription of one account, as stored (the secret only while creating or rotating).
 package struct WebhookSubscription: Sendable, Encodable {
     /// `wh_` + random hex.

@@ -1,4 +1,5 @@
 import Foundation
+import PostillonHTTP
 
 /// A webhook endpoint checked against the operator's policy: scheme, host, port, and resolved
 /// addresses that the ``AddressPolicy`` permits. The check runs when a subscription is saved and

@@ -1,3 +1,5 @@
+import PostillonHTTP
+
 extension MailboxService {
     /// What one poll of a watched mailbox saw.
     package struct Snapshot: Sendable {

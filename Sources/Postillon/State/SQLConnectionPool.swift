@@ -1,3 +1,5 @@
+import PostillonHTTP
+
 /// A bounded set of connections handed out one caller at a time; broken connections are closed and
 /// replaced on next use.
 final class SQLConnectionPool: @unchecked Sendable {

@@ -1,3 +1,5 @@
+import Logging
+
 /// A pool of connections to one database, the unit the SQL state store (and future tables, such
 /// as the event outbox) run statements and transactions on.
 ///
@@ -7,10 +9,13 @@ package final class SQLDatabase: Sendable {
     /// The backend's dialect.
     package let dialect: SQLDialect
     private let pool: SQLConnectionPool
+    private let logger: Logger
 
-    /// Creates a database over connections made by `connect`.
-    package init(dialect: SQLDialect, size: Int, connect: @escaping @Sendable () throws -> any SQLConnection) {
+    /// Creates a database over connections made by `connect`; failures are logged to `logger`
+    /// (the API answers only 503 `state_unavailable`).
+    package init(dialect: SQLDialect, size: Int, logger: Logger, connect: @escaping @Sendable () throws -> any SQLConnection) {
         self.dialect = dialect
+        self.logger = logger
         pool = SQLConnectionPool(size: size, connect: connect)
     }
 
@@ -18,14 +23,19 @@ package final class SQLDatabase: Sendable {
     /// - Throws: ``StateStoreError``, or what `body` throws.
     @discardableResult
     package func withConnection<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
-        try pool.withConnection(body)
+        do {
+            return try pool.withConnection(body)
+        } catch let error as StateStoreError {
+            logger.error("state store failed", metadata: ["error": .string(error.message)])
+            throw error
+        }
     }
 
     /// Runs `body` in a write transaction: committed when it returns, rolled back when it throws.
     /// - Throws: ``StateStoreError``, or what `body` throws.
     @discardableResult
     package func transaction<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
-        try pool.withConnection { connection in
+        try withConnection { connection in
             try connection.execute(dialect.beginWrite)
             do {
                 let value = try body(connection)

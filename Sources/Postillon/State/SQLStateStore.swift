@@ -27,9 +27,9 @@ package final class SQLStateStore: StateStore {
                                                              attributes: [.posixPermissions: 0o700])
                 }
             }
-            database = SQLDatabase(dialect: .sqlite, size: path == ":memory:" ? 1 : poolSize) { try SQLiteConnection(path: path) }
+            database = SQLDatabase(dialect: .sqlite, size: path == ":memory:" ? 1 : poolSize, logger: logger) { try SQLiteConnection(path: path) }
         case .postgres(let url):
-            database = SQLDatabase(dialect: .postgres, size: poolSize) { try PostgresConnection(url: url) }
+            database = SQLDatabase(dialect: .postgres, size: poolSize, logger: logger) { try PostgresConnection(url: url) }
         }
         try SQLMigrator.migrate(database, logger: logger)
         return SQLStateStore(database: database)

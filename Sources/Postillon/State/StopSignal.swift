@@ -1,3 +1,5 @@
+import PostillonHTTP
+
 /// A one-shot flag a background thread waits on with a timeout, to stop promptly.
 final class StopSignal: @unchecked Sendable {
     // Invariant: `flag` is only read and written with `lock` held.

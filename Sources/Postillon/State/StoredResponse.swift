@@ -1,4 +1,5 @@
 import Foundation
+import PostillonHTTP
 
 /// The JSON form of an HTTP response kept in an idempotency record: status, headers, base64 body.
 enum StoredResponse {

@@ -76,8 +76,16 @@ public final class Router: HTTPResponder {
                 throw Problem(.notFound, code: "not_found", detail: "No resource at \(String(request.head.path.prefix(200))).")
             }
         } catch {
-            return ErrorMapping.problem(for: error, logger: context.logger).response(requestID: request.requestID)
+            return Self.problem(for: error, logger: context.logger).response(requestID: request.requestID)
         }
+    }
+
+    /// The problem for an error: its own when it is ``ProblemConvertible``, else a logged 500 whose
+    /// detail reveals nothing internal.
+    package static func problem(for error: any Error, logger: Logger) -> Problem {
+        if let convertible = error as? any ProblemConvertible { return convertible.problem }
+        logger.error("unhandled error", metadata: ["error": .string(String(describing: error))])
+        return Problem(.internalServerError, code: "internal_error", detail: "An unexpected error occurred; the request id identifies it in the logs.")
     }
 
     /// Splits a raw path into percent-decoded segments; nil when an escape is malformed or not UTF-8.

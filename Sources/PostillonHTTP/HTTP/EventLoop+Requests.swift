@@ -54,7 +54,7 @@ extension EventLoop {
             case .needMore:
                 return .needBytes
             case .failure(let error):
-                fail(connection, Problem(error.status, code: error.code, detail: error.detail))
+                fail(connection, error.problem)
                 return .closed
             case .head(let head, let consumed):
                 connection.readIndex += consumed
@@ -83,7 +83,7 @@ extension EventLoop {
                     connection.readIndex += consumed
                     return complete(connection, head: head, plan: plan, body: body, requestID: requestID)
                 case .failure(let error):
-                    fail(connection, Problem(error.status, code: error.code, detail: error.detail))
+                    fail(connection, error.problem)
                     return .closed
                 }
             }

@@ -21,19 +21,6 @@ extension EventStore {
         return subscription
     }
 
-    /// Creates or updates an operator-declared subscription with a fixed id and secret.
-    package func declareSubscription(id: String, account: String, url: String, events: [String], secret: String, now: Int64) throws {
-        let sealed = try sealer.seal(secret, context: id)
-        try database.withConnection { connection in
-            try connection.execute("""
-                INSERT INTO webhook_subscriptions (id, account, url, events, description, sealed_secret, key_id, enabled, created_at)
-                VALUES ($1, $2, $3, $4, 'declared by the operator', $5, $6, 1, $7)
-                ON CONFLICT (id) DO UPDATE SET account = $2, url = $3, events = $4, sealed_secret = $5, key_id = $6
-                """, [.text(id), .text(account), .text(url), .text(events.joined(separator: ",")), .text(sealed), .text(sealer.current.id),
-                      .integer(now)])
-        }
-    }
-
     /// The subscriptions of `account`, oldest first.
     package func subscriptions(account: String) throws -> [WebhookSubscription] {
         try database.withConnection { connection in

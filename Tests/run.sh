@@ -68,6 +68,9 @@ swift test --skip-build
 step "state store: three replicas on a private PostgreSQL, one process on SQLite, restarts (Tests/State)"
 "$ROOT/Tests/State/run-state-tests.sh" "$(swift build --show-bin-path)/postillon" "$WORK/mail/env" "$WORK/state" "$((BASE_PORT + 10))"
 
+step "new-mail events: watched mailbox, signed webhooks, retries, SIGKILL + restart (Tests/Events)"
+"$ROOT/Tests/Events/run-events-tests.sh" "$(swift build --show-bin-path)/postillon" "$WORK/mail/env" "$WORK/events" "$((BASE_PORT + 20))"
+
 step "end to end: browser test (headless Chromium) and OpenAPI response validation"
 "$ROOT/Tests/e2e.sh"
 

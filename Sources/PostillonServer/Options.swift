@@ -114,6 +114,18 @@ struct Options: ParsableArguments {
     @Option(name: .customLong("message-cache-bytes"), help: help(.messageCacheBytes))
     var messageCacheBytes: String?
 
+    @Option(name: .customLong("poll-interval"), help: help(.pollInterval))
+    var pollInterval: String?
+
+    @Option(name: .customLong("webhook-retry-schedule"), help: help(.webhookRetrySchedule))
+    var webhookRetrySchedule: String?
+
+    @Flag(name: .customLong("webhook-allow-http"), help: help(.webhookAllowHTTP))
+    var webhookAllowHTTP: Bool = false
+
+    @Option(name: .customLong("webhook-allow-networks"), help: help(.webhookAllowNetworks))
+    var webhookAllowNetworks: String?
+
     /// The values given on the command line, by key.
     var flagValues: [ConfigKey: String] {
         var values: [ConfigKey: String] = [:]
@@ -155,6 +167,10 @@ struct Options: ParsableArguments {
         values[.pop3SessionReuse] = pop3SessionReuse
         values[.mailboxWaiters] = mailboxWaiters
         values[.messageCacheBytes] = messageCacheBytes
+        values[.pollInterval] = pollInterval
+        values[.webhookRetrySchedule] = webhookRetrySchedule
+        if webhookAllowHTTP { values[.webhookAllowHTTP] = "true" }
+        values[.webhookAllowNetworks] = webhookAllowNetworks
         return values
     }
 }

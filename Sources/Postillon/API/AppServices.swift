@@ -17,6 +17,8 @@ public final class AppServices: Sendable {
     package let flags: MessageFlagStore
     /// Deletes expired state in the background (started by ``live(configuration:logger:)``).
     package let sweeper: StateSweeper
+    /// The event outbox and webhook subscriptions (nil on a state store without SQL, as in unit tests).
+    package let events: EventStore?
     /// SMTP submission (sending).
     public let smtp: any SMTPClient
     /// The server's logger.
@@ -24,7 +26,7 @@ public final class AppServices: Sendable {
 
     /// Creates the services.
     package init(configuration: Configuration, authenticator: Authenticator, mailbox: MailboxService,
-                 idempotency: IdempotencyStore, state: any StateStore, smtp: any SMTPClient, logger: Logger) {
+                 idempotency: IdempotencyStore, state: any StateStore, smtp: any SMTPClient, logger: Logger, events: EventStore? = nil) {
         self.configuration = configuration
         self.authenticator = authenticator
         self.mailbox = mailbox
@@ -34,6 +36,7 @@ public final class AppServices: Sendable {
         sweeper = StateSweeper(store: state, windowMillis: authenticator.limiter.windowLength, logger: logger)
         self.smtp = smtp
         self.logger = logger
+        self.events = events
     }
 
     /// Builds the production services for `configuration`: opens and migrates the state store,
@@ -53,6 +56,7 @@ public final class AppServices: Sendable {
                                 sealer: sealer, logger: logger)
         services.sweeper.sweepOnce()
         services.sweeper.start()
+        try EventRunner.start(services)
         return services
     }
 
@@ -89,6 +93,7 @@ public final class AppServices: Sendable {
             allowPlaintext: configuration.allowPlaintext, connectTimeout: configuration.upstreamConnectTimeout,
             timeout: configuration.upstreamTimeout), ehloName: configuration.ehloName)
         return AppServices(configuration: configuration, authenticator: authenticator, mailbox: mailbox,
-                           idempotency: IdempotencyStore(store: state), state: state, smtp: submission, logger: logger)
+                           idempotency: IdempotencyStore(store: state), state: state, smtp: submission, logger: logger,
+                           events: (state as? SQLStateStore).map { EventStore(database: $0.database, sealer: sealer) })
     }
 }

@@ -10,14 +10,24 @@ public struct APIKeyAccount: Decodable, Sendable {
     public let password: String
     /// The account's mail address (default `From`).
     public let address: String
+    /// Whether the poller watches this mailbox for new-mail events (default true).
+    public let watch: Bool
+    /// This account's poll interval in seconds (nil: `--poll-interval`).
+    public let pollInterval: Int?
 
     public init(from decoder: any Decoder) throws {
-        try decoder.rejectUnknownKeys(["name", "keySha256", "username", "password", "address"])
+        try decoder.rejectUnknownKeys(["name", "keySha256", "username", "password", "address", "watch", "pollInterval"])
         let container = try decoder.container(keyedBy: AnyCodingKey.self)
         name = try container.decode(String.self, forKey: AnyCodingKey(stringValue: "name"))
         keySha256 = try container.decode(String.self, forKey: AnyCodingKey(stringValue: "keySha256")).lowercased()
         username = try container.decode(String.self, forKey: AnyCodingKey(stringValue: "username"))
         password = try container.decode(String.self, forKey: AnyCodingKey(stringValue: "password"))
         address = try container.decode(String.self, forKey: AnyCodingKey(stringValue: "address"))
+        watch = try container.decodeIfPresent(Bool.self, forKey: AnyCodingKey(stringValue: "watch")) ?? true
+        pollInterval = try container.decodeIfPresent(Int.self, forKey: AnyCodingKey(stringValue: "pollInterval"))
+        if let pollInterval, !(1...86_400).contains(pollInterval) {
+            throw DecodingError.dataCorruptedError(forKey: AnyCodingKey(stringValue: "pollInterval"), in: container,
+                                                   debugDescription: "pollInterval must be between 1 and 86400 seconds")
+        }
     }
 }

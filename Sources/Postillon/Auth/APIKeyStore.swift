@@ -41,6 +41,9 @@ public struct APIKeyStore: Sendable {
         accounts[Hashing.sha256Hex(Array(key.utf8))]
     }
 
+    /// Every account, sorted by name (the poller watches those with `watch`).
+    public var all: [APIKeyAccount] { accounts.values.sorted { $0.name < $1.name } }
+
     /// How many accounts are configured.
     public var count: Int { accounts.count }
 }

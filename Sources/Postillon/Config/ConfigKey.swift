@@ -40,6 +40,10 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     case pop3SessionReuse = "pop3-session-reuse"
     case mailboxWaiters = "mailbox-waiters"
     case messageCacheBytes = "message-cache-bytes"
+    case pollInterval = "poll-interval"
+    case webhookRetrySchedule = "webhook-retry-schedule"
+    case webhookAllowHTTP = "webhook-allow-http"
+    case webhookAllowNetworks = "webhook-allow-networks"
 
     /// The command-line flag, for example `--pop3-url`.
     public var flag: String { "--" + rawValue }
@@ -84,6 +88,10 @@ public enum ConfigKey: String, CaseIterable, Sendable {
         case .pop3SessionReuse: return "5"
         case .mailboxWaiters: return "32"
         case .messageCacheBytes: return "67108864"
+        case .pollInterval: return "60"
+        case .webhookRetrySchedule: return RetrySchedule.standard.text
+        case .webhookAllowHTTP: return "false"
+        case .webhookAllowNetworks: return ""
         }
     }
 
@@ -130,9 +138,14 @@ public enum ConfigKey: String, CaseIterable, Sendable {
         case .pop3SessionReuse: return "Seconds a mailbox's POP3 session stays open for its next request (0: off; longer for a server LOGIN-DELAY)."
         case .mailboxWaiters: return "Most requests waiting for one mailbox's session; more get 503 mailbox_busy at once."
         case .messageCacheBytes: return "Memory for raw messages cached by UIDL (0: off); served only to credentials a login proved in the last minute."
+        case .pollInterval: return "Seconds between polls of a watched mailbox (accounts file: pollInterval per account); never below the server's LOGIN-DELAY."
+        case .webhookRetrySchedule: return "Seconds to wait after each failed webhook attempt, comma-separated; after the last the delivery is failed."
+        case .webhookAllowHTTP: return "Allow plain http:// webhook URLs (default: https only)."
+        case .webhookAllowNetworks: return "Comma-separated addresses or CIDR networks webhooks may reach although loopback, private or link-local."
         }
     }
 
     /// Whether the key is a boolean switch (a flag without a value).
     public var isSwitch: Bool { [.allowPlaintext, .insecureSkipVerify, .smtpTrustedRelay].contains(self) }
+    public var isSwitch: Bool { [.allowPlaintext, .insecureSkipVerify, .webhookAllowHTTP].contains(self) }
 }

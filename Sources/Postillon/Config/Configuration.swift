@@ -66,6 +66,14 @@ public struct Configuration: Sendable {
     public var mailboxWaiters: Int = 32
     /// Memory for raw messages cached by UIDL, in bytes (0: off).
     public var messageCacheBytes: Int = 64 << 20
+    /// Seconds between polls of a watched mailbox (an account may override it).
+    package var pollInterval = 60
+    /// Delays between webhook attempts.
+    package var webhookRetrySchedule = RetrySchedule.standard
+    /// Whether webhook URLs may be plain http.
+    package var webhookAllowHTTP = false
+    /// Internal networks webhooks may reach anyway.
+    package var webhookAllowNetworks: [IPNetwork] = []
 
     /// The configuration as `key = value` lines for `--print-config`; nothing here is secret,
     /// but the accounts file's contents never appear.
@@ -109,6 +117,10 @@ public struct Configuration: Sendable {
         lines.append("pop3-session-reuse = \(pop3SessionReuseMillis / 1000)")
         lines.append("mailbox-waiters = \(mailboxWaiters)")
         lines.append("message-cache-bytes = \(messageCacheBytes)")
+        lines.append("poll-interval = \(pollInterval)")
+        lines.append("webhook-retry-schedule = \(webhookRetrySchedule.text)")
+        lines.append("webhook-allow-http = \(webhookAllowHTTP)")
+        lines.append("webhook-allow-networks = \(webhookAllowNetworks.map(\.description).joined(separator: ","))")
         return lines.joined(separator: "\n")
     }
 }

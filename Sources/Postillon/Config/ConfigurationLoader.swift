@@ -124,6 +124,16 @@ public enum ConfigurationLoader {
         configuration.pop3SessionReuseMillis = Int64(try int(.pop3SessionReuse, 0...600)) * 1000
         configuration.mailboxWaiters = try int(.mailboxWaiters, 1...10_000)
         configuration.messageCacheBytes = try int(.messageCacheBytes, 0...1 << 34)
+        configuration.pollInterval = try int(.pollInterval, 1...86_400)
+        guard let schedule = RetrySchedule(string(.webhookRetrySchedule)) else {
+            throw ConfigurationError(.webhookRetrySchedule, "expected comma-separated seconds between 1 and 172800, got '\(string(.webhookRetrySchedule))'")
+        }
+        configuration.webhookRetrySchedule = schedule
+        configuration.webhookAllowHTTP = try bool(.webhookAllowHTTP)
+        for entry in string(.webhookAllowNetworks).split(separator: ",").map({ $0.trimming(" ") }) where !entry.isEmpty {
+            guard let network = IPNetwork(entry) else { throw ConfigurationError(.webhookAllowNetworks, "'\(entry)' is not an IP address or CIDR network") }
+            configuration.webhookAllowNetworks.append(network)
+        }
         return configuration
     }
 

@@ -55,5 +55,6 @@ package struct SQLMigration: Sendable {
                 PRIMARY KEY (account, uidl)
             );
             """),
+        EventSchema.migration,
     ]
 }

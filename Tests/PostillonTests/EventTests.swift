@@ -78,8 +78,8 @@ import Testing
     }
 
     @Test func loginDelayIsReadFromCapabilities() {
-        #expect(MailboxService.loginDelay(capabilities: ["TOP", "LOGIN-DELAY 900", "UIDL"]) == 900)
-        #expect(MailboxService.loginDelay(capabilities: ["TOP", "UIDL"]) == nil)
+        #expect(POP3Capabilities(["TOP", "LOGIN-DELAY 900", "UIDL"]).loginDelaySeconds == 900)
+        #expect(POP3Capabilities(["TOP", "UIDL"]).loginDelaySeconds == nil)
     }
 
     // MARK: Store

@@ -146,6 +146,5 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     }
 
     /// Whether the key is a boolean switch (a flag without a value).
-    public var isSwitch: Bool { [.allowPlaintext, .insecureSkipVerify, .smtpTrustedRelay].contains(self) }
-    public var isSwitch: Bool { [.allowPlaintext, .insecureSkipVerify, .webhookAllowHTTP].contains(self) }
+    public var isSwitch: Bool { [.allowPlaintext, .insecureSkipVerify, .smtpTrustedRelay, .webhookAllowHTTP].contains(self) }
 }

@@ -20,7 +20,7 @@ extension MailboxService {
     /// - Throws: upstream errors, ``Problem`` `mailbox_busy`.
     package func snapshot(_ credentials: Credentials, known: Set<String>?) throws -> Snapshot {
         let mailbox = credentials.mailboxKey
-        return try withSession(credentials) { session in
+        return try withSession(credentials, .list) { session in
             let listings = try session.listings()
             var summaries: [String: MessageSummary] = [:]
             if let known {
@@ -41,16 +41,7 @@ extension MailboxService {
                 }
             }
             return Snapshot(uidls: listings.map(\.uidl), summaries: summaries,
-                            loginDelaySeconds: Self.loginDelay(capabilities: session.capabilities))
+                            loginDelaySeconds: session.capabilities.loginDelaySeconds)
         }
-    }
-
-    /// The `LOGIN-DELAY n` of a CAPA listing (RFC 2449), in seconds.
-    package static func loginDelay(capabilities: [String]) -> Int? {
-        for line in capabilities {
-            let words = line.split(separator: " ")
-            if words.count >= 2, words[0].uppercased() == "LOGIN-DELAY", let seconds = Int(words[1]), seconds >= 0 { return seconds }
-        }
-        return nil
     }
 }

@@ -69,13 +69,13 @@ step "state store: three replicas on a private PostgreSQL, one process on SQLite
 "$ROOT/Tests/State/run-state-tests.sh" "$(swift build --show-bin-path)/postillon" "$WORK/mail/env" "$WORK/state" "$((BASE_PORT + 10))"
 
 step "new-mail events: watched mailbox, signed webhooks, retries, SIGKILL + restart (Tests/Events)"
-"$ROOT/Tests/Events/run-events-tests.sh" "$(swift build --show-bin-path)/postillon" "$WORK/mail/env" "$WORK/events" "$((BASE_PORT + 20))"
+"$ROOT/Tests/Events/run-events-tests.sh" "$(swift build --show-bin-path)/postillon" "$WORK/mail/env" "$WORK/events" "$((BASE_PORT + 30))"
 
 step "end to end: browser test (headless Chromium) and OpenAPI response validation"
 "$ROOT/Tests/e2e.sh"
 
 step "the README's commands, as written, against a fresh demo (Tests/readme-commands.sh)"
-README_PORT="$((BASE_PORT + 90))" README_DEMO_BASE_PORT="$((BASE_PORT + 10))" "$ROOT/Tests/readme-commands.sh"
+README_PORT="$((BASE_PORT + 90))" README_DEMO_BASE_PORT="$((BASE_PORT + 40))" "$ROOT/Tests/readme-commands.sh"
 
 # Deployment artefacts: systemd-analyze verify, the container's runtime packages in a debootstrap
 # root, the API through real nginx, and the Kubernetes YAML against the published schemas.

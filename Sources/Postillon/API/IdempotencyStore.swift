@@ -8,6 +8,7 @@ import PostillonHTTP
 /// - Concurrent duplicates wait for the first to finish and then replay it: the work runs once.
 /// - 5xx results are not stored (the work may not have happened; a retry may try again).
 /// Keys are scoped per caller, so one caller cannot replay another's response. Bounded in size.
+/// Sendable: `entries` is only touched under `lock`; everything else is immutable.
 public final class IdempotencyStore: @unchecked Sendable {
     struct Entry {
         let fingerprint: String

@@ -2,6 +2,7 @@
 ///
 /// The mailbox lock and the POP3 session are released when the lease goes away, whether the
 /// stream ran to the end, failed, or was never started (a HEAD request, a client that left).
+/// Sendable: immutable; the session is used by one thread at a time (the one streaming the response).
 public final class MessageLease: @unchecked Sendable {
     /// The message's listing in this session.
     public let listing: POP3Listing

@@ -10,7 +10,9 @@ extension AppServices {
             throw Self.rateLimited(wait)
         }
         do {
-            return try body(principal)
+            var response = try body(principal)
+            response.account = principal.credentials.username
+            return response
         } catch {
             if UpstreamErrorMapping.isAuthenticationFailure(error) {
                 authenticator.limiter.recordFailure(client: client, username: principal.credentials.username)

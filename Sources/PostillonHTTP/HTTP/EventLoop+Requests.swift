@@ -140,8 +140,8 @@ extension EventLoop {
             let bytes = serialize(response, isHead: head.method == .HEAD, keepAlive: keepAlive, requestID: requestID)
             enqueue(connection, bytes)
             connection.requestsServed += 1
-            context.logAccess(requestID: requestID, method: head.method, path: head.path, status: response.status.code,
-                              bytes: bytes.count, startNanos: connection.requestStartNanos, remote: client)
+            logAccess(requestID: requestID, method: head.method, path: head.path, status: response.status.code, bytes: bytes.count,
+                      startNanos: connection.requestStartNanos, remote: client, userAgent: head.headers["User-Agent"], account: response.account)
             if !keepAlive { connection.closeWhenFlushed = true }
             return .progress
         }
@@ -161,8 +161,8 @@ extension EventLoop {
                 connection.closeAfterWorker = true
                 context.logger.debug("response write failed", metadata: ["request.id": .string(requestID), "error": .string("\(error)")])
             }
-            context.logAccess(requestID: requestID, method: head.method, path: head.path, status: response.status.code,
-                              bytes: written, startNanos: startNanos, remote: client)
+            self.logAccess(requestID: requestID, method: head.method, path: head.path, status: response.status.code, bytes: written,
+                           startNanos: startNanos, remote: client, userAgent: head.headers["User-Agent"], account: response.account)
             self.giveBack(connection)
         }
         if !accepted {

@@ -7,6 +7,8 @@ final class ServerContext: Sendable {
     let responder: any HTTPResponder
     let logger: Logger
     let pool: WorkerPool
+    /// The access log, nil when off (`accessLog` false or a log level above info).
+    let accessLog: AccessLog?
     /// Open connections across all loops.
     let activeConnections = Atomic<Int>(0)
     /// Set once graceful shutdown began: no keep-alive, idle connections close.
@@ -17,28 +19,9 @@ final class ServerContext: Sendable {
         self.responder = responder
         self.logger = logger
         self.pool = WorkerPool(threads: configuration.workerThreads, maxQueued: configuration.maxQueuedRequests)
+        self.accessLog = configuration.accessLog && logger.logLevel <= .info ? AccessLog(format: configuration.accessLogFormat, fd: configuration.accessLogDescriptor) : nil
     }
 
     /// Whether graceful shutdown began.
     var isShuttingDown: Bool { shuttingDown.load(ordering: .relaxed) }
-
-    /// Logs one access-log line for a finished request.
-    func logAccess(requestID: String, method: HTTPMethod, path: Substring, status: Int, bytes: Int, startNanos: UInt64, remote: String) {
-        guard configuration.accessLog, logger.logLevel <= .info else { return }
-        let micros = (MonotonicClock.nowNanos() &- startNanos) / 1000
-        logger.info("request", metadata: [
-            "request.id": .string(requestID),
-            "method": .string(method.rawValue),
-            "path": .string(String(path)),
-            "status": .stringConvertible(status),
-            "bytes": .stringConvertible(bytes),
-            "duration_ms": .string(String(format3(Double(micros) / 1000))),
-            "remote": .string(remote),
-        ])
-    }
-
-    private func format3(_ value: Double) -> String {
-        let scaled = (value * 1000).rounded() / 1000
-        return String(scaled)
-    }
 }

@@ -45,7 +45,7 @@ public final class MailboxService: Sendable {
     }
 
     /// One newest-first page of summaries.
-    /// - Throws: ``Problem`` `invalid_cursor` when the cursor names no message any more.
+    /// - Throws: ``MailboxError/invalidCursor`` when the cursor names no message any more.
     public func list(_ credentials: Credentials, limit: Int, cursor: PageCursor?) throws -> MessagePage {
         let mailbox = credentials.mailboxKey
         return try withSession(credentials) { session in
@@ -53,8 +53,7 @@ public final class MailboxService: Sendable {
             var start = 0
             if let cursor {
                 guard let index = cursor.startIndex(in: newestFirst.map(\.uidl)) else {
-                    throw Problem(.badRequest, code: "invalid_cursor",
-                                  detail: "The messages this cursor points at were deleted; start again from the first page.")
+                    throw MailboxError.invalidCursor
                 }
                 start = index
             }
@@ -84,9 +83,9 @@ public final class MailboxService: Sendable {
     }
 
     /// Opens a session positioned on message `id` and returns it as a lease for streaming.
-    /// - Throws: ``Problem`` `message_not_found`, or upstream errors.
+    /// - Throws: ``MailboxError/messageNotFound(id:)``, or upstream errors.
     public func lease(_ credentials: Credentials, id: String) throws -> MessageLease {
-        guard let uidl = MessageIdentifier.decode(id) else { throw Self.notFound(id) }
+        guard let uidl = MessageIdentifier.decode(id) else { throw MailboxError.messageNotFound(id: id) }
         let key = credentials.mailboxKey
         try acquire(key)
         var handedOver = false
@@ -103,17 +102,17 @@ public final class MailboxService: Sendable {
     }
 
     /// Downloads message `id` into a temporary file (for parsing), refusing messages over `maxBytes`.
-    /// - Throws: ``MIMEError/messageTooLarge(size:limit:)``, ``Problem`` `message_not_found`, upstream errors.
+    /// - Throws: ``MailboxError/messageTooLarge(size:limit:)``, ``MailboxError/messageNotFound(id:)``, upstream errors.
     public func spool(_ credentials: Credentials, id: String, maxBytes: Int) throws -> (file: SpooledFile, listing: POP3Listing) {
-        guard let uidl = MessageIdentifier.decode(id) else { throw Self.notFound(id) }
+        guard let uidl = MessageIdentifier.decode(id) else { throw MailboxError.messageNotFound(id: id) }
         return try withSession(credentials) { session in
             let listing = try Self.listing(uidl, id: id, in: session)
-            guard listing.size <= maxBytes else { throw MIMEError.messageTooLarge(size: listing.size, limit: maxBytes) }
+            guard listing.size <= maxBytes else { throw MailboxError.messageTooLarge(size: listing.size, limit: maxBytes) }
             let file = try SpooledFile()
             try session.retrieve(listing.number) { chunk in
                 // The listed size may be a little off (line endings); the hard cap leaves room for that.
                 if file.size + chunk.count > maxBytes + maxBytes / 8 + 4096 {
-                    throw MIMEError.messageTooLarge(size: file.size + chunk.count, limit: maxBytes)
+                    throw MailboxError.messageTooLarge(size: file.size + chunk.count, limit: maxBytes)
                 }
                 try file.write(chunk)
             }
@@ -169,19 +168,14 @@ public final class MailboxService: Sendable {
 
     private func acquire(_ key: String) throws {
         guard locks.acquire(key, timeoutMillis: waitMillis) else {
-            throw Problem(.serviceUnavailable, code: "mailbox_busy",
-                          detail: "Other requests for this mailbox are still running; retry shortly.", headers: ["Retry-After": "2"])
+            throw MailboxError.busy
         }
     }
 
     /// The listing of the message with `uidl` in `session`.
-    /// - Throws: ``Problem`` `message_not_found` (named by its API `id`).
+    /// - Throws: ``MailboxError/messageNotFound(id:)`` (named by its API `id`).
     static func listing(_ uidl: String, id: String, in session: any POP3Session) throws -> POP3Listing {
-        guard let listing = try session.listings().first(where: { $0.uidl == uidl }) else { throw notFound(id) }
+        guard let listing = try session.listings().first(where: { $0.uidl == uidl }) else { throw MailboxError.messageNotFound(id: id) }
         return listing
-    }
-
-    static func notFound(_ id: String) -> Problem {
-        Problem(.notFound, code: "message_not_found", detail: "No message with id '\(id.prefix(100))' in this mailbox.")
     }
 }

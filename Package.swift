@@ -31,6 +31,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // C layer: libcurl plus typed static-inline shims for its variadic functions.
@@ -49,6 +50,10 @@ let package = Package(
         ),
         // Linux headers Swift's Glibc module leaves out (epoll, eventfd, TCP options).
         .systemLibrary(name: "CLinux", path: "Sources/CLinux"),
+        // C layer: SQLite 3 (the default state store) plus a shim for SQLITE_TRANSIENT.
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        // C layer: libpq, PostgreSQL's client (the state store for replicas).
+        .systemLibrary(name: "CPostgres", path: "Sources/CPostgres", providers: [.apt(["libpq-dev"])]),
         // The HTTP/1.1 server, router and static files. Knows nothing of mail: the compiler enforces it.
         .target(
             name: "PostillonHTTP",
@@ -65,6 +70,9 @@ let package = Package(
                 "CCurl",
                 "CGMime",
                 "CLinux",
+                "CSQLite",
+                "CPostgres",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: gmimeFlags
@@ -85,6 +93,9 @@ let package = Package(
         .testTarget(name: "PostillonTests", dependencies: ["Postillon", "PostillonHTTP", "PostillonTestSupport", "CCurl", "CGMime"], swiftSettings: gmimeFlags),
         // Parses fixture files outside the test runner, for valgrind (see Tests/MIME-checks.md).
         .executableTarget(name: "MIMECheck", dependencies: ["Postillon", "PostillonTestSupport"], path: "Tests/Tools/MIMECheck",
+                          swiftSettings: gmimeFlags),
+        // Postillon on a chosen state store (memory twin, SQLite, PostgreSQL) for Tests/Bench/state-bench.sh.
+        .executableTarget(name: "StateBench", dependencies: ["Postillon", "PostillonHTTP", "PostillonTestSupport"], path: "Tests/Tools/StateBench",
                           swiftSettings: gmimeFlags),
         .testTarget(name: "IntegrationTests", dependencies: ["Postillon", "PostillonHTTP", "PostillonTestSupport"], swiftSettings: gmimeFlags),
     ],

@@ -4,10 +4,12 @@
 #   --test  also install the tools used by the test suite (wrk, python3, ...)
 set -euo pipefail
 
-BUILD_PKGS=(libcurl4-openssl-dev libgmime-3.0-dev pkg-config ca-certificates openssl)
+BUILD_PKGS=(libcurl4-openssl-dev libgmime-3.0-dev libsqlite3-dev libpq-dev pkg-config ca-certificates openssl)
 # python3 seeds the demo mailboxes (Deploy/run.sh) and drives the test scripts.
 SERVER_PKGS=(dovecot-core dovecot-pop3d postfix python3)
 TEST_PKGS=(wrk python3 python3-venv procps)
+# The state-store tests run a private PostgreSQL cluster (initdb/pg_ctl, no systemd) and count rows.
+TEST_PKGS+=(postgresql sqlite3 binutils)
 
 with_test=0
 for arg in "$@"; do

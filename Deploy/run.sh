@@ -34,6 +34,14 @@ if [[ -z "${POSTILLON_POP3_URL:-}" && -z "${POSTILLON_SMTP_URL:-}" ]]; then
   echo "Demo mailboxes: alice, bob, carol, dave, erin, frank (password: <name>-secret, e.g. alice / alice-secret)"
 fi
 
+# State (sessions, idempotency records, login limits, flags) survives restarts in a SQLite file
+# under the user's state directory unless POSTILLON_STATE says otherwise.
+if [[ -z "${POSTILLON_STATE:-}" ]]; then
+  STATE_DIR="${XDG_STATE_HOME:-$HOME/.local/state}/postillon"
+  mkdir -p "$STATE_DIR" && chmod 700 "$STATE_DIR"
+  ARGS+=(--state "sqlite:$STATE_DIR/state.db")
+fi
+
 LISTEN="${POSTILLON_LISTEN:-127.0.0.1:8080}"
 echo "Postillon: http://$LISTEN/   (API: http://$LISTEN/api/v1/health)"
 echo

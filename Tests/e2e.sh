@@ -97,7 +97,8 @@ trap stop_server EXIT
 step "starting $BIN on $BASE_URL (log: $SERVER_LOG)"
 "$BIN" --listen "127.0.0.1:$PORT" \
   --pop3-url "pop3://127.0.0.1:$POP3_PORT" --smtp-url "smtp://127.0.0.1:$SUBMISSION_PORT" \
-  --ca-file "$CA_FILE" --mail-domain "$DOMAIN" --public-dir "$ROOT/Public" >"$SERVER_LOG" 2>&1 &
+  --ca-file "$CA_FILE" --mail-domain "$DOMAIN" --public-dir "$ROOT/Public" \
+  --state "sqlite:$(mktemp -d /tmp/postillon-e2e-state.XXXXXX)/state.db" >"$SERVER_LOG" 2>&1 &
 SERVER_PID=$!
 healthy() { "$PYTHON" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)' "$BASE_URL/api/v1/health" >/dev/null 2>&1; }
 for _ in $(seq 100); do

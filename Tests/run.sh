@@ -56,6 +56,9 @@ step "swift test (unit + integration against real Dovecot/Postfix)"
 export POSTILLON_TEST_ENV="$WORK/mail/env"
 swift test --skip-build
 
+step "state store: three replicas on a private PostgreSQL, one process on SQLite, restarts (Tests/State)"
+"$ROOT/Tests/State/run-state-tests.sh" "$(swift build --show-bin-path)/postillon" "$WORK/mail/env" "$WORK/state" "$((BASE_PORT + 10))"
+
 step "end to end: browser test (headless Chromium) and OpenAPI response validation"
 "$ROOT/Tests/e2e.sh"
 

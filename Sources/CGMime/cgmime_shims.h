@@ -22,6 +22,7 @@ static inline GMimeObject *cgmime_part_as_object(GMimePart *part) { return GMIME
 static inline GMimeObject *cgmime_multipart_as_object(GMimeMultipart *multipart) { return GMIME_OBJECT(multipart); }
 static inline GMimeObject *cgmime_message_part_as_object(GMimeMessagePart *part) { return GMIME_OBJECT(part); }
 static inline GMimeStream *cgmime_filter_stream_as_stream(GMimeStreamFilter *filter) { return GMIME_STREAM(filter); }
+static inline GMimeStreamCat *cgmime_as_stream_cat(GMimeStream *stream) { return GMIME_STREAM_CAT(stream); }
 static inline GMimeStreamMem *cgmime_as_stream_mem(GMimeStream *stream) { return GMIME_STREAM_MEM(stream); }
 static inline InternetAddressMailbox *cgmime_as_mailbox(InternetAddress *address) { return INTERNET_ADDRESS_MAILBOX(address); }
 static inline InternetAddressGroup *cgmime_as_group(InternetAddress *address) { return INTERNET_ADDRESS_GROUP(address); }

@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <poll.h>
 #include <pthread.h>
+#include <malloc.h>
 
 // accept4(2) is declared by glibc only under _GNU_SOURCE, which would change struct layouts seen by
 // other modules (fd_set), so it is declared here by hand.
@@ -24,5 +25,10 @@ static inline int clinux_set_thread_name(pthread_t thread, const char *name) {
 /// accept4(2): accept with SOCK_NONBLOCK/SOCK_CLOEXEC in one call.
 static inline int clinux_accept4(int fd, struct sockaddr *address, socklen_t *length, int flags) {
     return accept4(fd, address, length, flags);
+}
+
+/// malloc_trim(3): returns freed heap pages of every arena to the system.
+static inline int clinux_malloc_trim(size_t pad) {
+    return malloc_trim(pad);
 }
 #endif

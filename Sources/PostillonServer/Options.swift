@@ -93,6 +93,15 @@ struct Options: ParsableArguments {
     @Option(name: .customLong("summary-cache-entries"), help: help(.summaryCacheEntries))
     var summaryCacheEntries: String?
 
+    @Option(name: .customLong("state"), help: help(.state))
+    var state: String?
+
+    @Option(name: .customLong("secret-key-file"), help: help(.secretKeyFile))
+    var secretKeyFile: String?
+
+    @Option(name: .customLong("previous-secret-key-file"), help: help(.previousSecretKeyFile))
+    var previousSecretKeyFile: String?
+
     /// The values given on the command line, by key.
     var flagValues: [ConfigKey: String] {
         var values: [ConfigKey: String] = [:]
@@ -126,6 +135,9 @@ struct Options: ParsableArguments {
         values[.sessionIdleTimeout] = sessionIdleTimeout
         values[.sessionMaxAge] = sessionMaxAge
         values[.summaryCacheEntries] = summaryCacheEntries
+        values[.state] = state
+        values[.secretKeyFile] = secretKeyFile
+        values[.previousSecretKeyFile] = previousSecretKeyFile
         return values
     }
 }

@@ -254,7 +254,8 @@ ok "postillon --help in the root"
 RUN_ENV=("${IMAGE_ENV[@]}" POSTILLON_LISTEN="127.0.0.1:$PORT"  # the image's 0.0.0.0:8080, on loopback here
   POSTILLON_POP3_URL="pop3://127.0.0.1:$POP3_PORT" POSTILLON_SMTP_URL="smtp://127.0.0.1:$SUBMISSION_PORT"
   POSTILLON_CA_FILE=/etc/postillon/mail-ca.pem POSTILLON_ACCOUNTS_FILE=/etc/postillon/accounts.json
-  POSTILLON_MAIL_DOMAIN="$DOMAIN")
+  POSTILLON_MAIL_DOMAIN="$DOMAIN"
+  POSTILLON_STATE=sqlite:/tmp/state/state.db)  # the image's /var/lib/postillon volume, on the tmpfs here
 say "\$ postillon   (chroot, uid $IMAGE_UID, read-only root; pop3://127.0.0.1:$POP3_PORT with STLS)"
 root_argv --user "$IMAGE_UID" /usr/bin/env -i "${RUN_ENV[@]}" /usr/local/bin/postillon
 bg "${ROOT_ARGV[@]}" >"$W/postillon.log" 2>&1

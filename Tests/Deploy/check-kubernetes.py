@@ -132,11 +132,15 @@ def structural(docs, directory, env_keys, env_defaults):
         check((api, kind) in ALLOWED_KINDS, f"{name}: unexpected apiVersion/kind {api}/{kind}")
         check(bool(doc.get("metadata", {}).get("name")), f"{name}: {kind} without metadata.name")
         by_kind.setdefault(kind, []).append(doc)
-    for kind in ("Deployment", "Service", "ConfigMap", "Secret", "HorizontalPodAutoscaler", "PodDisruptionBudget"):
+    for kind in ("Deployment", "Service", "ConfigMap", "HorizontalPodAutoscaler", "PodDisruptionBudget"):
         check(len(by_kind.get(kind, [])) == 1, f"expected exactly one {kind}, found {len(by_kind.get(kind, []))}")
+    # Two Secrets: the API-key accounts, and the state store (database URL + password-sealing key).
+    secrets = {d["metadata"]["name"]: d for d in by_kind.get("Secret", [])}
+    check(set(secrets) == {"postillon-accounts", "postillon-state"}, f"expected Secrets postillon-accounts and postillon-state, found {sorted(secrets)}")
     if failures:
         return
-    dep, svc, cm, secret = (by_kind[k][0] for k in ("Deployment", "Service", "ConfigMap", "Secret"))
+    dep, svc, cm = (by_kind[k][0] for k in ("Deployment", "Service", "ConfigMap"))
+    secret, state_secret = secrets["postillon-accounts"], secrets["postillon-state"]
     hpa, pdb = by_kind["HorizontalPodAutoscaler"][0], by_kind["PodDisruptionBudget"][0]
 
     # Kustomization: lists exactly the manifests here, and the Deployment's image.
@@ -266,7 +270,18 @@ def structural(docs, directory, env_keys, env_defaults):
     res = c.get("resources", {})
     check("cpu" in res.get("requests", {}), "no CPU request (the HPA's Utilization target needs one)")
     check("memory" in res.get("requests", {}) and "memory" in res.get("limits", {}), "memory request/limit missing")
-    check(svc["spec"].get("sessionAffinity") in ("ClientIP", "None"), "Service sessionAffinity")
+    check(svc["spec"].get("sessionAffinity", "None") == "None", "Service sessionAffinity: replicas share the state store, no affinity")
+    # State store: POSTILLON_STATE from the state Secret, the key file inside its read-only mount.
+    env = {e["name"]: e for e in c.get("env", [])}
+    ref = env.get("POSTILLON_STATE", {}).get("valueFrom", {}).get("secretKeyRef", {})
+    check(ref.get("name") == "postillon-state" and ref.get("key") in state_secret.get("stringData", {}),
+          "POSTILLON_STATE does not come from the postillon-state Secret")
+    check(state_secret.get("stringData", {}).get(ref.get("key"), "").startswith("postgres"), "the state URL is not postgres://")
+    key_file = data.get("POSTILLON_SECRET_KEY_FILE", "")
+    key_mount = mounts.get(os.path.dirname(key_file))
+    check(key_mount is not None and key_mount.get("readOnly") is True
+          and volumes.get(key_mount["name"], {}).get("secret", {}).get("secretName") == "postillon-state",
+          f"POSTILLON_SECRET_KEY_FILE {key_file!r} is not in a read-only mount of the postillon-state Secret")
     return {"grace": grace, "pre_stop": pre_stop, "shutdown": shutdown, "env": len(env_names)}
 
 

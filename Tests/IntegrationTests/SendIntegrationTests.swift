@@ -98,7 +98,7 @@ struct SendIntegrationTests {
             let partId = try #require(attachment["partId"] as? String)
             let download = try app.request("GET", "/api/v1/messages/\(id)/attachments/\(partId)", headers: carol)
             #expect(download.status == 200)
-            #expect(SHA256.hex(download.body) == SHA256.hex(bytes), "\(name) arrives byte for byte")
+            #expect(Hashing.sha256Hex(download.body) == Hashing.sha256Hex(bytes), "\(name) arrives byte for byte")
         }
         #expect(attachments.first { $0["filename"] as? String == "logo.png" }?["contentId"] as? String == "logo@postillon")
 
@@ -108,7 +108,7 @@ struct SendIntegrationTests {
         #expect(message.from == "Jörg Müller-Lüdenscheidt <alice@mail.test>")
         #expect(message.structure == ["multipart/mixed", "multipart/related", "multipart/alternative", "text/plain", "text/html",
                                       "image/png", "application/pdf", "text/csv"])
-        #expect(SHA256.hex(try #require(message.attachment("Übersicht 2024.pdf")).content) == SHA256.hex(pdf))
+        #expect(Hashing.sha256Hex(try #require(message.attachment("Übersicht 2024.pdf")).content) == Hashing.sha256Hex(pdf))
 
         // The Bcc recipient got it too; no copy names a Bcc.
         let blind = try #require(environment.waitForMessages(of: "dave", containing: messageID).first)

@@ -1,4 +1,6 @@
+import Dispatch
 import Foundation
+import PostillonTestSupport
 @testable import Postillon
 import Synchronization
 import Testing
@@ -11,6 +13,11 @@ final class ManualClock: Sendable {
     var function: @Sendable () -> Int64 { { [self] in now.load(ordering: .relaxed) } }
 }
 
+/// A sealer with a fresh random key, for tests.
+func testSealer() -> PasswordSealer {
+    PasswordSealer(current: SecretKey(bytes: (0..<32).map { _ in UInt8.random(in: 0...255) }))
+}
+
 @Suite struct AuthTests {
     func request(_ authorization: String?) -> HTTPRequest {
         var headers = HTTPHeaders()
@@ -19,8 +26,9 @@ final class ManualClock: Sendable {
     }
 
     func authenticator(clock: ManualClock = ManualClock(), apiKeys: APIKeyStore = APIKeyStore()) -> Authenticator {
-        Authenticator(sessions: SessionStore(idleSeconds: 60, maxAgeSeconds: 300, clock: clock.function), apiKeys: apiKeys,
-                      limiter: LoginRateLimiter(clock: clock.function), mailDomain: "mail.test")
+        let store = MemoryStateStore()
+        return Authenticator(sessions: SessionStore(store: store, sealer: testSealer(), idleSeconds: 60, maxAgeSeconds: 300, clock: clock.function),
+                             apiKeys: apiKeys, limiter: LoginRateLimiter(store: store, clock: clock.function), mailDomain: "mail.test")
     }
 
     @Test func basicCredentialsPassThrough() throws {
@@ -29,6 +37,19 @@ final class ManualClock: Sendable {
         #expect(principal.address == "alice@mail.test")
         #expect(principal.method == .basic)
         #expect(!String(describing: principal.credentials).contains("pa:ss"))
+    }
+
+    /// The check made before a body is read (issue 11): the same shapes `authenticate` accepts.
+    @Test func plausibleAuthorizationBeforeTheBody() {
+        let auth = authenticator()
+        let session = auth.sessions.create(credentials: Credentials(username: "alice", password: "pw"), address: "alice@mail.test")
+        for header in ["Basic " + Data("alice:pa:ss".utf8).base64EncodedString(), "Bearer \(session.token)", "bearer  \(session.token)"] {
+            #expect(auth.isPlausible(authorization: header), "\(header)")
+        }
+        for header in [nil, "", "Basic", "Basic !!!", "Basic " + Data("nocolon".utf8).base64EncodedString(), "Digest abc", "Bearer unknown",
+                       "Basic " + Data("a\r\nb:c".utf8).base64EncodedString(), "Basic " + String(repeating: "QUFB", count: 2000)] {
+            #expect(!auth.isPlausible(authorization: header), "\(header ?? "nil")")
+        }
     }
 
     @Test func malformedOrMissingAuthorizationIs401() {
@@ -42,23 +63,23 @@ final class ManualClock: Sendable {
     @Test func sessionsExpireWhenIdleOrTooOld() throws {
         let clock = ManualClock()
         let auth = authenticator(clock: clock)
-        let session = auth.sessions.create(credentials: Credentials(username: "bob", password: "x"), address: "bob@mail.test")
+        let session = try auth.sessions.create(credentials: Credentials(username: "bob", password: "x"), address: "bob@mail.test")
         #expect(try auth.authenticate(request("Bearer \(session.token)")).method == .session)
         clock.advance(seconds: 59)
         #expect(try auth.authenticate(request("Bearer \(session.token)")).credentials.username == "bob")
         clock.advance(seconds: 61)
         #expect(throws: Problem.self) { try auth.authenticate(request("Bearer \(session.token)")) }
-        let second = auth.sessions.create(credentials: Credentials(username: "bob", password: "x"), address: "bob@mail.test")
+        let second = try auth.sessions.create(credentials: Credentials(username: "bob", password: "x"), address: "bob@mail.test")
         for _ in 0..<6 {
             clock.advance(seconds: 55)
-            _ = auth.sessions.lookup(token: second.token)
+            _ = try auth.sessions.lookup(token: second.token)
         }
-        #expect(auth.sessions.lookup(token: second.token) == nil, "absolute lifetime of 300 s passed")
+        #expect(try auth.sessions.lookup(token: second.token) == nil, "absolute lifetime of 300 s passed")
     }
 
     @Test func apiKeysAreMatchedByHash() throws {
         let file = NSTemporaryDirectory() + "keys-\(UUID().uuidString).json"
-        try #"[{"name":"ci","keySha256":"\#(SHA256.hex(Array("s3cret-key".utf8)))","username":"carol","password":"pw","address":"ci@mail.test"}]"#
+        try #"[{"name":"ci","keySha256":"\#(Hashing.sha256Hex(Array("s3cret-key".utf8)))","username":"carol","password":"pw","address":"ci@mail.test"}]"#
             .write(toFile: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: file) }
         let auth = authenticator(apiKeys: try APIKeyStore(file: file))
@@ -95,15 +116,39 @@ final class ManualClock: Sendable {
         #expect(try #require(IPNetwork("10.0.0.0/0")).contains("8.8.8.8"))
     }
 
-    @Test func failedLoginsAreLimitedPerUserAndClient() {
+    @Test func failedLoginsBlockPerClientAndPerClientUserButOnlySlowDownPerUser() throws {
         let clock = ManualClock()
-        let limiter = LoginRateLimiter(windowSeconds: 60, maxPerClient: 5, maxPerUser: 3, clock: clock.function)
-        for _ in 0..<3 { limiter.recordFailure(client: "1.1.1.1", username: "dave") }
-        #expect(limiter.retryAfter(client: "2.2.2.2", username: "Dave") != nil, "per username, case-insensitive")
-        #expect(limiter.retryAfter(client: "1.1.1.1", username: "erin") == nil)
-        for _ in 0..<2 { limiter.recordFailure(client: "1.1.1.1", username: "erin") }
-        #expect(limiter.retryAfter(client: "1.1.1.1", username: "frank") != nil, "per client")
+        let limiter = LoginRateLimiter(store: MemoryStateStore(), windowSeconds: 60, maxPerClient: 5, maxPerClientUser: 3, maxPerUser: 3,
+                                       slowDownMillis: 700, clock: clock.function)
+        for _ in 0..<3 { _ = try limiter.reserve(client: "1.1.1.1", username: "dave") }
+        #expect(throws: Problem.self, "per (client, user), case-insensitive") { try limiter.reserve(client: "1.1.1.1", username: "Dave") }
+        let stranger = try limiter.reserve(client: "2.2.2.2", username: "dave")
+        #expect(stranger.delayMillis == 700, "another address is only slowed down for a guessed-at user, never locked out")
+        _ = try limiter.reserve(client: "1.1.1.1", username: "erin")
+        #expect(try limiter.reserve(client: "1.1.1.1", username: "erin").delayMillis == 0)
+        #expect(throws: Problem.self, "per client") { try limiter.reserve(client: "1.1.1.1", username: "frank") }
         clock.advance(seconds: 61)
-        #expect(limiter.retryAfter(client: "1.1.1.1", username: "dave") == nil)
+        #expect(try limiter.reserve(client: "1.1.1.1", username: "dave").delayMillis == 0, "the window passed")
+    }
+
+    @Test func aSuccessfulLoginGivesItsAttemptBack() throws {
+        let limiter = LoginRateLimiter(store: MemoryStateStore(), maxPerClient: 2, maxPerClientUser: 2, maxPerUser: 2)
+        for _ in 0..<5 { try limiter.attempt(client: "9.9.9.9", username: "gina") {} }
+        #expect(try limiter.reserve(client: "9.9.9.9", username: "gina").delayMillis == 0, "successes do not fill any window")
+    }
+
+    @Test func parallelGuessesCannotRacePastTheLimit() throws {
+        // Regression (issue 11 item 4): the old limiter checked, let the login run, and counted the
+        // failure afterwards, so every one of many parallel guesses reached the mail server.
+        let limiter = LoginRateLimiter(store: MemoryStateStore(), maxPerClient: 20, maxPerClientUser: 10, maxPerUser: 10, slowDownMillis: 0)
+        let upstream = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: 200) { _ in
+            _ = try? limiter.attempt(client: "6.6.6.6", username: "henry") {
+                upstream.wrappingAdd(1, ordering: .relaxed)
+                usleep(2_000)
+                throw POP3Error.loginRefused(nil)
+            }
+        }
+        #expect(upstream.load(ordering: .relaxed) == 10)
     }
 }

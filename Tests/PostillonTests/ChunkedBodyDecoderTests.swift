@@ -24,6 +24,20 @@ func decodeChunked(_ input: String, step: Int = .max, limit: Int = 1 << 20) -> (
 }
 
 @Suite struct ChunkedBodyDecoderTests {
+    /// Regression (issue 11): a chunk-size line of exactly the limit failed when TCP split its CR LF.
+    @Test func sizeLineLimitDoesNotDependOnWhereTCPSplitsCRLF() {
+        let sizeLine = "5;" + String(repeating: "x", count: ChunkedBodyDecoder.maxSizeLineBytes - 2)
+        let input = sizeLine + "\r\nhello\r\n0\r\n\r\n"
+        for step in [1, 7, sizeLine.utf8.count + 1, .max] {
+            let (body, result) = decodeChunked(input, step: step)
+            #expect(body == "hello", "step \(step)")
+            #expect(result == .done(consumed: input.utf8.count) || step != .max, "step \(step)")
+            if case .failure(let error) = result { Issue.record("step \(step): \(error)") }
+        }
+        let (_, tooLong) = decodeChunked(sizeLine + "x\r")
+        #expect(tooLong == .failure(.malformedChunk("chunk size line too long")))
+    }
+
     @Test func decodesChunksAndStopsAtTheEnd() {
         let input = "5\r\nhello\r\n7;ext=1\r\n, world\r\n0\r\n\r\nGET /next"
         let (body, result) = decodeChunked(input)

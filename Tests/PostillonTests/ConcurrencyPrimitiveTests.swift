@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 @testable import Postillon
+import PostillonTestSupport
 import Synchronization
 import Testing
 @testable import PostillonHTTP
@@ -33,7 +34,7 @@ import Testing
     }
 
     @Test func idempotencyReplaysRejectsReuseAndRunsConcurrentDuplicatesOnce() throws {
-        let store = IdempotencyStore()
+        let store = IdempotencyStore(store: MemoryStateStore())
         let runs = Atomic<Int>(0)
         let work: @Sendable () throws -> HTTPResponse = {
             runs.wrappingAdd(1, ordering: .relaxed)

@@ -8,6 +8,22 @@ import Testing
 @testable import PostillonHTTP
 
 @Suite(.serialized) struct HTTPConnectionTests {
+    /// Regression (issue 11): behind a trusted proxy that appends its own X-Forwarded-For line,
+    /// only the client's (spoofable) first line was read.
+    @Test func everyForwardedForLineCountsBehindATrustedProxy() throws {
+        let server = try TestServer(configure: { $0.trustedProxies = [IPNetwork("127.0.0.1")!] }, routes: [
+            Route(.GET, "/client") { context in HTTPResponse(contentType: "text/plain", bytes: Array(context.request.clientAddress.utf8)) },
+        ])
+        defer { server.stop() }
+        let client = try RawClient(port: server.port)
+        client.send("GET /client HTTP/1.1\r\nHost: t\r\nX-Forwarded-For: 198.51.100.9\r\nX-Forwarded-For: 203.0.113.7\r\n\r\n")
+        #expect(client.readResponse()?.text == "203.0.113.7")
+        client.send("GET /client HTTP/1.1\r\nHost: t\r\nX-Forwarded-For: 198.51.100.9, 10.0.0.1\r\nX-Forwarded-For: 127.0.0.1\r\n\r\n")
+        #expect(client.readResponse()?.text == "10.0.0.1")
+        client.send("GET /client HTTP/1.1\r\nHost: t\r\n\r\n")
+        #expect(client.readResponse()?.text == "127.0.0.1")
+    }
+
     @Test func keepAliveServesSeveralRequestsOnOneConnection() throws {
         let server = try TestServer()
         defer { server.stop() }

@@ -151,6 +151,24 @@ func needsMore(_ text: String, limits: HTTPParserLimits = HTTPParserLimits()) ->
         #expect(HTTPParseError.requestLineTooLong.status.code == 414)
     }
 
+    /// Regression (issue 11): a request line of exactly the limit was accepted when CR LF arrived
+    /// together and 414 when TCP split them; every prefix of a valid head must need more bytes.
+    @Test func requestLineLimitDoesNotDependOnWhereTCPSplitsCRLF() {
+        let limits = HTTPParserLimits(maxRequestLineBytes: 64, maxHeaderBytes: 1024, maxHeaderCount: 10)
+        let line = "GET /" + String(repeating: "a", count: 64 - 14) + " HTTP/1.1"
+        #expect(line.utf8.count == 64)
+        let request = line + "\r\nHost: a\r\n\r\n"
+        guard case .head = parse(request, limits: limits) else {
+            Issue.record("a request line of exactly the limit must parse")
+            return
+        }
+        for cut in 1..<request.utf8.count {
+            let prefix = String(decoding: Array(request.utf8)[..<cut], as: UTF8.self)
+            #expect(needsMore(prefix, limits: limits), "prefix of \(cut) bytes")
+        }
+        #expect(parseError(line + "a\r", limits: limits) == .requestLineTooLong)
+    }
+
     @Test func headerBytesLimitGives431() {
         let limits = HTTPParserLimits(maxRequestLineBytes: 64, maxHeaderBytes: 256, maxHeaderCount: 10)
         let big = "GET / HTTP/1.1\r\nHost: a\r\nX-Big: " + String(repeating: "b", count: 300) + "\r\n\r\n"

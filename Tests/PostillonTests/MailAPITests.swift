@@ -12,14 +12,15 @@ final class MemoryApp {
     let router: Router
     let services: AppServices
 
-    init(flags: [ConfigKey: String] = [:]) throws {
+    init(flags: [ConfigKey: String] = [:], state: any StateStore = MemoryStateStore()) throws {
         var all: [ConfigKey: String] = [.publicDir: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .deletingLastPathComponent().deletingLastPathComponent().path + "/Public", .mailDomain: "mail.test"]
         for (key, value) in flags { all[key] = value }
         let configuration = try ConfigurationLoader.load(flags: all, environment: [:])
         var logger = Logger(label: "memory")
         logger.logLevel = .critical
-        services = try AppServices.make(configuration: configuration, connector: pop3, logger: logger)
+        services = try AppServices.make(configuration: configuration, connector: pop3, state: state, sealer: testSealer(),
+                                        logger: logger)
         router = try Application.buildRouter(services: services)
         pop3.addMailbox("alice", password: "pw")
         for index in 1...7 {
@@ -76,11 +77,36 @@ final class CollectingWriter: HTTPBodyWriter {
         #expect(app.services.mailbox.cache.count == 6)
     }
 
+    /// Regression (issue 11): JSON answers and problems lacked `X-Content-Type-Options: nosniff`.
+    @Test func jsonAndProblemResponsesAreNotSniffed() {
+        let app = try! MemoryApp()
+        for (target, auth) in [("/api/v1/messages", "alice:pw"), ("/api/v1/mailbox", "alice:pw"), ("/api/v1/health", "alice:pw"),
+                               ("/api/v1/messages/zz", "alice:pw"), ("/api/v1/messages", "alice:wrong"), ("/api/v1/nothing", "alice:pw")] {
+            let response = app.call(.GET, target, auth: auth)
+            #expect(response.headers["X-Content-Type-Options"] == "nosniff", "\(target) \(response.status)")
+        }
+    }
+
+    /// Regression (issue 11): `/messages/delete` also matched `/messages/{id}` (`Allow: DELETE, POST, GET, HEAD`).
+    @Test func literalRoutesAreNotAlsoParameterRoutes() {
+        let app = try! MemoryApp()
+        for method in [HTTPMethod.GET, .DELETE, .PATCH, .HEAD] {
+            let response = app.call(method, "/api/v1/messages/delete")
+            #expect(response.status == 405, "\(method.rawValue)")
+            #expect(response.headers["Allow"] == "POST", "\(method.rawValue)")
+        }
+        #expect(app.call(.GET, "/api/v1/messages/u1").status == 200)
+        #expect(app.call(.PUT, "/api/v1/messages/u1").headers["Allow"]?.contains("DELETE") == true)
+    }
+
     @Test func rawDeleteAndBulkDelete() {
         let app = try! MemoryApp()
         let raw = app.call(.GET, "/api/v1/messages/u2/raw")
         #expect(raw.status == 200)
         #expect(String(decoding: raw.body, as: UTF8.self).hasSuffix("Body 2\r\n"))
+        // Regression (issue 11): /raw lacked the sandbox that attachments have.
+        #expect(raw.headers["Content-Security-Policy"] == "sandbox; default-src 'none'")
+        #expect(raw.headers["X-Content-Type-Options"] == "nosniff")
         #expect(app.call(.GET, "/api/v1/messages/zz/raw").json["code"] as? String == "message_not_found")
         let logins = app.pop3.loginCount
         let bulk = app.call(.POST, "/api/v1/messages/delete", body: #"{"ids":["u1","u2","nope","u1"]}"#)

@@ -98,7 +98,7 @@ import Testing
                            contentId: nil, disposition: "attachment"),
         ])
         let pdf = try extract("mixed-pdf-rfc2231.eml", partId: "2")
-        #expect(SHA256.hex(pdf.bytes) == SHA256.hex(original))
+        #expect(Hashing.sha256Hex(pdf.bytes) == Hashing.sha256Hex(original))
         #expect(pdf.info == message.attachments[0])
         #expect(throws: MIMEError.partNotFound("3")) { try extract("mixed-pdf-rfc2231.eml", partId: "3") }
         #expect(throws: MIMEError.partNotFound("2.1")) { try extract("mixed-pdf-rfc2231.eml", partId: "2.1") }

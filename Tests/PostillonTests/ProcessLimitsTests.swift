@@ -45,7 +45,8 @@ import PostillonHTTP
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/prlimit")
         process.arguments = ["--nofile=64:64", Self.binary, "--listen", "127.0.0.1:\(port)", "--max-connections", "1000",
-                             "--log-level", "error", "--access-log", "false", "--public-dir", NSTemporaryDirectory()]
+                             "--log-level", "error", "--access-log", "false", "--public-dir", NSTemporaryDirectory(),
+                             "--state", "sqlite:" + NSTemporaryDirectory() + "postillon-limits-\(UUID().uuidString)/state.db"]
         try process.run()
         defer {
             kill(process.processIdentifier, SIGKILL)

@@ -71,6 +71,22 @@ import Testing
         #expect(throws: SendValidationError.tooLarge(limit: 10)) { _ = try prepare("From: alice@mail.test\nTo: b@mail.test\n\nx\n", maxBytes: 10) }
     }
 
+    /// Regression (issue 11): a NUL hid a second From address from the sender check, which reads a C string.
+    @Test func controlCharactersInRawHeadersAreRefused() throws {
+        #expect(throws: SendValidationError.headerInjection(field: "From header", reason: "must not contain NUL")) {
+            _ = try prepare("From: alice@mail.test\u{0}, boss@mail.test\nTo: bob@mail.test\n\nhi\n")
+        }
+        #expect(throws: SendValidationError.headerInjection(field: "Subject header", reason: "must not contain control characters")) {
+            _ = try prepare("From: alice@mail.test\nTo: bob@mail.test\nSubject: a\u{1B}[31m\n\nhi\n")
+        }
+        #expect(throws: SendValidationError.headerInjection(field: "Subject header", reason: "must not contain control characters")) {
+            _ = try prepare("From: alice@mail.test\nTo: bob@mail.test\nSubject: a\n \u{7F}folded\n\nhi\n")
+        }
+        // TAB and 8-bit text stay allowed in headers; the body is not a header.
+        let sent = try prepare("From: alice@mail.test\nTo: bob@mail.test\nSubject: a\tb \u{E9}\n\nbody \u{0}\u{1B} bytes\n")
+        #expect(sent.envelope.recipients == ["bob@mail.test"])
+    }
+
     @Test func headerBlockLocatesFieldsWithContinuations() throws {
         let bytes = Array("A: 1\r\nB: two\r\n  lines\r\nC:3\r\n\r\nbody\r\n".utf8)
         let block = try RawHeaderBlock.parse(bytes)

@@ -12,18 +12,21 @@ import Testing
 @Suite struct SendRoutesTests {
     final class Fixture: Sendable {
         let smtp: InMemorySMTPClient
-        let limiter = LoginRateLimiter(maxPerClient: 100, maxPerUser: 2)
+        let state = MemoryStateStore()
+        let limiter: LoginRateLimiter
         let router: Router
 
         init(smtp: InMemorySMTPClient = InMemorySMTPClient(accounts: ["alice": "alice-secret"],
                                                              refusals: ["nobody@mail.test": SMTPReply(code: 550, text: "5.1.1 User unknown")])) {
             self.smtp = smtp
+            limiter = LoginRateLimiter(store: state, maxPerClient: 100, maxPerClientUser: 2, maxPerUser: 2)
             let configuration = try! ConfigurationLoader.load(flags: [.maxSendBytes: "4096", .mailDomain: "mail.test"], environment: [:])
-            let authenticator = Authenticator(sessions: SessionStore(idleSeconds: 60, maxAgeSeconds: 60), apiKeys: APIKeyStore(),
+            let authenticator = Authenticator(sessions: SessionStore(store: state, sealer: testSealer(), idleSeconds: 60, maxAgeSeconds: 60),
+                                              apiKeys: APIKeyStore(),
                                               limiter: limiter, mailDomain: "mail.test")
             let services = AppServices(configuration: configuration, authenticator: authenticator,
                                        mailbox: MailboxService(connector: InMemoryPOP3Server(), cacheCapacity: 10, waitMillis: 1000),
-                                       idempotency: IdempotencyStore(), smtp: smtp, logger: Logger(label: "test"))
+                                       idempotency: IdempotencyStore(store: state), state: state, smtp: smtp, logger: Logger(label: "test"))
             router = Router(routes: SendRoutes.routes(services), logger: Logger(label: "test"))
         }
 

@@ -42,6 +42,18 @@ import Testing
         }
     }
 
+    /// Regression (issue 11): `GET //css` answered `Location: //css/`, which a browser reads as the host `css`.
+    @Test func directoryRedirectStaysOnThisHost() throws {
+        let fixture = try Fixture()
+        #expect(fixture.get("/css").headers["Location"] == "/css/")
+        for path in ["//css", "///css", "//css/.."] {
+            let response = fixture.get(path)
+            if response.status == 301 { #expect(response.headers["Location"] == "/css/", "\(path)") }
+            #expect(!(response.headers["Location"] ?? "").hasPrefix("//"), "\(path)")
+        }
+        #expect(fixture.get("//css").status == 301)
+    }
+
     @Test func servesIndexAndFilesWithTypes() throws {
         let fixture = try Fixture()
         let index = fixture.get("/")

@@ -12,8 +12,12 @@ public final class LiveApp: Sendable {
 
     /// Starts the app with `flags` on top of defaults suited to tests.
     public init(_ flags: [ConfigKey: String]) throws {
+        // Each app gets its own SQLite state (and generated key) in a fresh directory.
+        let stateDirectory = NSTemporaryDirectory() + "postillon-live-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
         var all: [ConfigKey: String] = [.listen: "127.0.0.1:0", .publicDir: MailServerEnvironment.repositoryRoot + "/Public",
-                                        .accessLog: "false", .workers: "64", .mailDomain: "mail.test"]
+                                        .accessLog: "false", .workers: "64", .mailDomain: "mail.test",
+                                        .state: "sqlite:\(stateDirectory)/state.db"]
         for (key, value) in flags { all[key] = value }
         let configuration = try ConfigurationLoader.load(flags: all, environment: [:])
         var logger = Logger(label: "integration")

@@ -1,31 +1,27 @@
 import PostillonHTTP
 extension AppServices {
-    /// Authenticates the caller, enforces the failed-login limit for logins we pass upstream,
-    /// runs `body`, and counts a refused upstream login as a failure.
-    /// - Throws: ``Problem`` 401/429, or whatever `body` throws.
+    /// Authenticates the caller, runs `body`, and for Basic callers (whose every request is an
+    /// upstream login) reserves the attempt in the failed-login limiter first, so parallel guesses
+    /// cannot race past it. A session whose upstream login is refused is ended.
+    /// - Throws: ``Problem`` 401/429, ``StateStoreError``, or whatever `body` throws.
     func authorized(_ context: RequestContext, _ body: (Principal) throws -> HTTPResponse) throws -> HTTPResponse {
         let principal = try authenticator.authenticate(context.request)
         let client = context.request.clientAddress
-        if principal.method == .basic, let wait = authenticator.limiter.retryAfter(client: client, username: principal.credentials.username) {
-            throw Self.rateLimited(wait)
-        }
         do {
-            var response = try body(principal)
+            var response: HTTPResponse
+            if principal.method == .basic {
+                response = try authenticator.limiter.attempt(client: client, username: principal.credentials.username) { try body(principal) }
+            } else {
+                response = try body(principal)
+            }
             response.account = principal.credentials.username
             return response
         } catch {
             if UpstreamErrorMapping.isAuthenticationFailure(error) {
-                authenticator.limiter.recordFailure(client: client, username: principal.credentials.username)
-                if let token = principal.sessionToken { authenticator.sessions.remove(token: token) }
+                if let token = principal.sessionToken { _ = try? authenticator.sessions.remove(token: token) }
                 context.logger.notice("upstream login refused", metadata: ["client": .string(client), "auth": .string(principal.method.rawValue)])
             }
             throw error
         }
-    }
-
-    /// The 429 answer for too many failed logins.
-    static func rateLimited(_ seconds: Int) -> Problem {
-        Problem(.tooManyRequests, code: "rate_limited", detail: "Too many failed logins; retry in \(seconds) seconds.",
-                headers: ["Retry-After": String(seconds)])
     }
 }

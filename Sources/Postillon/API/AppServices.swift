@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 
 /// The long-lived services the API routes share, built once from the configuration.
@@ -10,41 +11,76 @@ public final class AppServices: Sendable {
     public let mailbox: MailboxService
     /// `Idempotency-Key` replay.
     public let idempotency: IdempotencyStore
+    /// Sessions, idempotency records, login windows and flags (SQLite or PostgreSQL).
+    package let state: any StateStore
+    /// Postillon's own message flags.
+    package let flags: MessageFlagStore
+    /// Deletes expired state in the background (started by ``live(configuration:logger:)``).
+    package let sweeper: StateSweeper
     /// SMTP submission (sending).
     public let smtp: any SMTPClient
     /// The server's logger.
     public let logger: Logger
 
     /// Creates the services.
-    public init(configuration: Configuration, authenticator: Authenticator, mailbox: MailboxService,
-                idempotency: IdempotencyStore, smtp: any SMTPClient, logger: Logger) {
+    package init(configuration: Configuration, authenticator: Authenticator, mailbox: MailboxService,
+                 idempotency: IdempotencyStore, state: any StateStore, smtp: any SMTPClient, logger: Logger) {
         self.configuration = configuration
         self.authenticator = authenticator
         self.mailbox = mailbox
         self.idempotency = idempotency
+        self.state = state
+        flags = MessageFlagStore(store: state)
+        sweeper = StateSweeper(store: state, windowMillis: authenticator.limiter.windowLength, logger: logger)
         self.smtp = smtp
         self.logger = logger
     }
 
-    /// Builds the production services for `configuration`.
-    /// - Throws: ``ConfigurationError`` when the accounts file is invalid.
+    /// Builds the production services for `configuration`: opens and migrates the state store,
+    /// loads (or for SQLite creates) the secret key, and starts the state sweeper.
+    /// - Throws: ``ConfigurationError`` when the accounts or key file is invalid, ``StateStoreError``
+    ///   when the state store cannot be opened.
     public static func live(configuration: Configuration, logger: Logger) throws -> AppServices {
         CurlGlobal.initialize()
         GMime.initialize()
         let pop3 = UpstreamSettings(url: configuration.pop3, caFile: configuration.caFile,
                                     insecureSkipVerify: configuration.insecureSkipVerify, allowPlaintext: configuration.allowPlaintext,
                                     connectTimeout: configuration.upstreamConnectTimeout, timeout: configuration.upstreamTimeout)
-        return try make(configuration: configuration, connector: CurlPOP3Connector(settings: pop3), logger: logger)
+        let state = try SQLStateStore.open(configuration.state, poolSize: min(16, max(2, configuration.http.workerThreads / 4)),
+                                           logger: logger)
+        let sealer = try loadSealer(configuration)
+        let services = try make(configuration: configuration, connector: CurlPOP3Connector(settings: pop3), state: state,
+                                sealer: sealer, logger: logger)
+        services.sweeper.sweepOnce()
+        services.sweeper.start()
+        return services
+    }
+
+    /// The password sealer from `--secret-key-file` (created beside a SQLite database when unset)
+    /// and `--previous-secret-key-file`.
+    static func loadSealer(_ configuration: Configuration) throws -> PasswordSealer {
+        let current: SecretKey
+        if let file = configuration.secretKeyFile {
+            current = try SecretKey.loadOrCreate(file: file, key: .secretKeyFile, create: configuration.state.isSQLite)
+        } else if case .sqlite(let path) = configuration.state, path != ":memory:" {
+            let file = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("secret.key").path
+            current = try SecretKey.loadOrCreate(file: file, key: .secretKeyFile, create: true)
+        } else {
+            throw ConfigurationError(.secretKeyFile, "is required for this state store")
+        }
+        let previous = try configuration.previousSecretKeyFile.map { try SecretKey(file: $0, key: .previousSecretKeyFile) }
+        return PasswordSealer(current: current, previous: previous)
     }
 
     /// Builds services around a given POP3 connector and SMTP client (tests pass the in-memory twins;
     /// a nil `smtp` is the libcurl client for the configured server).
-    public static func make(configuration: Configuration, connector: any POP3Connector, smtp: (any SMTPClient)? = nil,
-                            logger: Logger) throws -> AppServices {
+    package static func make(configuration: Configuration, connector: any POP3Connector, smtp: (any SMTPClient)? = nil,
+                             state: any StateStore, sealer: PasswordSealer, logger: Logger) throws -> AppServices {
         let apiKeys = try configuration.accountsFile.map { try APIKeyStore(file: $0) } ?? APIKeyStore()
         let authenticator = Authenticator(
-            sessions: SessionStore(idleSeconds: configuration.sessionIdleTimeout, maxAgeSeconds: configuration.sessionMaxAge),
-            apiKeys: apiKeys, limiter: LoginRateLimiter(), mailDomain: configuration.mailDomain)
+            sessions: SessionStore(store: state, sealer: sealer, idleSeconds: configuration.sessionIdleTimeout,
+                                   maxAgeSeconds: configuration.sessionMaxAge),
+            apiKeys: apiKeys, limiter: LoginRateLimiter(store: state), mailDomain: configuration.mailDomain)
         let mailbox = MailboxService(connector: connector, cacheCapacity: configuration.summaryCacheEntries,
                                      waitMillis: configuration.mailboxWaitMillis)
         let submission = smtp ?? CurlSMTPClient(settings: UpstreamSettings(
@@ -52,6 +88,6 @@ public final class AppServices: Sendable {
             allowPlaintext: configuration.allowPlaintext, connectTimeout: configuration.upstreamConnectTimeout,
             timeout: configuration.upstreamTimeout), ehloName: configuration.ehloName)
         return AppServices(configuration: configuration, authenticator: authenticator, mailbox: mailbox,
-                           idempotency: IdempotencyStore(), smtp: submission, logger: logger)
+                           idempotency: IdempotencyStore(store: state), state: state, smtp: submission, logger: logger)
     }
 }

@@ -18,6 +18,7 @@ public enum Application {
         routes += SessionRoutes.routes(services)
         routes += MessageRoutes.routes(services)
         routes += ParsedMessageRoutes.routes(services)
+        routes += FlagRoutes.routes(services)
         routes += SendRoutes.routes(services)
         routes.append(Route(.GET, "/api/v1/openapi.json") { context in
             var response = try files.respond(rawPath: "/openapi.json", headers: context.request.headers)
@@ -25,9 +26,18 @@ public enum Application {
             return response
         })
 
+        // Unauthenticated work stays small: a body over 16 KiB is read only after the head carries
+        // plausible credentials (Basic of the right shape, a live session token or a known API key).
+        let authenticator = services.authenticator
+        let smallBodyBytes = 16 * 1024
         return Router(routes: routes, fallback: { context in
             try files.respond(rawPath: context.request.head.path, headers: context.request.headers)
-        }, fallbackIsInline: { path in files.isCached(rawPath: path) }, logger: logger)
+        }, fallbackIsInline: { path in files.isCached(rawPath: path) }, logger: logger, bodyGate: { head in
+            authenticator.isPlausible(authorization: head.headers["Authorization"]) ? nil
+                : Problem(.unauthorized, code: "unauthorized",
+                          detail: "Authenticate (Basic, or a Bearer session token or API key) to send a body over \(smallBodyBytes) bytes.",
+                          headers: ["WWW-Authenticate": "Basic realm=\"postillon\", charset=\"UTF-8\", Bearer"])
+        }, smallBodyBytes: smallBodyBytes)
     }
 
     /// Builds the HTTP server for `configuration`; call `start()` on it.

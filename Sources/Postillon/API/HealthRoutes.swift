@@ -1,4 +1,6 @@
+import Logging
 import PostillonHTTP
+
 /// `GET /api/v1/health` (liveness) and `GET /api/v1/ready` (upstreams reachable).
 enum HealthRoutes {
     struct Health: Encodable {
@@ -21,11 +23,16 @@ enum HealthRoutes {
         let health = JSONBody.response(Health(status: "ok", version: Version.current))
         return [
             Route(.GET, "/api/v1/health", runsInline: true) { _ in health },
-            Route(.GET, "/api/v1/ready") { _ in
+            Route(.GET, "/api/v1/ready") { context in
                 let upstreams = [("pop3", configuration.pop3), ("smtp", configuration.smtp)]
                 let checks = upstreams.map { name, url in
                     let failure = TCPProbe.check(host: url.host, port: url.port, timeoutMillis: 2000)
-                    return Readiness.Check(name: name, ok: failure == nil, detail: failure.map { "\(url.host):\(url.port): \($0)" })
+                    // Anyone may ask: host, port and errno go to the log, not into the answer.
+                    if let failure {
+                        context.logger.warning("readiness check failed", metadata: ["upstream": .string(name),
+                                                                                     "error": .string("\(url.host):\(url.port): \(failure)")])
+                    }
+                    return Readiness.Check(name: name, ok: failure == nil, detail: failure.map { _ in "not reachable" })
                 }
                 let ready = checks.allSatisfy(\.ok)
                 return JSONBody.response(Readiness(status: ready ? "ready" : "unavailable", checks: checks),

@@ -30,8 +30,12 @@ enum MessageRoutes {
                     }
                     cursor = parsed
                 }
+                let filter = try FlagRoutes.filter(context)
                 return try services.authorized(context) { principal in
-                    JSONBody.response(try mailbox.list(principal.credentials, limit: limit, cursor: cursor))
+                    let account = principal.credentials.mailboxKey
+                    return JSONBody.response(try mailbox.list(principal.credentials, limit: limit, cursor: cursor, filter: filter) { uidls in
+                        try services.flags.flagsForListing(account: account, uidls: uidls)
+                    })
                 }
             },
             Route(.GET, "/api/v1/messages/{id}/raw") { context in
@@ -41,6 +45,8 @@ enum MessageRoutes {
                         "Content-Type": "message/rfc822",
                         "Cache-Control": "private, no-store",
                         "X-Content-Type-Options": "nosniff",
+                        // As for attachments: a browser that renders the message anyway runs nothing.
+                        "Content-Security-Policy": "sandbox; default-src 'none'",
                     ]
                     return HTTPResponse(status: .ok, headers: headers, body: .stream(length: nil) { writer in
                         try lease.retrieve { try writer.write($0) }

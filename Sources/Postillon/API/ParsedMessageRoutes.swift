@@ -13,7 +13,10 @@ enum ParsedMessageRoutes {
                 try services.authorized(context) { principal in
                     let id = context.parameter("id")
                     let spooled = try mailbox.spool(principal.credentials, id: id, maxBytes: maxBytes)
-                    let message = try parser.parse(file: spooled.file.path, id: id, size: spooled.listing.size)
+                    var message = try parser.parse(file: spooled.file.path, id: id, size: spooled.listing.size)
+                    let flags = try services.flags.flags(account: principal.credentials.mailboxKey, uidl: spooled.listing.uidl)
+                    message.summary.seen = flags.seen
+                    message.summary.flagged = flags.flagged
                     return JSONBody.response(message, headers: ["Cache-Control": "private, no-store"])
                 }
             },

@@ -32,21 +32,18 @@ enum SessionRoutes {
                 }
                 let authenticator = services.authenticator
                 let client = context.request.clientAddress
-                if let wait = authenticator.limiter.retryAfter(client: client, username: credentials.username) {
-                    throw AppServices.rateLimited(wait)
-                }
                 do {
-                    try services.mailbox.verify(credentials)
+                    try authenticator.limiter.attempt(client: client, username: credentials.username) {
+                        try services.mailbox.verify(credentials)
+                    }
                 } catch {
                     if UpstreamErrorMapping.isAuthenticationFailure(error) {
-                        authenticator.limiter.recordFailure(client: client, username: credentials.username)
                         context.logger.notice("sign-in refused", metadata: ["client": .string(client)])
                     }
                     throw error
                 }
-                authenticator.limiter.recordSuccess(username: credentials.username)
                 let address = authenticator.address(for: credentials.username)
-                let session = authenticator.sessions.create(credentials: credentials, address: address)
+                let session = try authenticator.sessions.create(credentials: credentials, address: address)
                 return JSONBody.response(Session(token: session.token, expiresAt: session.expiresAt, username: credentials.username,
                                                  address: address), status: .created)
             },
@@ -55,7 +52,7 @@ enum SessionRoutes {
                 guard let token = principal.sessionToken else {
                     throw Problem(.badRequest, code: "invalid_parameter", detail: "Only a session token can be signed out.")
                 }
-                services.authenticator.sessions.remove(token: token)
+                try services.authenticator.sessions.remove(token: token)
                 return HTTPResponse(status: .noContent)
             },
         ]

@@ -1,6 +1,10 @@
 import PostillonHTTP
 /// How mail-server failures become problems; the upstream error types adopt ``ProblemConvertible``
 /// through it (`POP3Error+Problem.swift` and its siblings).
+///
+/// Details name what failed but never carry libcurl's text, an upstream host or port, an errno or a
+/// local path (the CA file): the router logs the error itself under the request id for any 5xx.
+/// The mail server's own reply text (`-ERR ...`, `550 ...`) is kept: it is what the caller can act on.
 enum UpstreamErrorMapping {
     /// True when `error` says the mail server refused the caller's credentials (not a lock, delay or
     /// temporary trouble): the login limiter decides on this typed answer, never on a problem code.
@@ -32,7 +36,7 @@ enum UpstreamErrorMapping {
         case .timedOut:
             return Problem(.gatewayTimeout, code: "upstream_timeout", detail: "The POP3 server did not answer in time.")
         case .connectionClosed, .protocolViolation:
-            return Problem(.badGateway, code: "upstream_error", detail: "The POP3 exchange failed: \(error).")
+            return Problem(.badGateway, code: "upstream_error", detail: "The POP3 exchange failed; the server log has details under this request id.")
         case .quitFailed:
             return Problem(.badGateway, code: "upstream_error",
                            detail: "The POP3 server did not confirm QUIT, so the deletion is not confirmed; treat the messages as not deleted and retry.")
@@ -42,17 +46,17 @@ enum UpstreamErrorMapping {
     static func curlProblem(_ error: CurlError) -> Problem {
         switch error.kind {
         case .unreachable:
-            return Problem(.badGateway, code: "upstream_unreachable", detail: "The mail server cannot be reached: \(error.message).")
+            return Problem(.badGateway, code: "upstream_unreachable", detail: "The mail server cannot be reached.")
         case .timeout:
             return Problem(.gatewayTimeout, code: "upstream_timeout", detail: "The mail server did not answer in time.")
         case .tls:
             return Problem(.badGateway, code: "upstream_tls",
-                           detail: "TLS with the mail server failed: \(error.detail.isEmpty ? error.message : error.detail).")
+                           detail: "TLS with the mail server failed; the server log has details under this request id.")
         case .loginDenied:
             if let status = error.serverResponse.flatMap({ POP3Status.parse($0) }), let problem = responseCodeProblem(status) { return problem }
             return authFailed
         case .protocolError, .other:
-            return Problem(.badGateway, code: "upstream_error", detail: "The mail server exchange failed: \(error.message).")
+            return Problem(.badGateway, code: "upstream_error", detail: "The mail server exchange failed; the server log has details under this request id.")
         }
     }
 
@@ -92,19 +96,19 @@ enum UpstreamErrorMapping {
             let list = rejections.map { "\($0.address) (\($0.code) \($0.message))" }.joined(separator: "; ")
             return Problem(.unprocessableContent, code: "all_recipients_rejected",
                            detail: "The SMTP server rejected every recipient; nothing was sent: \(list).")
-        case .tls(let detail):
-            return Problem(.badGateway, code: "upstream_tls", detail: "TLS with the mail server failed: \(detail).")
-        case .unreachable(let detail):
-            return Problem(.badGateway, code: "upstream_unreachable", detail: "The mail server cannot be reached: \(detail).")
+        case .tls:
+            return Problem(.badGateway, code: "upstream_tls", detail: "TLS with the mail server failed; the server log has details under this request id.")
+        case .unreachable:
+            return Problem(.badGateway, code: "upstream_unreachable", detail: "The mail server cannot be reached.")
         case .timeout:
             return Problem(.gatewayTimeout, code: "upstream_timeout", detail: "The mail server did not answer in time.")
         case .senderRejected(let reply):
             return Problem(.badGateway, code: "upstream_error", detail: "The mail server refused the sender (MAIL FROM): \(reply).")
         case .messageRejected(let reply):
             return Problem(.badGateway, code: "upstream_error", detail: "The mail server refused the message: \(reply).")
-        case .protocolFailure(let detail, let reply):
+        case .protocolFailure(_, let reply):
             return Problem(.badGateway, code: "upstream_error",
-                           detail: "The SMTP exchange failed: " + (reply.map { "the server said \($0)" } ?? detail) + ".")
+                           detail: "The SMTP exchange failed" + (reply.map { ": the server said \($0)." } ?? "; the server log has details under this request id."))
         }
     }
 

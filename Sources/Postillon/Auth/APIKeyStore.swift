@@ -38,7 +38,7 @@ public struct APIKeyStore: Sendable {
 
     /// The account for a presented key, or nil.
     public func account(forKey key: String) -> APIKeyAccount? {
-        accounts[SHA256.hex(Array(key.utf8))]
+        accounts[Hashing.sha256Hex(Array(key.utf8))]
     }
 
     /// How many accounts are configured.

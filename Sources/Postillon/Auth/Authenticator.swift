@@ -40,7 +40,7 @@ public final class Authenticator: Sendable {
             return Principal(credentials: credentials, address: address(for: credentials.username), method: .basic,
                              identity: "user:" + credentials.mailboxKey)
         case "bearer":
-            if let session = sessions.lookup(token: value) {
+            if let session = try sessions.lookup(token: value) {
                 return Principal(credentials: session.credentials, address: session.address, method: .session,
                                  identity: "user:" + session.credentials.mailboxKey, sessionToken: value)
             }
@@ -51,6 +51,28 @@ public final class Authenticator: Sendable {
             throw unauthorized("The bearer token is unknown or expired.")
         default:
             throw unauthorized("Unsupported authorization scheme; use Basic or Bearer.")
+        }
+    }
+
+    /// Whether an `Authorization` value can belong to a caller, decided before a request body is
+    /// read: Basic credentials of the right shape (their password is only checked by the mail
+    /// server, later), or a Bearer token that names a live session or a configured API key.
+    ///
+    /// Runs on the event loop thread, so it only does in-memory work and never blocks.
+    public func isPlausible(authorization: String?) -> Bool {
+        guard let header = authorization, header.utf8.count <= 4096 else { return false }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2 else { return false }
+        let value = parts[1].trimming(" ")
+        switch parts[0].lowercased() {
+        case "basic":
+            guard let decoded = Data(base64Encoded: value).flatMap({ String(data: $0, encoding: .utf8) }),
+                  let colon = decoded.firstIndex(of: ":") else { return false }
+            return Credentials(username: String(decoded[..<colon]), password: String(decoded[decoded.index(after: colon)...])).isWellFormed
+        case "bearer":
+            return sessions.lookup(token: value) != nil || apiKeys.account(forKey: value) != nil
+        default:
+            return false
         }
     }
 

@@ -1,82 +1,78 @@
 import Foundation
-import Synchronization
 import PostillonHTTP
 
-/// Sign-in sessions: random 256-bit bearer tokens mapped to mail credentials, in memory,
-/// with an idle and an absolute lifetime. Only SHA-256 hashes of tokens are kept as keys.
+/// Sign-in sessions: random 256-bit bearer tokens mapped to mail credentials, kept in the state
+/// store with an idle and an absolute lifetime. Only SHA-256 hashes of tokens are stored; passwords
+/// are sealed with AES-GCM (see ``PasswordSealer``). A sign-out on one replica is seen by all.
 public final class SessionStore: Sendable {
-    struct Entry: Sendable {
-        let credentials: Credentials
-        let address: String
-        let createdMillis: Int64
-        var lastUsedMillis: Int64
-    }
-
-    private let entries = Mutex<[String: Entry]>([:])
+    private let store: any StateStore
+    private let sealer: PasswordSealer
     private let idleMillis: Int64
     private let maxAgeMillis: Int64
-    private let maxEntries: Int
+    private let touchMillis: Int64
     private let clock: @Sendable () -> Int64
 
-    /// Creates a store.
+    /// Creates a session store.
     /// - Parameters:
+    ///   - store: where sessions live.
+    ///   - sealer: encrypts the stored passwords.
     ///   - idleSeconds: a token unused this long expires.
     ///   - maxAgeSeconds: a token expires this long after sign-in, used or not.
-    ///   - maxEntries: most live sessions; the oldest are dropped beyond it.
-    ///   - clock: monotonic milliseconds (tests pass their own).
-    public init(idleSeconds: Int, maxAgeSeconds: Int, maxEntries: Int = 100_000,
-                clock: @escaping @Sendable () -> Int64 = { MonotonicClock.nowMillis() }) {
+    ///   - clock: wall-clock milliseconds since 1970 (tests pass their own).
+    package init(store: any StateStore, sealer: PasswordSealer, idleSeconds: Int, maxAgeSeconds: Int,
+                 clock: @escaping @Sendable () -> Int64 = { WallClock.nowMillis() }) {
+        self.store = store
+        self.sealer = sealer
         idleMillis = Int64(idleSeconds) * 1000
         maxAgeMillis = Int64(maxAgeSeconds) * 1000
-        self.maxEntries = maxEntries
+        // Record a use at most this often: one write per token per interval instead of one per request.
+        touchMillis = min(30_000, idleMillis / 10)
         self.clock = clock
     }
 
     /// Creates a session and returns its token and expiry.
-    public func create(credentials: Credentials, address: String) -> (token: String, expiresAt: Date) {
+    /// - Throws: ``StateStoreError`` when the store is unavailable.
+    public func create(credentials: Credentials, address: String) throws -> (token: String, expiresAt: Date) {
         var random = SystemRandomNumberGenerator()
         let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &random) }
         let token = Base64URL.encode(bytes)
+        let hash = Self.hash(token)
         let now = clock()
-        entries.withLock { entries in
-            if entries.count >= maxEntries {
-                entries = entries.filter { !isExpired($0.value, now: now) }
-                if entries.count >= maxEntries, let oldest = entries.min(by: { $0.value.createdMillis < $1.value.createdMillis }) {
-                    entries.removeValue(forKey: oldest.key)
-                }
-            }
-            entries[SHA256.hex(Array(token.utf8))] = Entry(credentials: credentials, address: address, createdMillis: now, lastUsedMillis: now)
-        }
-        return (token, Date().addingTimeInterval(Double(min(idleMillis, maxAgeMillis)) / 1000))
+        let expires = now + min(idleMillis, maxAgeMillis)
+        try store.insertSession(SessionRecord(
+            tokenHash: hash, username: credentials.username, address: address,
+            sealedPassword: try sealer.seal(credentials.password, context: hash), keyID: sealer.current.id,
+            createdAt: now, lastUsedAt: now, expiresAt: expires))
+        return (token, Date(timeIntervalSince1970: Double(expires) / 1000))
     }
 
-    /// The session for a token, refreshing its idle timer; nil when unknown or expired.
-    public func lookup(token: String) -> (credentials: Credentials, address: String)? {
-        let key = SHA256.hex(Array(token.utf8))
+    /// The session for a token, refreshing its idle timer; nil when unknown, expired, or sealed
+    /// under a key no longer configured.
+    /// - Throws: ``StateStoreError`` when the store is unavailable.
+    public func lookup(token: String) throws -> (credentials: Credentials, address: String)? {
+        guard token.utf8.count <= 512 else { return nil }
+        let hash = Self.hash(token)
         let now = clock()
-        return entries.withLock { entries in
-            guard var entry = entries[key] else { return nil }
-            if isExpired(entry, now: now) {
-                entries.removeValue(forKey: key)
-                return nil
-            }
-            entry.lastUsedMillis = now
-            entries[key] = entry
-            return (entry.credentials, entry.address)
+        guard let record = try store.session(tokenHash: hash, now: now, touchBefore: now - touchMillis,
+                                             idleMillis: idleMillis, maxAgeMillis: maxAgeMillis)
+        else { return nil }
+        guard let password = sealer.open(record.sealedPassword, keyID: record.keyID, context: hash) else {
+            try store.deleteSession(tokenHash: hash)
+            return nil
         }
+        if record.keyID != sealer.current.id {
+            try store.resealSession(tokenHash: hash, sealedPassword: try sealer.seal(password, context: hash), keyID: sealer.current.id)
+        }
+        return (Credentials(username: record.username, password: password), record.address)
     }
 
     /// Ends a session; returns whether it existed.
+    /// - Throws: ``StateStoreError`` when the store is unavailable.
     @discardableResult
-    public func remove(token: String) -> Bool {
-        let key = SHA256.hex(Array(token.utf8))
-        return entries.withLock { $0.removeValue(forKey: key) != nil }
+    public func remove(token: String) throws -> Bool {
+        try store.deleteSession(tokenHash: Self.hash(token))
     }
 
-    /// The number of stored sessions (expired ones included until touched).
-    public var count: Int { entries.withLock { $0.count } }
-
-    private func isExpired(_ entry: Entry, now: Int64) -> Bool {
-        now - entry.lastUsedMillis > idleMillis || now - entry.createdMillis > maxAgeMillis
-    }
+    /// The stored form of a token: hex SHA-256.
+    static func hash(_ token: String) -> String { Hashing.sha256Hex(Array(token.utf8)) }
 }

@@ -32,6 +32,9 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     case sessionIdleTimeout = "session-idle-timeout"
     case sessionMaxAge = "session-max-age"
     case summaryCacheEntries = "summary-cache-entries"
+    case state
+    case secretKeyFile = "secret-key-file"
+    case previousSecretKeyFile = "previous-secret-key-file"
 
     /// The command-line flag, for example `--pop3-url`.
     public var flag: String { "--" + rawValue }
@@ -69,6 +72,8 @@ public enum ConfigKey: String, CaseIterable, Sendable {
         case .sessionIdleTimeout: return "1800"
         case .sessionMaxAge: return "43200"
         case .summaryCacheEntries: return "50000"
+        case .state: return "sqlite:/var/lib/postillon/state.db"
+        case .secretKeyFile, .previousSecretKeyFile: return nil
         }
     }
 
@@ -105,6 +110,9 @@ public enum ConfigKey: String, CaseIterable, Sendable {
         case .sessionIdleTimeout: return "Seconds a sign-in token lives without use."
         case .sessionMaxAge: return "Seconds a sign-in token lives at most."
         case .summaryCacheEntries: return "Message summaries kept in memory across all mailboxes."
+        case .state: return "State store (sessions, idempotency, login limits, flags): sqlite:/path/state.db, or postgres://user@host/db for replicas."
+        case .secretKeyFile: return "Key that encrypts stored passwords (base64 of 32 bytes). SQLite: created 0600 beside the database if unset. PostgreSQL: required."
+        case .previousSecretKeyFile: return "The key before a rotation: sessions sealed with it still open and are resealed with the new key."
         }
     }
 

@@ -47,6 +47,12 @@ public struct Configuration: Sendable {
     public var sessionMaxAge: Int
     /// Summary cache capacity.
     public var summaryCacheEntries: Int
+    /// Where sessions, idempotency records, login windows and flags are kept.
+    package var state: StateLocation = .sqlite(path: ":memory:")
+    /// The key file sealing stored passwords (nil: beside the SQLite database).
+    package var secretKeyFile: String?
+    /// The key file before a rotation, still accepted for opening.
+    package var previousSecretKeyFile: String?
 
     /// The configuration as `key = value` lines for `--print-config`; nothing here is secret,
     /// but the accounts file's contents never appear.
@@ -82,6 +88,9 @@ public struct Configuration: Sendable {
         lines.append("session-idle-timeout = \(sessionIdleTimeout)")
         lines.append("session-max-age = \(sessionMaxAge)")
         lines.append("summary-cache-entries = \(summaryCacheEntries)")
+        lines.append("state = \(state)")
+        lines.append("secret-key-file = \(secretKeyFile ?? "(beside the SQLite database)")")
+        lines.append("previous-secret-key-file = \(previousSecretKeyFile ?? "(none)")")
         return lines.joined(separator: "\n")
     }
 }

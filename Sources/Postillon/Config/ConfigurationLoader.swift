@@ -80,8 +80,23 @@ public enum ConfigurationLoader {
         http.headerTimeoutMillis = Int64(try int(.headerTimeout, 1...3600)) * 1000
         http.idleTimeoutMillis = Int64(try int(.idleTimeout, 1...86_400)) * 1000
         http.maxQueuedRequests = max(1024, http.workerThreads * 16)
+        // Bodies being received at once: four of the largest send bodies (see SendRoutes).
+        let maxSend = try int(.maxSendBytes, 1024...1 << 30)
+        http.maxBodyBytesInFlight = 4 * (maxSend + maxSend / 2 + (1 << 20))
 
-        return Configuration(
+        guard let state = StateLocation(string(.state)) else {
+            throw ConfigurationError(.state, "expected sqlite:/path/state.db or postgres://user@host:port/db")
+        }
+        let secretKeyFile = raw(.secretKeyFile)
+        if case .postgres = state, secretKeyFile == nil {
+            throw ConfigurationError(.secretKeyFile, "is required with a PostgreSQL state store (every replica needs the same key)")
+        }
+        let previousSecretKeyFile = raw(.previousSecretKeyFile)
+        if let previousSecretKeyFile, !fileReadable(previousSecretKeyFile) {
+            throw ConfigurationError(.previousSecretKeyFile, "cannot read '\(previousSecretKeyFile)'")
+        }
+
+        var configuration = Configuration(
             http: http, pop3: pop3, smtp: smtp, caFile: caFile, allowPlaintext: allowPlaintext,
             insecureSkipVerify: try bool(.insecureSkipVerify), publicDir: string(.publicDir), accountsFile: accountsFile,
             logLevel: logLevel, ehloName: ehlo, mailDomain: mailDomain,
@@ -92,6 +107,10 @@ public enum ConfigurationLoader {
             mailboxWaitMillis: Int64(try int(.mailboxWait, 0...600)) * 1000,
             sessionIdleTimeout: try int(.sessionIdleTimeout, 60...31_536_000), sessionMaxAge: try int(.sessionMaxAge, 60...31_536_000),
             summaryCacheEntries: try int(.summaryCacheEntries, 0...10_000_000))
+        configuration.state = state
+        configuration.secretKeyFile = secretKeyFile
+        configuration.previousSecretKeyFile = previousSecretKeyFile
+        return configuration
     }
 
     /// Splits `host:port` or `[v6]:port`.

@@ -1,4 +1,5 @@
 import CGMime
+import CLinux
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -13,13 +14,38 @@ final class GMimeDocument {
 
     let message: UnsafeMutablePointer<GMimeMessage>
     let sink = WarningSink()
+    /// Size of the spooled message.
+    private let inputBytes: Int
 
-    /// Parses the message in `path`.
+    /// Parses the message in `path`, showing GMime at most `maxBoundaryLines` lines that start
+    /// with `--` (see ``MessageLayout``) and an empty line where the header block lacks one.
     /// - Throws: ``MIMEError/unreadable(_:)``.
-    init(file path: String) throws {
+    init(file path: String, maxBoundaryLines: Int = 10_000) throws {
         GMime.initialize()
-        guard let stream = g_mime_stream_fs_open(path, O_RDONLY, 0o600, nil) else { throw MIMEError.unreadable("cannot open the spooled message") }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw MIMEError.unreadable("cannot open the spooled message") }
+        var status = stat()
+        let size = fstat(fd, &status) == 0 ? Int(status.st_size) : 0
+        inputBytes = size
+        var layout = MessageLayout()
+        if size > 0, let mapped = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), mapped != MAP_FAILED {
+            layout = MessageLayout.scan(UnsafeRawBufferPointer(start: mapped, count: size), maxBoundaryLines: maxBoundaryLines)
+            munmap(mapped, size)
+        }
+        guard let file = g_mime_stream_fs_new(fd) else {
+            close(fd)
+            throw MIMEError.unreadable("cannot open the spooled message")
+        }
+        defer { cgmime_unref(file) }
+        let stream = Self.arrange(file, layout: layout, size: size)
         defer { cgmime_unref(stream) }
+        if let at = layout.blankLineAt {
+            sink.warnings.append(at == 0 ? "the message has no header fields; all of it is read as the body"
+                                 : "no blank line between header and body; the body is read from byte \(at)")
+        }
+        if let cut = layout.cutAt {
+            sink.warnings.append("more than \(maxBoundaryLines) MIME boundary lines; parts after byte \(cut) are not read")
+        }
         guard let parser = g_mime_parser_new_with_stream(stream) else { throw MIMEError.unreadable("no parser") }
         defer { cgmime_unref(parser) }
         guard let options = g_mime_parser_options_new() else { throw MIMEError.unreadable("no parser options") }
@@ -37,7 +63,36 @@ final class GMimeDocument {
         message = parsed
     }
 
-    deinit { cgmime_unref(message) }
+    deinit {
+        cgmime_unref(message)
+        // GMime allocates one object per part; after a large message glibc keeps the freed pages in
+        // the worker thread's arena. Give them back so memory returns after the request.
+        if inputBytes > Self.trimAfterBytes { clinux_malloc_trim(0) }
+    }
+
+    /// Messages larger than this give their memory back to the system when freed.
+    static let trimAfterBytes = 1 << 20
+
+    /// The stream GMime reads: the file, cut at `layout.cutAt`, with an empty line inserted at
+    /// `layout.blankLineAt`. The caller owns (unrefs) the result; sub-streams keep `file` alive.
+    private static func arrange(_ file: UnsafeMutablePointer<GMimeStream>, layout: MessageLayout,
+                                size: Int) -> UnsafeMutablePointer<GMimeStream> {
+        let end = layout.cutAt ?? size
+        guard let at = layout.blankLineAt, at <= end, let cat = g_mime_stream_cat_new() else {
+            if layout.cutAt != nil, let cut = g_mime_stream_substream(file, 0, gint64(end)) { return cut }
+            g_object_ref(file)
+            return file
+        }
+        let pieces = [g_mime_stream_substream(file, 0, gint64(at)),
+                      "\r\n".withCString { g_mime_stream_mem_new_with_buffer($0, 2) },
+                      g_mime_stream_substream(file, gint64(at), gint64(end))]
+        for piece in pieces {
+            guard let piece else { continue }
+            g_mime_stream_cat_add_source(cgmime_as_stream_cat(cat), piece)
+            cgmime_unref(piece)
+        }
+        return cat
+    }
 
     /// The parser warnings.
     var warnings: [String] { sink.warnings }

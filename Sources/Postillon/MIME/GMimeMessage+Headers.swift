@@ -5,7 +5,7 @@ enum GMimeHeaders {
     /// The list fields of `message`.
     static func fields(of message: UnsafeMutablePointer<GMimeMessage>) -> HeaderFields {
         var fields = HeaderFields()
-        fields.subject = GMime.headerText(g_mime_message_get_subject(message))
+        fields.subject = subject(of: message)
         fields.from = addresses(g_mime_message_get_from(message))
         fields.to = addresses(g_mime_message_get_to(message))
         fields.cc = addresses(g_mime_message_get_cc(message))
@@ -21,6 +21,24 @@ enum GMimeHeaders {
             fields.contentType = mimeType.lowercased()
         }
         return fields
+    }
+
+    /// The decoded Subject, read from its raw value so that encoded-words splitting a character
+    /// decode whole (see ``EncodedWords``).
+    static func subject(of message: UnsafeMutablePointer<GMimeMessage>) -> String? {
+        guard let list = g_mime_object_get_header_list(cgmime_message_as_object(message)),
+              let header = g_mime_header_list_get_header(list, "Subject") else {
+            return GMime.headerText(g_mime_message_get_subject(message))
+        }
+        return decodedText(header)
+    }
+
+    /// A header's value unfolded, with adjacent encoded-words joined and RFC 2047 words decoded.
+    static func decodedText(_ header: UnsafeMutablePointer<GMimeHeader>) -> String {
+        guard let raw = g_mime_header_get_raw_value(header) else { return GMime.string(g_mime_header_get_value(header)) ?? "" }
+        let unfolded = EncodedWords.mergeAdjacent(GMime.takeString(g_mime_utils_header_unfold(raw)) ?? "")
+        let decoded = unfolded.withCString { GMime.takeString(g_mime_utils_header_decode_text(nil, $0)) } ?? unfolded
+        return CharsetDecoder.repairingC1(decoded).trimming(" \t")
     }
 
     /// Flattens an address list (groups become their members).

@@ -12,6 +12,10 @@ public struct MessageParser: Sendable {
     public var maxHeaderBytes = 256 * 1024
     /// Milliseconds a parse may take.
     public var timeoutMillis: Int64 = 10_000
+    /// Most parts (leaves) listed; beyond them the walk stops with a warning.
+    public var maxParts = 1000
+    /// Most lines starting with `--` GMime reads: a part bomb is cut there (see ``MessageLayout``).
+    public var maxBoundaryLines = 5000
 
     /// Creates a parser with default limits.
     public init() {}
@@ -19,7 +23,7 @@ public struct MessageParser: Sendable {
     /// Parses the message in `path` (the spool file of message `id`, `size` octets).
     /// - Throws: ``MIMEError``.
     public func parse(file path: String, id: String, size: Int) throws -> ParsedMessage {
-        let document = try GMimeDocument(file: path)
+        let document = try GMimeDocument(file: path, maxBoundaryLines: maxBoundaryLines)
         var warnings = document.warnings
         let fields = GMimeHeaders.fields(of: document.message)
         var headers: [HeaderField] = []
@@ -41,7 +45,7 @@ public struct MessageParser: Sendable {
         var text: String?
         var html: String?
         var attachments: [AttachmentInfo] = []
-        var walker = MIMEPartWalker(deadlineMillis: MonotonicClock.nowMillis() + timeoutMillis)
+        var walker = MIMEPartWalker(deadlineMillis: MonotonicClock.nowMillis() + timeoutMillis, maxParts: maxParts)
         try walker.walk(document.message) { node in
             let object = node.object
             let type = MIMEPartWalker.mimeType(object)
@@ -50,11 +54,21 @@ public struct MessageParser: Sendable {
                 let filename = Self.fileName(part)
                 let isBodyCandidate = disposition != "attachment" && filename == nil
                     && !(node.enclosing.last == "related" && node.partId.split(separator: ".").last != "1")
-                if isBodyCandidate && type == "text/plain" && text == nil {
+                // Mail clients show every text part of a multipart/mixed that is not an attachment
+                // (named or not) in the body, in order: the first is `text`, the others follow it.
+                // Named or later ones are still listed, so they can be downloaded.
+                let isMixedText = type == "text/plain" && disposition != "attachment" && node.enclosing.last == "mixed"
+                if isMixedText || (isBodyCandidate && type == "text/plain" && text == nil) {
                     let decoded = CharsetDecoder.decode(Self.decodedContent(part), charset: charset(object))
-                    text = decoded.text
                     if let warning = decoded.warning { warnings.append("part \(node.partId): \(warning)") }
-                    return
+                    if let previous = text {
+                        if !decoded.text.allSatisfy(\.isWhitespace) {
+                            text = previous + (previous.hasSuffix("\n") ? "\n" : "\n\n") + decoded.text
+                        }
+                    } else {
+                        text = decoded.text
+                        if filename == nil { return }
+                    }
                 }
                 if isBodyCandidate && type == "text/html" && html == nil {
                     let decoded = CharsetDecoder.decode(Self.decodedContent(part), charset: charset(object))
@@ -69,6 +83,7 @@ public struct MessageParser: Sendable {
                                                   size: Self.messageSize(object), contentId: contentId(object), disposition: disposition))
             }
         }
+        if walker.truncatedParts { warnings.append("more than \(maxParts) parts; the rest are not listed") }
         if walker.truncatedDepth { warnings.append("MIME nesting deeper than \(MIMEPartWalker.maxDepth) levels; inner parts are not listed") }
 
         let summary = MessageSummary(id: id, size: size, fields: fields)
@@ -83,8 +98,8 @@ public struct MessageParser: Sendable {
     /// Writes the decoded content of part `partId` to `output` (a path) and describes it.
     /// - Throws: ``MIMEError/partNotFound(_:)``.
     public func extract(file path: String, partId: String, to output: String) throws -> AttachmentInfo {
-        let document = try GMimeDocument(file: path)
-        var walker = MIMEPartWalker(deadlineMillis: MonotonicClock.nowMillis() + timeoutMillis)
+        let document = try GMimeDocument(file: path, maxBoundaryLines: maxBoundaryLines)
+        let walker = MIMEPartWalker(deadlineMillis: MonotonicClock.nowMillis() + timeoutMillis, maxParts: maxParts)
         guard let node = try walker.find(document.message, partId: partId) else { throw MIMEError.partNotFound(partId) }
         guard let stream = g_mime_stream_fs_open(output, O_WRONLY | O_CREAT | O_TRUNC, 0o600, nil) else {
             throw MIMEError.unreadable("cannot create the part file")
@@ -111,7 +126,9 @@ public struct MessageParser: Sendable {
     }
 
     private func charset(_ object: UnsafeMutablePointer<GMimeObject>) -> String? {
-        GMime.string(g_mime_object_get_content_type_parameter(object, "charset"))
+        // An invalid Content-Type means text/plain; charset=us-ascii (RFC 2045 section 5.2).
+        if MIMEPartWalker.hasInvalidContentType(object) { return nil }
+        return GMime.string(g_mime_object_get_content_type_parameter(object, "charset"))
     }
 
     private func contentId(_ object: UnsafeMutablePointer<GMimeObject>) -> String? {
@@ -143,10 +160,7 @@ public struct MessageParser: Sendable {
 
     /// A header's value unfolded with RFC 2047 words decoded.
     private func decodedHeaderValue(_ header: UnsafeMutablePointer<GMimeHeader>) -> String {
-        guard let raw = g_mime_header_get_raw_value(header) else { return GMime.string(g_mime_header_get_value(header)) ?? "" }
-        let unfolded = GMime.takeString(g_mime_utils_header_unfold(raw)) ?? ""
-        let decoded = unfolded.withCString { GMime.takeString(g_mime_utils_header_decode_text(nil, $0)) } ?? unfolded
-        return CharsetDecoder.repairingC1(decoded).trimming(" \t")
+        GMimeHeaders.decodedText(header)
     }
 
     /// Transfer-decoded bytes of a part (bodies only; attachments are never loaded whole).

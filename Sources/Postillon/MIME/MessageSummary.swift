@@ -18,6 +18,10 @@ public struct MessageSummary: Codable, Sendable, Equatable, NullPreservingEncoda
     public var messageId: String?
     /// Top-level `type/subtype`.
     public var contentType: String
+    /// Postillon's own "read" flag (POP3 has no flags); false until set.
+    public var seen = false
+    /// Postillon's own "flagged" mark; false until set.
+    public var flagged = false
 
     /// Builds a summary from list data and parsed headers.
     public init(id: String, size: Int, fields: HeaderFields) {

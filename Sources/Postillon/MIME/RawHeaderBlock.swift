@@ -38,6 +38,15 @@ public struct RawHeaderBlock: Sendable {
             var contentEnd = end
             if contentEnd > index && bytes[contentEnd - 1] == 0x0D { contentEnd -= 1 }
             let line = bytes[index..<contentEnd]
+            // NUL and other control characters (TAB aside) never belong in a header: GMime and the
+            // sender check read values as C strings, so `a@b\0, boss@b` would pass as `a@b`.
+            if let bad = line.firstIndex(where: { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7F }) {
+                let isContinuation = line.first == 0x20 || line.first == 0x09
+                let name = isContinuation ? current?.name
+                    : line.firstIndex(of: UInt8(ascii: ":")).map { String(decoding: bytes[index..<$0], as: UTF8.self) }
+                throw .headerInjection(field: "\(HeaderText.printable(name ?? "line \(fields.count + 1)", limit: 76)) header",
+                                       reason: bytes[bad] == 0 ? "must not contain NUL" : "must not contain control characters")
+            }
             if line.isEmpty {
                 finish(end: index)
                 bodyStart = lineEnd

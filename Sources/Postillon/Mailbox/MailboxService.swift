@@ -44,41 +44,74 @@ public final class MailboxService: Sendable {
         }
     }
 
-    /// One newest-first page of summaries.
+    /// One newest-first page of summaries, with Postillon's flags when `flags` supplies them.
+    /// - Parameters:
+    ///   - filter: only messages whose flags match are listed (and counted in `total`).
+    ///   - flags: given every UIDL in the mailbox, returns the stored flags (nil: no flags).
     /// - Throws: ``MailboxError/invalidCursor`` when the cursor names no message any more.
-    public func list(_ credentials: Credentials, limit: Int, cursor: PageCursor?) throws -> MessagePage {
+    public func list(_ credentials: Credentials, limit: Int, cursor: PageCursor?, filter: FlagFilter = FlagFilter(),
+                     flags: (([String]) throws -> [String: MessageFlags])? = nil) throws -> MessagePage {
         let mailbox = credentials.mailboxKey
         return try withSession(credentials) { session in
             let newestFirst = Array(try session.listings().reversed())
+            let flagMap = try flags?(newestFirst.map(\.uidl)) ?? [:]
+            func matches(_ listing: POP3Listing) -> Bool { filter.matches(flagMap[listing.uidl] ?? MessageFlags()) }
             var start = 0
             if let cursor {
+                // The cursor is placed on the unfiltered list: a message whose flags changed since
+                // the previous page does not invalidate it.
                 guard let index = cursor.startIndex(in: newestFirst.map(\.uidl)) else {
                     throw MailboxError.invalidCursor
                 }
                 start = index
             }
-            let page = Array(newestFirst[min(start, newestFirst.count)..<min(start + limit, newestFirst.count)])
+            var page: [POP3Listing] = []
+            var index = min(start, newestFirst.count)
+            while index < newestFirst.count && page.count < limit {
+                if matches(newestFirst[index]) { page.append(newestFirst[index]) }
+                index += 1
+            }
+            while index < newestFirst.count && !matches(newestFirst[index]) { index += 1 }
             let missing = page.filter { cache.get(mailbox: mailbox, uidl: $0.uidl) == nil }
             let headers = missing.isEmpty ? [:] : try session.headers(of: missing.map(\.number))
             var summaries: [MessageSummary] = []
             for listing in page {
+                var summary: MessageSummary
                 if let cached = cache.get(mailbox: mailbox, uidl: listing.uidl) {
-                    summaries.append(cached)
+                    summary = cached
                 } else if let block = headers[listing.number] {
-                    let summary = MessageSummary(id: MessageIdentifier.encode(listing.uidl), size: listing.size,
-                                                 fields: HeaderSummaryParser.parse(block))
+                    summary = MessageSummary(id: MessageIdentifier.encode(listing.uidl), size: listing.size,
+                                             fields: HeaderSummaryParser.parse(block))
                     cache.put(mailbox: mailbox, uidl: listing.uidl, summary: summary)
-                    summaries.append(summary)
                 } else {
                     // The server gave no headers (no TOP support, or TOP refused): list the message
                     // anyway with what is known; it is not cached, so a later TOP can fill it in.
-                    summaries.append(MessageSummary(id: MessageIdentifier.encode(listing.uidl), size: listing.size, fields: HeaderFields()))
+                    summary = MessageSummary(id: MessageIdentifier.encode(listing.uidl), size: listing.size, fields: HeaderFields())
                 }
+                let flags = flagMap[listing.uidl] ?? MessageFlags()
+                summary.seen = flags.seen
+                summary.flagged = flags.flagged
+                summaries.append(summary)
             }
-            let end = start + page.count
-            let next = end < newestFirst.count && !page.isEmpty
-                ? PageCursor(next: newestFirst[end].uidl, last: page.last!.uidl).encoded : nil
-            return MessagePage(total: newestFirst.count, messages: summaries, nextCursor: next)
+            let next = index < newestFirst.count && !page.isEmpty
+                ? PageCursor(next: newestFirst[index].uidl, last: page.last!.uidl).encoded : nil
+            let total = filter.isActive ? newestFirst.reduce(0) { $0 + (matches($1) ? 1 : 0) } : newestFirst.count
+            return MessagePage(total: total, messages: summaries, nextCursor: next)
+        }
+    }
+
+    /// Splits `ids` into the UIDLs this mailbox has and the ids it does not (one session, read-only).
+    /// Proves the credentials with a login, so it also guards state-only changes such as flags.
+    /// - Throws: upstream errors.
+    public func existing(_ credentials: Credentials, ids: [String]) throws -> (found: [(id: String, uidl: String)], notFound: [String]) {
+        try withSession(credentials) { session in
+            let present = Set(try session.listings().map(\.uidl))
+            var found: [(id: String, uidl: String)] = []
+            var notFound: [String] = []
+            for id in ids {
+                if let uidl = MessageIdentifier.decode(id), present.contains(uidl) { found.append((id, uidl)) } else { notFound.append(id) }
+            }
+            return (found, notFound)
         }
     }
 

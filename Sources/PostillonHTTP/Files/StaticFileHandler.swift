@@ -68,7 +68,8 @@ public final class StaticFileHandler: Sendable {
         var info = stat()
         guard stat(resolved, &info) == 0 else { throw notFound() }
         if info.st_mode & S_IFMT == S_IFDIR {
-            return HTTPResponse(status: HTTPStatus(301), headers: ["Location": String(rawPath) + "/"], body: .empty)
+            // One leading slash: `//js/` would be a protocol-relative URL to the host `js`.
+            return HTTPResponse(status: HTTPStatus(301), headers: ["Location": "/" + rawPath.drop { $0 == "/" } + "/"], body: .empty)
         }
         guard info.st_mode & S_IFMT == S_IFREG else { throw notFound() }
 

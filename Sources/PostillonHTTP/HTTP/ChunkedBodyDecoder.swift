@@ -37,7 +37,9 @@ public struct ChunkedBodyDecoder: Sendable {
             case .size:
                 guard case .found(let end) = HTTPRequestParser.findLineEnd(input, from: index) else {
                     if case .incomplete = HTTPRequestParser.findLineEnd(input, from: index) {
-                        if input.count - index > Self.maxSizeLineBytes { return .failure(.malformedChunk("chunk size line too long")) }
+                        // A final CR may be half of the line's CRLF: the limit must not depend on the split.
+                        let pending = input.count - index - (input.last == ASCII.cr ? 1 : 0)
+                        if pending > Self.maxSizeLineBytes { return .failure(.malformedChunk("chunk size line too long")) }
                         return .needMore(consumed: index)
                     }
                     return .failure(.malformedChunk("bare CR or LF in chunk size line"))

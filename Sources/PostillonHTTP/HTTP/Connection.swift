@@ -48,6 +48,8 @@ final class Connection: @unchecked Sendable {
     var closeAfterWorker = false
     /// When the request being handled started, for the access log.
     var requestStartNanos: UInt64 = 0
+    /// The current request body's share of the server's ``BodyBudget`` (released with this object).
+    var bodyReservation: BodyBudget.Reservation?
 
     init(fd: Int32, remoteAddress: String, now: Int64) {
         self.fd = fd

@@ -83,7 +83,11 @@ extension EventLoop {
                     connection.readIndex += consumed
                     return complete(connection, head: head, plan: plan, body: body, requestID: requestID)
                 case .failure(let error):
-                    fail(connection, error.problem)
+                    if case .bodyTooLarge = error, let problem = plan.bodyLimitProblem {
+                        fail(connection, problem)
+                    } else {
+                        fail(connection, error.problem)
+                    }
                     return .closed
                 }
             }
@@ -101,13 +105,23 @@ extension EventLoop {
             state = .none
         case .length(let length):
             if length > plan.maxBodyBytes {
-                fail(connection, Problem(.payloadTooLarge, code: "payload_too_large",
+                fail(connection, plan.bodyLimitProblem ?? Problem(.payloadTooLarge, code: "payload_too_large",
                                          detail: "The request body is \(length) bytes; this route accepts at most \(plan.maxBodyBytes)."))
                 return .closed
             }
             state = .length(length)
         case .chunked:
             state = .chunked(ChunkedBodyDecoder(maxBodyBytes: plan.maxBodyBytes), [])
+        }
+        // Reserve the body's bytes (a chunked body may grow to its limit) before any is buffered.
+        if head.framing != .none {
+            let announced = if case .length(let length) = head.framing { length } else { plan.maxBodyBytes }
+            guard let reservation = context.bodyBudget.reserve(announced) else {
+                fail(connection, Problem(.serviceUnavailable, code: "server_busy",
+                                         detail: "Too many large request bodies are being received; retry shortly.", headers: ["Retry-After": "5"]))
+                return .closed
+            }
+            connection.bodyReservation = reservation
         }
         if head.expectsContinue, head.framing != .none, connection.unconsumed == 0 {
             enqueue(connection, Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
@@ -118,13 +132,19 @@ extension EventLoop {
 
     /// Runs or dispatches a complete request.
     private func complete(_ connection: Connection, head: HTTPRequestHead, plan: RequestPlan, body: [UInt8], requestID: String) -> StepResult {
+        // The body's reservation lasts until its request was answered (the handler holds the bytes).
+        let reservation = connection.bodyReservation
+        connection.bodyReservation = nil
         connection.phase = .head
         connection.requestStartedMillis = nil
         connection.compact()
         let context = self.context
         var incoming = HTTPRequest(head: head, body: body, remoteAddress: connection.remoteAddress, requestID: requestID)
         if !context.configuration.trustedProxies.isEmpty {
-            incoming.clientAddress = ClientAddress.resolve(peer: connection.remoteAddress, forwardedFor: head.headers["X-Forwarded-For"],
+            // Every X-Forwarded-For line, in order: a proxy may append its own line (RFC 9110 section 5.3).
+            let forwardedFor = head.headers.values("X-Forwarded-For")
+            incoming.clientAddress = ClientAddress.resolve(peer: connection.remoteAddress,
+                                                           forwardedFor: forwardedFor.isEmpty ? nil : forwardedFor.joined(separator: ","),
                                                            trusted: context.configuration.trustedProxies)
         }
         let request = incoming
@@ -163,6 +183,7 @@ extension EventLoop {
             }
             self.logAccess(requestID: requestID, method: head.method, path: head.path, status: response.status.code, bytes: written,
                            startNanos: startNanos, remote: client, userAgent: head.headers["User-Agent"], account: response.account)
+            withExtendedLifetime(reservation) {}
             self.giveBack(connection)
         }
         if !accepted {

@@ -379,6 +379,7 @@ final class EventLoop: @unchecked Sendable {
         enqueue(connection, bytes)
         connection.closeWhenFlushed = true
         connection.phase = .head
+        connection.bodyReservation = nil
         logAccess(requestID: requestID, method: method, path: path, status: problem.status.code,
                   bytes: bytes.count, startNanos: MonotonicClock.nowNanos(), remote: connection.remoteAddress)
         if flush(connection) { lingerClose(connection) }

@@ -28,7 +28,10 @@ public enum HTTPRequestParser {
         case .bareCR: return .failure(.malformed("bare CR in request line"))
         case .bareLF: return .failure(.malformed("bare LF in request line"))
         case .incomplete:
-            return bytes.count - start > limits.maxRequestLineBytes ? .failure(.requestLineTooLong) : .needMore
+            // A CR at the end may be the first half of the line's CRLF: not part of the line, so
+            // the limit does not depend on where TCP splits CR from LF.
+            let pending = bytes.count - start - (bytes.last == ASCII.cr ? 1 : 0)
+            return pending > limits.maxRequestLineBytes ? .failure(.requestLineTooLong) : .needMore
         }
         if requestLineEnd - start > limits.maxRequestLineBytes { return .failure(.requestLineTooLong) }
 

@@ -32,6 +32,9 @@ public struct HTTPServerConfiguration: Sendable {
     package var accessLogDescriptor: Int32 = 2
     /// Proxies whose `X-Forwarded-For` names the client (for logs and rate limits).
     public var trustedProxies: [IPNetwork] = []
+    /// Most request-body bytes being received at once, over all connections (see ``BodyBudget``):
+    /// a body that would pass it is answered 503 before it is read.
+    public var maxBodyBytesInFlight = 128 * 1024 * 1024
 
     /// Creates a configuration; the defaults suit production on a small machine.
     public init(

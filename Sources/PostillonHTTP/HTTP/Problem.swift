@@ -36,6 +36,7 @@ public struct Problem: Error, Sendable, Equatable {
         json.objectEnd()
         var headers = self.headers
         headers.set("Cache-Control", "no-store")
+        headers.set("X-Content-Type-Options", "nosniff")
         return HTTPResponse(status: status, contentType: "application/problem+json", bytes: json.bytes, headers: headers)
     }
 

@@ -8,6 +8,9 @@ public struct RequestPlan: Sendable {
     public var target: RouteTarget
     /// Path parameters captured while matching.
     public var parameters: [String: String]
+    /// What to answer, instead of 413, when the body is larger than ``maxBodyBytes`` (for example
+    /// 401 when only an authenticated caller may send a large body); nil for 413.
+    package var bodyLimitProblem: Problem?
 
     /// Creates a plan.
     public init(maxBodyBytes: Int, runsInline: Bool = false, target: RouteTarget = .notFound, parameters: [String: String] = [:]) {

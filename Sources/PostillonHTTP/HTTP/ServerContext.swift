@@ -13,11 +13,14 @@ final class ServerContext: Sendable {
     let activeConnections = Atomic<Int>(0)
     /// Set once graceful shutdown began: no keep-alive, idle connections close.
     let shuttingDown = Atomic<Bool>(false)
+    /// Request-body bytes being received, over all loops.
+    let bodyBudget: BodyBudget
 
     init(configuration: HTTPServerConfiguration, responder: any HTTPResponder, logger: Logger) {
         self.configuration = configuration
         self.responder = responder
         self.logger = logger
+        self.bodyBudget = BodyBudget(limitBytes: configuration.maxBodyBytesInFlight)
         self.pool = WorkerPool(threads: configuration.workerThreads, maxQueued: configuration.maxQueuedRequests)
         self.accessLog = configuration.accessLog && logger.logLevel <= .info ? AccessLog(format: configuration.accessLogFormat, fd: configuration.accessLogDescriptor) : nil
     }

@@ -40,6 +40,8 @@ public enum JSONBody {
         encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
         var headers = headers
         if headers["Cache-Control"] == nil { headers.set("Cache-Control", "no-store") }
+        // Browsers must never sniff API JSON (which echoes message text) as HTML.
+        headers.set("X-Content-Type-Options", "nosniff")
         do {
             let data = try encoder.encode(value)
             return HTTPResponse(status: status, contentType: "application/json; charset=utf-8", bytes: Array(data), headers: headers)

@@ -8,6 +8,8 @@ public struct Route: Sendable {
     /// The pattern as written, for example `/api/v1/messages/{id}`.
     public let pattern: String
     let segments: [PathSegment]
+    /// How many segments are literals: among patterns matching a path, the most literal wins.
+    let literalCount: Int
     /// The largest request body accepted.
     public let maxBodyBytes: Int
     /// Whether the handler is cheap and never blocks, so it may run on the event loop.
@@ -19,6 +21,7 @@ public struct Route: Sendable {
         self.method = method
         self.pattern = pattern
         self.segments = PathSegment.parse(pattern)
+        self.literalCount = segments.filter { if case .literal = $0 { true } else { false } }.count
         self.maxBodyBytes = maxBodyBytes
         self.runsInline = runsInline
         self.handler = handler

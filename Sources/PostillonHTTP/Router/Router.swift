@@ -10,6 +10,14 @@ public final class Router: HTTPResponder {
     private let logger: Logger
     /// Body limit for requests that match no route (they are read and discarded).
     private let unmatchedBodyLimit = 64 * 1024
+    private let bodyGate: BodyGate?
+    private let smallBodyBytes: Int
+
+    /// Decides from a request head whether its body may be larger than the router's small-body
+    /// limit: nil allows it, a problem is answered instead of reading the larger body. The API
+    /// layer passes "is this head plausibly authenticated"; it runs on the event loop, so it must
+    /// be cheap and never block.
+    public typealias BodyGate = @Sendable (HTTPRequestHead) -> Problem?
 
     /// Creates a router.
     /// - Parameters:
@@ -17,11 +25,16 @@ public final class Router: HTTPResponder {
     ///   - fallback: handler for `GET`/`HEAD` outside `/api/` (static files), or nil.
     ///   - fallbackIsInline: says, from the raw path, whether the fallback can answer without blocking.
     ///   - logger: the server's logger.
-    public init(routes: [Route], fallback: Route.Handler? = nil, fallbackIsInline: (@Sendable (Substring) -> Bool)? = nil, logger: Logger) {
+    ///   - bodyGate: consulted for routes that accept more than `smallBodyBytes`; nil accepts every body up to the route's limit.
+    ///   - smallBodyBytes: the body limit of requests the gate refuses.
+    public init(routes: [Route], fallback: Route.Handler? = nil, fallbackIsInline: (@Sendable (Substring) -> Bool)? = nil, logger: Logger,
+                bodyGate: BodyGate? = nil, smallBodyBytes: Int = 16 * 1024) {
         self.routes = routes
         self.fallback = fallback
         self.fallbackIsInline = fallbackIsInline
         self.logger = logger
+        self.bodyGate = bodyGate
+        self.smallBodyBytes = smallBodyBytes
     }
 
     /// The route table as `(method, pattern)` pairs, for documentation checks.
@@ -31,11 +44,29 @@ public final class Router: HTTPResponder {
         guard let path = Self.decodedSegments(head.path) else {
             return RequestPlan(maxBodyBytes: unmatchedBodyLimit, runsInline: true, target: .badPath)
         }
-        var allowed: [String] = []
+        // Only the most specific patterns that match count (most literal segments): a literal
+        // `/messages/delete` is not also `/messages/{id}`, for any method or for `Allow`.
+        var matches: [(index: Int, parameters: [String: String])] = []
+        var bestLiterals = -1
         for (index, route) in routes.enumerated() {
             guard let parameters = route.match(path) else { continue }
+            if route.literalCount > bestLiterals {
+                bestLiterals = route.literalCount
+                matches.removeAll()
+            }
+            if route.literalCount == bestLiterals { matches.append((index, parameters)) }
+        }
+        var allowed: [String] = []
+        for (index, parameters) in matches {
+            let route = routes[index]
             if route.method == head.method || (head.method == .HEAD && route.method == .GET) {
-                return RequestPlan(maxBodyBytes: route.maxBodyBytes, runsInline: route.runsInline, target: .route(index), parameters: parameters)
+                var plan = RequestPlan(maxBodyBytes: route.maxBodyBytes, runsInline: route.runsInline, target: .route(index), parameters: parameters)
+                // A large body only after the head passed the gate (credentials present and plausible).
+                if route.maxBodyBytes > smallBodyBytes, head.framing != .none, let refusal = bodyGate?(head) {
+                    plan.maxBodyBytes = smallBodyBytes
+                    plan.bodyLimitProblem = refusal
+                }
+                return plan
             }
             allowed.append(route.method.rawValue)
             if route.method == .GET { allowed.append("HEAD") }
@@ -75,7 +106,15 @@ public final class Router: HTTPResponder {
     /// The problem for an error: its own when it is ``ProblemConvertible``, else a logged 500 whose
     /// detail reveals nothing internal.
     package static func problem(for error: any Error, logger: Logger) -> Problem {
-        if let convertible = error as? any ProblemConvertible { return convertible.problem }
+        if let convertible = error as? any ProblemConvertible {
+            let problem = convertible.problem
+            // A 5xx answer says what failed; how (an upstream's text, host, port, paths) goes to the log.
+            if problem.status.code >= 500 {
+                logger.warning("request failed", metadata: ["status": .stringConvertible(problem.status.code),
+                                                            "error": .string(String(describing: error))])
+            }
+            return problem
+        }
         logger.error("unhandled error", metadata: ["error": .string(String(describing: error))])
         return Problem(.internalServerError, code: "internal_error", detail: "An unexpected error occurred; the request id identifies it in the logs.")
     }

@@ -1,0 +1,50 @@
+import Logging
+
+/// A pool of connections to one database, the unit the SQL state store (and future tables, such
+/// as the event outbox) run statements and transactions on.
+///
+/// Connections are opened lazily up to `size`; a caller waits for a free one. Calls block, so they
+/// belong on worker threads, never on an event loop or the Swift cooperative pool.
+package final class SQLDatabase: Sendable {
+    /// The backend's dialect.
+    package let dialect: SQLDialect
+    private let pool: SQLConnectionPool
+    private let logger: Logger
+
+    /// Creates a database over connections made by `connect`; failures are logged to `logger`
+    /// (the API answers only 503 `state_unavailable`).
+    package init(dialect: SQLDialect, size: Int, logger: Logger, connect: @escaping @Sendable () throws -> any SQLConnection) {
+        self.dialect = dialect
+        self.logger = logger
+        pool = SQLConnectionPool(size: size, connect: connect)
+    }
+
+    /// Runs `body` on one connection outside a transaction (each statement commits on its own).
+    /// - Throws: ``StateStoreError``, or what `body` throws.
+    @discardableResult
+    package func withConnection<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
+        do {
+            return try pool.withConnection(body)
+        } catch let error as StateStoreError {
+            logger.error("state store failed", metadata: ["error": .string(error.message)])
+            throw error
+        }
+    }
+
+    /// Runs `body` in a write transaction: committed when it returns, rolled back when it throws.
+    /// - Throws: ``StateStoreError``, or what `body` throws.
+    @discardableResult
+    package func transaction<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
+        try withConnection { connection in
+            try connection.execute(dialect.beginWrite)
+            do {
+                let value = try body(connection)
+                try connection.execute("COMMIT")
+                return value
+            } catch {
+                _ = try? connection.execute("ROLLBACK")
+                throw error
+            }
+        }
+    }
+}

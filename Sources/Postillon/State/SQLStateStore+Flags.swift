@@ -1,0 +1,39 @@
+extension SQLStateStore {
+    package func flags(account: String) throws -> [String: MessageFlags] {
+        let rows = try database.withConnection { connection in
+            try connection.query("SELECT uidl, seen, flagged FROM message_flags WHERE account = $1", [.text(account)])
+        }
+        var flags: [String: MessageFlags] = [:]
+        for row in rows {
+            guard let uidl = row.text(0) else { continue }
+            flags[uidl] = MessageFlags(seen: row.integer(1) == 1, flagged: row.integer(2) == 1)
+        }
+        return flags
+    }
+
+    package func updateFlags(account: String, uidls: [String], seen: Bool?, flagged: Bool?, now: Int64) throws {
+        guard !uidls.isEmpty, seen != nil || flagged != nil else { return }
+        func value(_ flag: Bool?) -> SQLValue { flag.map { .integer($0 ? 1 : 0) } ?? .null }
+        try database.transaction { connection in
+            for uidl in Set(uidls).sorted() {
+                try connection.execute("""
+                    INSERT INTO message_flags (account, uidl, seen, flagged, updated_at)
+                    VALUES ($1, $2, COALESCE(CAST($3 AS SMALLINT), 0), COALESCE(CAST($4 AS SMALLINT), 0), $5)
+                    ON CONFLICT (account, uidl) DO UPDATE SET
+                        seen = COALESCE(CAST($6 AS SMALLINT), message_flags.seen),
+                        flagged = COALESCE(CAST($7 AS SMALLINT), message_flags.flagged),
+                        updated_at = $5
+                    """, [.text(account), .text(uidl), value(seen), value(flagged), .integer(now), value(seen), value(flagged)])
+            }
+        }
+    }
+
+    package func deleteFlags(account: String, uidls: [String]) throws {
+        guard !uidls.isEmpty else { return }
+        try database.transaction { connection in
+            for uidl in Set(uidls).sorted() {
+                try connection.execute("DELETE FROM message_flags WHERE account = $1 AND uidl = $2", [.text(account), .text(uidl)])
+            }
+        }
+    }
+}

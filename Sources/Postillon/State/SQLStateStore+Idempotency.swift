@@ -1,0 +1,47 @@
+extension SQLStateStore {
+    package func claimIdempotency(_ claim: IdempotencyRecord, now: Int64) throws -> IdempotencyClaim {
+        try database.withConnection { connection in
+            // A few rounds: the row may change between statements (finished, abandoned, taken over).
+            for _ in 0..<5 {
+                let inserted = try connection.execute("""
+                    INSERT INTO idempotency_records (slot, fingerprint, response, created_at, expires_at, lease_until)
+                    VALUES ($1, $2, NULL, $3, $4, $5) ON CONFLICT (slot) DO NOTHING
+                    """, [.text(claim.slot), .text(claim.fingerprint), .integer(claim.createdAt), .integer(claim.expiresAt),
+                          .integer(claim.leaseUntil)])
+                if inserted == 1 { return .claimed }
+                let rows = try connection.query("""
+                    SELECT fingerprint, response, created_at, expires_at, lease_until FROM idempotency_records WHERE slot = $1
+                    """, [.text(claim.slot)])
+                guard let row = rows.first, let fingerprint = row.text(0), let created = row.integer(2),
+                      let expires = row.integer(3), let lease = row.integer(4)
+                else { continue }
+                let existing = IdempotencyRecord(slot: claim.slot, fingerprint: fingerprint, response: row.text(1),
+                                                 createdAt: created, expiresAt: expires, leaseUntil: lease)
+                let stale = existing.response == nil ? lease <= now : expires <= now
+                guard stale else { return .existing(existing) }
+                // Compare-and-swap on the old claim's time: of several replicas taking over, one wins.
+                let taken = try connection.execute("""
+                    UPDATE idempotency_records SET fingerprint = $2, response = NULL, created_at = $3, expires_at = $4, lease_until = $5
+                    WHERE slot = $1 AND created_at = $6
+                    """, [.text(claim.slot), .text(claim.fingerprint), .integer(claim.createdAt), .integer(claim.expiresAt),
+                          .integer(claim.leaseUntil), .integer(created)])
+                if taken == 1 { return .claimed }
+            }
+            throw StateStoreError("idempotency slot kept changing while being claimed")
+        }
+    }
+
+    package func finishIdempotency(slot: String, createdAt: Int64, response: String) throws {
+        try database.withConnection { connection in
+            try connection.execute("UPDATE idempotency_records SET response = $3 WHERE slot = $1 AND created_at = $2",
+                                   [.text(slot), .integer(createdAt), .text(response)])
+        }
+    }
+
+    package func abandonIdempotency(slot: String, createdAt: Int64) throws {
+        try database.withConnection { connection in
+            try connection.execute("DELETE FROM idempotency_records WHERE slot = $1 AND created_at = $2 AND response IS NULL",
+                                   [.text(slot), .integer(createdAt)])
+        }
+    }
+}

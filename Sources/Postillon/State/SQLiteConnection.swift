@@ -1,0 +1,108 @@
+import CSQLite
+
+/// A SQLite connection (WAL journal, foreign keys on, a busy timeout so concurrent writers wait).
+/// Owns its `sqlite3` handle and prepared statements and frees them in `deinit`.
+final class SQLiteConnection: SQLConnection {
+    private var handle: OpaquePointer?
+    private var statements: [String: OpaquePointer] = [:]
+
+    /// Opens (and creates) the database file at `path`; `:memory:` opens a private in-memory one.
+    /// - Throws: ``StateStoreError`` when the file cannot be opened.
+    init(path: String, busyTimeoutMillis: Int32 = 5_000) throws {
+        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+        let status = sqlite3_open_v2(path, &handle, flags, nil)
+        guard status == SQLITE_OK, handle != nil else {
+            let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+            sqlite3_close_v2(handle)
+            handle = nil
+            throw StateStoreError("cannot open SQLite database '\(path)': \(message)")
+        }
+        sqlite3_busy_timeout(handle, busyTimeoutMillis)
+        if path != ":memory:" { try execute("PRAGMA journal_mode=WAL") }
+        // NORMAL is durable across application crashes in WAL mode; a power loss may lose the last
+        // transactions, which for sessions and rate windows is acceptable.
+        try execute("PRAGMA synchronous=NORMAL")
+    }
+
+    deinit {
+        for statement in statements.values { sqlite3_finalize(statement) }
+        sqlite3_close_v2(handle)
+    }
+
+    var isHealthy: Bool { handle != nil }
+
+    @discardableResult
+    func execute(_ sql: String, _ parameters: [SQLValue]) throws -> Int {
+        if parameters.isEmpty, sql.hasPrefix("PRAGMA") || sql.contains(";") {
+            // Multi-statement scripts (migrations) and pragmas run through sqlite3_exec.
+            var error: UnsafeMutablePointer<CChar>?
+            let status = sqlite3_exec(handle, sql, nil, nil, &error)
+            defer { sqlite3_free(error) }
+            guard status == SQLITE_OK else { throw StateStoreError("SQLite: \(error.map { String(cString: $0) } ?? "error \(status)")") }
+            return Int(sqlite3_changes(handle))
+        }
+        try run(sql, parameters) { _ in }
+        return Int(sqlite3_changes(handle))
+    }
+
+    func query(_ sql: String, _ parameters: [SQLValue]) throws -> [SQLRow] {
+        var rows: [SQLRow] = []
+        try run(sql, parameters) { statement in
+            let count = sqlite3_column_count(statement)
+            var columns: [String?] = []
+            columns.reserveCapacity(Int(count))
+            for index in 0..<count {
+                if sqlite3_column_type(statement, index) == SQLITE_NULL {
+                    columns.append(nil)
+                } else if let text = sqlite3_column_text(statement, index) {
+                    columns.append(String(cString: text))
+                } else {
+                    columns.append("")
+                }
+            }
+            rows.append(SQLRow(columns))
+        }
+        return rows
+    }
+
+    private func run(_ sql: String, _ parameters: [SQLValue], row: (OpaquePointer) throws -> Void) throws {
+        let statement = try prepared(sql)
+        defer {
+            sqlite3_reset(statement)
+            sqlite3_clear_bindings(statement)
+        }
+        for (offset, value) in parameters.enumerated() {
+            let index = sqlite3_bind_parameter_index(statement, "$\(offset + 1)")
+            guard index > 0 else { continue }
+            let status: Int32
+            switch value {
+            case .text(let text): status = csqlite_bind_text_transient(statement, index, text, Int32(text.utf8.count))
+            case .integer(let number): status = sqlite3_bind_int64(statement, index, number)
+            case .null: status = sqlite3_bind_null(statement, index)
+            }
+            guard status == SQLITE_OK else { throw failure("bind") }
+        }
+        while true {
+            let status = sqlite3_step(statement)
+            if status == SQLITE_ROW {
+                try row(statement)
+            } else if status == SQLITE_DONE {
+                return
+            } else {
+                throw failure("step")
+            }
+        }
+    }
+
+    private func prepared(_ sql: String) throws -> OpaquePointer {
+        if let statement = statements[sql] { return statement }
+        var statement: OpaquePointer?
+        guard sqlite3_prepare_v2(handle, sql, -1, &statement, nil) == SQLITE_OK, let statement else { throw failure("prepare") }
+        statements[sql] = statement
+        return statement
+    }
+
+    private func failure(_ step: String) -> StateStoreError {
+        StateStoreError("SQLite \(step): \(String(cString: sqlite3_errmsg(handle)))")
+    }
+}

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# State-store benchmark: the same Postillon code (Tests/Tools/StateBench) on the in-memory twin, on
+# SQLite and on PostgreSQL, one after another in one run, with shipped defaults (access log on):
+#   - sign in, then 1,000 token-authenticated GET /api/v1/mailbox (keep-alive, one client): p50/p90/p99;
+#   - 1,000 sends without and 1,000 with a new Idempotency-Key each, to a local SMTP sink (4 clients),
+#     then again after 10,000 keys are stored (issue 17: keyed within 10 % of unkeyed).
+# Mail servers, the SMTP sink and PostgreSQL are its own, on 127.0.0.1:BASE..BASE+9.
+# Usage: Tests/Bench/state-bench.sh [BASE_PORT]   (default 25500; builds StateBench in release mode)
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+BASE=${1:-25500}
+WORK=$(mktemp -d /tmp/state-bench.XXXXXX)
+chmod 755 "$WORK"
+REQUESTS=${STATE_BENCH_REQUESTS:-1000}
+PREFILL=${STATE_BENCH_PREFILL:-10000}
+PIDS=()
+PG_BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+as_postgres() { if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+  [[ -f $WORK/pg/data/postmaster.pid ]] && as_postgres "$PG_BIN/pg_ctl" -D "$WORK/pg/data" -m fast -w stop >/dev/null 2>&1 || true
+  "$ROOT/Deploy/mailservers.sh" stop "$WORK/mail" >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+
+cd "$ROOT"
+swift build -c release --product StateBench >"$WORK/build.log" 2>&1 || { tail -30 "$WORK/build.log"; exit 1; }
+BIN="$(swift build -c release --show-bin-path)/StateBench"
+
+"$ROOT/Deploy/mailservers.sh" start "$WORK/mail" --base-port "$BASE" >/dev/null
+# shellcheck disable=SC1091
+source "$WORK/mail/env"
+python3 "$ROOT/Tests/Scripts/seed-mailbox.py" "$MAIL_ROOT/alice/Maildir" 50 --prefix Bench >/dev/null
+SINK_PORT=$((BASE + 6)) PG_PORT=$((BASE + 7)) APP_PORT=$((BASE + 8))
+python3 "$ROOT/Tests/Scripts/smtp-sink.py" "$SINK_PORT" "$WORK/sink.count" &
+PIDS+=($!)
+
+mkdir -p "$WORK/pg" && chown postgres "$WORK/pg" 2>/dev/null || true
+as_postgres "$PG_BIN/initdb" -D "$WORK/pg/data" --auth=trust --username=postgres -E UTF8 >/dev/null
+as_postgres "$PG_BIN/pg_ctl" -D "$WORK/pg/data" -l "$WORK/pg/server.log" -w -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $WORK/pg" start >/dev/null
+as_postgres "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres bench
+head -c 32 /dev/urandom | base64 >"$WORK/secret.key" && chmod 600 "$WORK/secret.key"
+
+echo "store,mailbox_p50_ms,mailbox_p90_ms,mailbox_p99_ms,send_p50_ms,send_per_s,keyed_send_p50_ms,keyed_per_s,stored_keys,send_after_per_s,keyed_full_p50_ms,keyed_full_per_s" >"$WORK/results.csv"
+for store in memory "sqlite:$WORK/sqlite/state.db" "postgres://postgres@127.0.0.1:$PG_PORT/bench"; do
+  name=${store%%:*}
+  "$BIN" --store "$store" --listen "127.0.0.1:$APP_PORT" --pop3-url "pop3://127.0.0.1:$POP3_PORT" --smtp-url "smtp://127.0.0.1:$SINK_PORT" \
+    --allow-plaintext true --ca-file "$CA_FILE" --mail-domain "$DOMAIN" --public-dir "$ROOT/Public" \
+    --secret-key-file "$WORK/secret.key" >"$WORK/$name.log" 2>&1 &
+  pid=$!
+  PIDS+=($pid)
+  for _ in $(seq 100); do curl -fsS "http://127.0.0.1:$APP_PORT/api/v1/health" >/dev/null 2>&1 && break; sleep 0.1; done
+  out=$(python3 "$ROOT/Tests/Bench/state-bench.py" "http://127.0.0.1:$APP_PORT" alice "alice$PASSWORD_SUFFIX" --prefill "$PREFILL" --requests "$REQUESTS")
+  echo "$name: $out"
+  python3 - "$name" "$out" >>"$WORK/results.csv" <<'PY'
+import json, sys
+r = json.loads(sys.argv[2])
+print(",".join(str(v) for v in [sys.argv[1], r["mailbox"]["p50_ms"], r["mailbox"]["p90_ms"], r["mailbox"]["p99_ms"],
+      r["send_unkeyed"]["p50_ms"], r["send_unkeyed"]["per_second"], r["send_keyed_empty"]["p50_ms"], r["send_keyed_empty"]["per_second"],
+      r["stored_keys"], r["send_unkeyed_after"]["per_second"], r["send_keyed_full"]["p50_ms"], r["send_keyed_full"]["per_second"]]))
+PY
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+done
+echo
+column -s, -t "$WORK/results.csv"
+python3 - "$WORK/results.csv" <<'PY'
+import csv, sys
+rows = {r["store"]: r for r in csv.DictReader(open(sys.argv[1]))}
+base = float(rows["memory"]["mailbox_p50_ms"])
+for store, budget in (("sqlite", 1.0), ("postgres", 2.0)):
+    added = float(rows[store]["mailbox_p50_ms"]) - base
+    print(f"{store}: adds {added:+.3f} ms p50 per GET /mailbox over memory (budget {budget} ms) -> {'ok' if added <= budget else 'OVER'}")
+for store, row in rows.items():
+    ratio = float(row["keyed_full_per_s"]) / float(row["send_unkeyed_after"])
+    print(f"{store}: keyed sends at {row['stored_keys']} stored keys = {ratio:.1%} of unkeyed throughput -> {'ok' if ratio >= 0.9 else 'UNDER 90%'}")
+PY
+echo "sink accepted $(wc -l <"$WORK/sink.count") messages; results in $WORK/results.csv"

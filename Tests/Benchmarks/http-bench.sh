@@ -10,7 +10,8 @@
 # Env: DURATION (s per wrk run, 10), ROUNDS (3), CONNS ("64 256"),
 #      BASELINE_DIR (/tmp/postillon-hb-baseline), BASELINE_PORT (18401),
 #      POSTILLON_PORT (18402), NOLOG_PORT (18404), SLOW_PORT (18403), IDLE_CONNS (2000),
-#      CHURN_CONNS (10000), KEEP_WORK=1 keeps the raw wrk outputs and logs.
+#      CHURN_CONNS (10000), POSTILLON_BIN (.build/release/postillon; built if
+#      missing), KEEP_WORK=1 keeps the raw wrk outputs and logs.
 # Exit status: non-zero only when a robustness check fails (or setup fails);
 # throughput ratios are reported, never asserted.
 set -uo pipefail
@@ -29,7 +30,7 @@ NOLOG_PORT="${NOLOG_PORT:-18404}"
 IDLE_CONNS="${IDLE_CONNS:-2000}"
 CHURN_CONNS="${CHURN_CONNS:-10000}"
 PUBLIC_DIR="$REPO/Public"
-P_BIN="$REPO/.build/release/postillon"
+P_BIN="${POSTILLON_BIN:-$REPO/.build/release/postillon}"
 PY="${PYTHON:-python3}"
 
 WORK="$(mktemp -d /tmp/postillon-bench.XXXXXX)"

@@ -88,15 +88,21 @@ package final class AccessLog: Sendable {
         flushAll()
     }
 
-    /// Writes every buffer now (the writer thread's work; also used by `stop`).
-    package func flushAll() {
+    /// Writes every buffer now (the writer thread's work; also used by `stop`); returns the bytes written.
+    @discardableResult
+    package func flushAll() -> Int {
         let buffers = state.withLock { $0.buffers }
+        var total = 0
         for buffer in buffers {
-            let dropped = buffer.take { bytes in writeAll(bytes) }
+            let dropped = buffer.take { bytes in
+                total += bytes.count
+                writeAll(bytes)
+            }
             if dropped > 0 {
                 writeAll(Array("access log: \(dropped) lines dropped (the log output could not keep up)\n".utf8))
             }
         }
+        return total
     }
 
     private func wake() {
@@ -106,17 +112,21 @@ package final class AccessLog: Sendable {
         }
     }
 
+    /// Flushes every `intervalMillis` while lines come in; after a round with nothing to write it
+    /// waits up to 100 ms (a new line then waits at most that long), so an idle server does not
+    /// wake 200 times a second. A full buffer wakes it at once either way.
     private func run() {
+        var quiet = false
         while true {
             let stopping = lock.withLock { () -> Bool in
                 let (stopping, woken) = state.withLock { state -> (Bool, Bool) in
                     defer { state.pendingWake = false }
                     return (state.stopping, state.pendingWake)
                 }
-                if !stopping && !woken { _ = lock.wait(untilMillis: MonotonicClock.nowMillis() + intervalMillis) }
+                if !stopping && !woken { _ = lock.wait(untilMillis: MonotonicClock.nowMillis() + (quiet ? max(intervalMillis, 100) : intervalMillis)) }
                 return state.withLock { $0.stopping }
             }
-            flushAll()
+            quiet = flushAll() == 0
             if stopping { break }
         }
         done.withLock {

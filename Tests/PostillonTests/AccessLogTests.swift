@@ -53,11 +53,7 @@ import Testing
     @Test func bufferWakesTheWriterAtSizeAndDropsBeyondItsBound() {
         let wakes = Atomic<Int>(0)
         let buffer = AccessLogBuffer(format: .text, flushBytes: 300, maxBytes: 600) { wakes.wrappingAdd(1, ordering: .relaxed) }
-        var lines = 0
-        for _ in 0..<20 {
-            buffer.append(entry, epochSeconds: 0)
-            lines += 1
-        }
+        for _ in 0..<20 { buffer.append(entry, epochSeconds: 0) }
         #expect(wakes.load(ordering: .relaxed) == 1, "one wake when crossing the flush size, not one per line")
         var taken: [UInt8] = []
         let dropped = buffer.take { taken = $0 }

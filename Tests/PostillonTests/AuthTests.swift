@@ -40,13 +40,18 @@ func testSealer() -> PasswordSealer {
     }
 
     /// The check made before a body is read (issue 11): the same shapes `authenticate` accepts.
-    @Test func plausibleAuthorizationBeforeTheBody() {
+    @Test func plausibleAuthorizationBeforeTheBody() throws {
         let auth = authenticator()
-        let session = auth.sessions.create(credentials: Credentials(username: "alice", password: "pw"), address: "alice@mail.test")
-        for header in ["Basic " + Data("alice:pa:ss".utf8).base64EncodedString(), "Bearer \(session.token)", "bearer  \(session.token)"] {
+        let session = try auth.sessions.create(credentials: Credentials(username: "alice", password: "pw"), address: "alice@mail.test")
+        // A token of the issued shape passes without a store lookup (the loop thread must not block);
+        // it is verified before any handler runs.
+        let forged = String(repeating: "A", count: 43)
+        for header in ["Basic " + Data("alice:pa:ss".utf8).base64EncodedString(), "Bearer \(session.token)", "bearer  \(session.token)",
+                       "Bearer \(forged)"] {
             #expect(auth.isPlausible(authorization: header), "\(header)")
         }
         for header in [nil, "", "Basic", "Basic !!!", "Basic " + Data("nocolon".utf8).base64EncodedString(), "Digest abc", "Bearer unknown",
+                       "Bearer " + String(repeating: "A", count: 42) + "=", "Bearer " + String(repeating: "A", count: 44),
                        "Basic " + Data("a\r\nb:c".utf8).base64EncodedString(), "Basic " + String(repeating: "QUFB", count: 2000)] {
             #expect(!auth.isPlausible(authorization: header), "\(header ?? "nil")")
         }

@@ -46,6 +46,18 @@ public final class SessionStore: Sendable {
         return (token, Date(timeIntervalSince1970: Double(expires) / 1000))
     }
 
+    /// True when `token` has the shape of the tokens ``create(credentials:address:)`` issues (32 random
+    /// bytes in unpadded base64url, 43 characters): an in-memory check that consults no store.
+    public static func hasTokenShape(_ token: some StringProtocol) -> Bool {
+        token.utf8.count == 43 && token.utf8.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "-"), UInt8(ascii: "_"): return true
+            default: return false
+            }
+        }
+    }
+
     /// The session for a token, refreshing its idle timer; nil when unknown, expired, or sealed
     /// under a key no longer configured.
     /// - Throws: ``StateStoreError`` when the store is unavailable.

@@ -33,6 +33,9 @@ struct Options: ParsableArguments {
     @Option(name: .customLong("access-log"), help: help(.accessLog))
     var accessLog: String?
 
+    @Option(name: .customLong("log-format"), help: help(.logFormat))
+    var logFormat: String?
+
     @Option(name: .customLong("ehlo-name"), help: help(.ehloName))
     var ehloName: String?
 
@@ -139,6 +142,7 @@ struct Options: ParsableArguments {
         values[.accountsFile] = accountsFile
         values[.logLevel] = logLevel
         values[.accessLog] = accessLog
+        values[.logFormat] = logFormat
         values[.ehloName] = ehloName
         values[.mailDomain] = mailDomain
         values[.trustedProxies] = trustedProxies

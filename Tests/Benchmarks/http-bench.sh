@@ -9,8 +9,9 @@
 #
 # Env: DURATION (s per wrk run, 10), ROUNDS (3), CONNS ("64 256"),
 #      BASELINE_DIR (/tmp/postillon-hb-baseline), BASELINE_PORT (18401),
-#      POSTILLON_PORT (18402), SLOW_PORT (18403), IDLE_CONNS (2000),
-#      CHURN_CONNS (10000), KEEP_WORK=1 keeps the raw wrk outputs and logs.
+#      POSTILLON_PORT (18402), NOLOG_PORT (18404), SLOW_PORT (18403), IDLE_CONNS (2000),
+#      CHURN_CONNS (10000), POSTILLON_BIN (.build/release/postillon; built if
+#      missing), KEEP_WORK=1 keeps the raw wrk outputs and logs.
 # Exit status: non-zero only when a robustness check fails (or setup fails);
 # throughput ratios are reported, never asserted.
 set -uo pipefail
@@ -25,10 +26,11 @@ BASELINE_DIR="${BASELINE_DIR:-/tmp/postillon-hb-baseline}"
 HB_PORT="${BASELINE_PORT:-18401}"
 P_PORT="${POSTILLON_PORT:-18402}"
 SLOW_PORT="${SLOW_PORT:-18403}"
+NOLOG_PORT="${NOLOG_PORT:-18404}"
 IDLE_CONNS="${IDLE_CONNS:-2000}"
 CHURN_CONNS="${CHURN_CONNS:-10000}"
 PUBLIC_DIR="$REPO/Public"
-P_BIN="$REPO/.build/release/postillon"
+P_BIN="${POSTILLON_BIN:-$REPO/.build/release/postillon}"
 PY="${PYTHON:-python3}"
 
 WORK="$(mktemp -d /tmp/postillon-bench.XXXXXX)"
@@ -87,31 +89,40 @@ if [[ ! -x "$P_BIN" ]]; then
 fi
 echo "postillon: $P_BIN (release)"
 
-for p in "$HB_PORT" "$P_PORT" "$SLOW_PORT"; do port_free "$p" || die "port $p on $HOST is already in use"; done
+for p in "$HB_PORT" "$P_PORT" "$NOLOG_PORT" "$SLOW_PORT"; do port_free "$p" || die "port $p on $HOST is already in use"; done
 
 # ---------------------------------------------------------------- servers
 HB_PORT="$HB_PORT" HB_HOST="$HOST" HB_PUBLIC_DIR="$PUBLIC_DIR" "$HB_BIN" >"$WORK/baseline.log" 2>&1 &
 HB_PID=$!; PIDS+=("$HB_PID")
-"$P_BIN" --listen "$HOST:$P_PORT" --public-dir "$PUBLIC_DIR" --log-level notice --access-log false \
-    >"$WORK/postillon.log" 2>&1 &
+# "postillon" runs as shipped: log level info, access log on (text lines on stderr, appended to a
+# file that is emptied after each wrk run so the disk does not fill). "nolog" is the same binary
+# with the access log off, to show what the log costs.
+"$P_BIN" --listen "$HOST:$P_PORT" --public-dir "$PUBLIC_DIR" >>"$WORK/postillon.log" 2>&1 &
 P_PID=$!; PIDS+=("$P_PID")
+"$P_BIN" --listen "$HOST:$NOLOG_PORT" --public-dir "$PUBLIC_DIR" --log-level notice --access-log false \
+    >"$WORK/postillon-nolog.log" 2>&1 &
+N_PID=$!; PIDS+=("$N_PID")
 wait_ready "http://$HOST:$HB_PORT/health" "$HB_PID" baseline
 wait_ready "http://$HOST:$P_PORT/api/v1/health" "$P_PID" postillon
+wait_ready "http://$HOST:$NOLOG_PORT/api/v1/health" "$N_PID" postillon-nolog
 
 declare -A URL
 URL[postillon,health]="http://$HOST:$P_PORT/api/v1/health"
 URL[postillon,static]="http://$HOST:$P_PORT/index.html"
+URL[nolog,health]="http://$HOST:$NOLOG_PORT/api/v1/health"
+URL[nolog,static]="http://$HOST:$NOLOG_PORT/index.html"
 URL[baseline,health]="http://$HOST:$HB_PORT/health"
 URL[baseline,static]="http://$HOST:$HB_PORT/index.html"
-for s in postillon baseline; do
+for s in postillon nolog baseline; do
     for t in health static; do
         info="$(curl -fsS -o /dev/null -w '%{http_code} %{content_type} %{size_download}B' "${URL[$s,$t]}")" \
             || die "$s ${URL[$s,$t]} failed"
         printf '%-9s %-6s %-40s -> %s\n' "$s" "$t" "${URL[$s,$t]}" "$info"
     done
 done
-echo "access logging: off for both (postillon --access-log false --log-level notice;"
-echo "                Hummingbird hello world at its default log level logs no requests)"
+echo "access logging: postillon as shipped (--log-level info, access log on, one text line per request"
+echo "                on stderr into a file); nolog = postillon --access-log false --log-level notice;"
+echo "                Hummingbird hello world at its default log level logs no requests"
 echo "machine: $(nproc) cores; wrk -t2 on the same machine; postillon --event-loops default, Hummingbird default event loop group"
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 echo "load average before load: $(loadavg) (other work on the machine makes the numbers noisy)"
@@ -122,17 +133,21 @@ HB_IDLE="$(rss_kb "$HB_PID" VmRSS)"; P_IDLE="$(rss_kb "$P_PID" VmRSS)"
 declare -A RPS P99 ERRS
 if [[ "${SKIP_BENCH:-0}" != 1 ]]; then
     echo
-    echo "== load: wrk -t2 -c{$CONNS} -d${DURATION}s --latency, $ROUNDS interleaved rounds (postillon, baseline, ...), medians"
-    for s in postillon baseline; do       # short warm-up, not measured
+    echo "== load: wrk -t2 -c{$CONNS} -d${DURATION}s --latency, $ROUNDS interleaved rounds (postillon, nolog, baseline, ...), medians"
+    for s in postillon nolog baseline; do       # short warm-up, not measured
         for t in health static; do timeout 20 wrk -t2 -c64 -d2s "${URL[$s,$t]}" >/dev/null 2>&1; done
     done
     for r in $(seq "$ROUNDS"); do
         for t in health static; do
             for c in $CONNS; do
-                for s in postillon baseline; do
+                for s in postillon nolog baseline; do
                     f="$WORK/wrk-$s-$t-c$c-r$r.txt"
                     timeout $(( DURATION + 30 )) wrk -t2 -c"$c" -d"${DURATION}s" --latency "${URL[$s,$t]}" >"$f" 2>&1
                     read -r rps p99 non2xx sockerr < <("$PY" "$HERE/wrkstats.py" parse "$f")
+                    if [[ "$s" == postillon ]]; then
+                        LOGGED_LINES=$(( ${LOGGED_LINES:-0} + $(grep -c ' request$' "$WORK/postillon.log" || true) ))
+                        : >"$WORK/postillon.log"     # opened O_APPEND: the server keeps writing at the new end
+                    fi
                     RPS[$s,$t,$c]+="$rps "; P99[$s,$t,$c]+="$p99 "
                     ERRS[$s,$t,$c]=$(( ${ERRS[$s,$t,$c]:-0} + non2xx + sockerr ))
                     printf '  round %s %-6s c=%-3s %-9s %10s req/s  p99 %8s ms  errors %s\n' \
@@ -142,19 +157,23 @@ if [[ "${SKIP_BENCH:-0}" != 1 ]]; then
         done
     done
     echo
-    printf '%-7s | %5s | %15s | %14s | %5s | %13s | %12s\n' target conns "postillon req/s" "baseline req/s" ratio "postillon p99" "baseline p99"
-    printf '%s\n' "--------+-------+-----------------+----------------+-------+---------------+-------------"
+    printf '%-7s | %5s | %13s | %12s | %14s | %5s | %8s | %11s | %11s | %12s\n' target conns "log on req/s" "log off req/s" "baseline req/s" ratio "log cost" "log-on p99" "log-off p99" "baseline p99"
+    printf '%s\n' "--------+-------+---------------+--------------+----------------+-------+----------+-------------+-------------+-------------"
     for t in health static; do
         for c in $CONNS; do
             # shellcheck disable=SC2086
             pr="$("$PY" "$HERE/wrkstats.py" median ${RPS[postillon,$t,$c]})"
+            nr="$("$PY" "$HERE/wrkstats.py" median ${RPS[nolog,$t,$c]})"
             br="$("$PY" "$HERE/wrkstats.py" median ${RPS[baseline,$t,$c]})"
             pp="$("$PY" "$HERE/wrkstats.py" median ${P99[postillon,$t,$c]})"
+            np="$("$PY" "$HERE/wrkstats.py" median ${P99[nolog,$t,$c]})"
             bp="$("$PY" "$HERE/wrkstats.py" median ${P99[baseline,$t,$c]})"
             ratio="$(awk -v a="$pr" -v b="$br" 'BEGIN{ if (b > 0) printf "%.2f", a/b; else print "n/a" }')"
-            printf '%-7s | %5s | %15.0f | %14.0f | %5s | %10.2f ms | %9.2f ms\n' "$t" "$c" "$pr" "$br" "$ratio" "$pp" "$bp"
+            cost="$(awk -v on="$pr" -v off="$nr" 'BEGIN{ if (off > 0) printf "%+.1f%%", (off-on)*100/off; else print "n/a" }')"
+            printf '%-7s | %5s | %13.0f | %12.0f | %14.0f | %5s | %8s | %8.2f ms | %8.2f ms | %9.2f ms\n' "$t" "$c" "$pr" "$nr" "$br" "$ratio" "$cost" "$pp" "$np" "$bp"
         done
     done
+    echo "ratio = log on / baseline; log cost = (log off - log on) / log off; access-log lines written during the runs: ${LOGGED_LINES:-0}"
     echo "load average after load: $(loadavg)"
     for k in "${!ERRS[@]}"; do
         [[ "${ERRS[$k]}" -gt 0 ]] && echo "note: $k had ${ERRS[$k]} non-2xx/socket errors (see wrk output)"

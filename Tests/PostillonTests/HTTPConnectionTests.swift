@@ -155,14 +155,12 @@ import Testing
         let server = try TestServer(configure: { $0.headerTimeoutMillis = 600 })
         defer { server.stop() }
         let client = try RawClient(port: server.port)
-        let started = Date()
         client.send("GET /hello HTTP/1.1\r\n")
         usleep(300_000)
         client.send("Host: t\r\n")
         let response = try #require(client.readResponse())
-        let elapsed = Date().timeIntervalSince(started)
+        // When it fires is ConnectionDeadlinesTests' job (mock clock); here: the 408 and the close.
         #expect(response.status == 408)
-        #expect(elapsed >= 0.55 && elapsed < 2.0)
         #expect(client.waitForClose())
     }
 
@@ -172,9 +170,7 @@ import Testing
         let client = try RawClient(port: server.port)
         client.send("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")
         #expect(client.readResponse()?.status == 200)
-        let started = Date()
         #expect(client.waitForClose())
-        #expect(Date().timeIntervalSince(started) < 2.0)
     }
 
     @Test func connectionLimitAnswers503() throws {
@@ -204,13 +200,19 @@ import Testing
     }
 
     @Test func gracefulShutdownFinishesInFlightRequests() throws {
-        let server = try TestServer()
+        let entered = DispatchSemaphore(value: 0)
+        let routes = TestServer.defaultRoutes + [Route(.GET, "/slow-entered") { _ in
+            entered.signal()
+            usleep(300_000)
+            return HTTPResponse(contentType: "text/plain", bytes: Array("slow".utf8))
+        }]
+        let server = try TestServer(routes: routes)
         let busy = try RawClient(port: server.port)
         let idle = try RawClient(port: server.port)
         idle.send("GET /inline HTTP/1.1\r\nHost: t\r\n\r\n")
         #expect(idle.readResponse()?.status == 200)
-        busy.send("GET /slow HTTP/1.1\r\nHost: t\r\n\r\n")
-        usleep(50_000)
+        busy.send("GET /slow-entered HTTP/1.1\r\nHost: t\r\n\r\n")
+        entered.wait()  // the request is in its handler: shutdown must let it finish
         let stopper = Thread { server.stop(timeoutMillis: 5000) }
         stopper.start()
         let response = try #require(busy.readResponse())

@@ -4,7 +4,7 @@ import Postillon
 import PostillonHTTP
 
 /// Postillon itself, in process, on a free loopback port, configured by flags like the real binary.
-public final class LiveApp: @unchecked Sendable {
+public final class LiveApp: Sendable {
     /// The running server.
     public let server: HTTPServer
     /// Its services (to inspect counters).

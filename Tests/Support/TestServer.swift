@@ -7,7 +7,7 @@ import PostillonHTTP
 
 /// Starts an ``HTTPServer`` on a free loopback port with test routes, and stops it.
 /// An HTTPServer on a free loopback port with test routes.
-public final class TestServer: @unchecked Sendable {
+public final class TestServer: Sendable {
     public let server: HTTPServer
     public var port: Int { server.port }
 

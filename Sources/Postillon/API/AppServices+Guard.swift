@@ -8,10 +8,14 @@ extension AppServices {
         let principal = try authenticator.authenticate(context.request)
         let client = context.request.clientAddress
         do {
+            var response: HTTPResponse
             if principal.method == .basic {
-                return try authenticator.limiter.attempt(client: client, username: principal.credentials.username) { try body(principal) }
+                response = try authenticator.limiter.attempt(client: client, username: principal.credentials.username) { try body(principal) }
+            } else {
+                response = try body(principal)
             }
-            return try body(principal)
+            response.account = principal.credentials.username
+            return response
         } catch {
             if UpstreamErrorMapping.isAuthenticationFailure(error) {
                 if let token = principal.sessionToken { _ = try? authenticator.sessions.remove(token: token) }

@@ -51,7 +51,7 @@ enum FlagRoutes {
                 return try services.authorized(context) { principal in
                     let id = context.parameter("id")
                     let existing = try mailbox.existing(principal.credentials, ids: [id])
-                    guard let found = existing.found.first else { throw MailboxService.notFound(id) }
+                    guard let found = existing.found.first else { throw MailboxError.messageNotFound(id: id) }
                     let result = try flags.update(account: principal.credentials.mailboxKey, uidls: [found.uidl],
                                                   seen: change.seen, flagged: change.flagged)
                     let now = result[found.uidl] ?? MessageFlags()

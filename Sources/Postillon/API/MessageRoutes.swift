@@ -60,7 +60,7 @@ enum MessageRoutes {
                 try services.authorized(context) { principal in
                     let id = context.parameter("id")
                     let result = try mailbox.delete(principal.credentials, ids: [id])
-                    if !result.notFound.isEmpty { throw MailboxService.notFound(id) }
+                    if !result.notFound.isEmpty { throw MailboxError.messageNotFound(id: id) }
                     return HTTPResponse(status: .noContent)
                 }
             },

@@ -89,6 +89,7 @@ public struct Configuration: Sendable {
         lines.append("accounts-file = \(accountsFile ?? "(none)")")
         lines.append("log-level = \(logLevel)")
         lines.append("access-log = \(http.accessLog)")
+        lines.append("log-format = \(http.accessLogFormat.rawValue)")
         lines.append("ehlo-name = \(ehloName)")
         lines.append("mail-domain = \(mailDomain)")
         lines.append("trusted-proxies = \(trustedProxies.map(\.description).joined(separator: ","))")

@@ -68,6 +68,10 @@ public enum ConfigurationLoader {
 
         var http = HTTPServerConfiguration(host: host, port: port)
         http.accessLog = try bool(.accessLog)
+        guard let logFormat = AccessLogFormat(rawValue: string(.logFormat).lowercased()) else {
+            throw ConfigurationError(.logFormat, "expected text or json")
+        }
+        http.accessLogFormat = logFormat
         http.trustedProxies = proxies
         http.maxConnections = try int(.maxConnections, 1...1_000_000)
         http.workerThreads = try int(.workers, 1...4096)

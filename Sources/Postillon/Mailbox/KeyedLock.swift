@@ -3,6 +3,7 @@ import PostillonHTTP
 ///
 /// Serialises POP3 sessions per mailbox inside this process, so concurrent requests for one
 /// mailbox queue here instead of colliding at the server (`[IN-USE]`). Blocking, for worker threads.
+/// Sendable: `queues` is only touched under `lock`.
 public final class KeyedLock: @unchecked Sendable {
     private struct Queue {
         var next = 0

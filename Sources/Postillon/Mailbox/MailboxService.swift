@@ -105,7 +105,7 @@ public final class MailboxService: Sendable {
     /// - Parameters:
     ///   - filter: only messages whose flags match are listed (and counted in `total`).
     ///   - flags: given every UIDL in the mailbox, returns the stored flags (nil: no flags).
-    /// - Throws: ``Problem`` `invalid_cursor` when the cursor names no message any more.
+    /// - Throws: ``MailboxError/invalidCursor`` when the cursor names no message any more.
     public func list(_ credentials: Credentials, limit: Int, cursor: PageCursor?, filter: FlagFilter = FlagFilter(),
                      flags: (([String]) throws -> [String: MessageFlags])? = nil) throws -> MessagePage {
         let mailbox = credentials.mailboxKey
@@ -119,8 +119,7 @@ public final class MailboxService: Sendable {
                 // The cursor is placed on the unfiltered list: a message whose flags changed since
                 // the previous page does not invalidate it.
                 guard let index = cursor.startIndex(in: newestFirst.map(\.uidl)) else {
-                    throw Problem(.badRequest, code: "invalid_cursor",
-                                  detail: "The messages this cursor points at were deleted; start again from the first page.")
+                    throw MailboxError.invalidCursor
                 }
                 start = index
             }
@@ -178,14 +177,14 @@ public final class MailboxService: Sendable {
     ///
     /// Raw downloads go through here too: the mailbox's session and line are released as soon as
     /// the message is on disk, so a client that reads slowly (or never) cannot hold the mailbox.
-    /// - Throws: ``MIMEError/messageTooLarge(size:limit:)``, ``Problem`` `message_not_found`, upstream errors.
+    /// - Throws: ``MailboxError/messageTooLarge(size:limit:)``, ``MailboxError/messageNotFound(id:)``, upstream errors.
     public func spool(_ credentials: Credentials, id: String, maxBytes: Int?) throws -> (file: SpooledFile, listing: POP3Listing) {
-        guard let uidl = MessageIdentifier.decode(id) else { throw Self.notFound(id) }
+        guard let uidl = MessageIdentifier.decode(id) else { throw MailboxError.messageNotFound(id: id) }
         let mailbox = credentials.mailboxKey
         // Served with no upstream session at all, but only to credentials a login proved recently.
         if verified.contains(credentials), let bytes = messages.get(mailbox: mailbox, uidl: uidl) {
             let limit = maxBytes ?? Int.max / 4
-            guard bytes.count <= limit else { throw MIMEError.messageTooLarge(size: bytes.count, limit: limit) }
+            guard bytes.count <= limit else { throw MailboxError.messageTooLarge(size: bytes.count, limit: limit) }
             let file = try SpooledFile()
             try bytes.withUnsafeBytes { try file.write($0) }
             file.finishWriting()
@@ -194,12 +193,12 @@ public final class MailboxService: Sendable {
         return try withSession(credentials, .read) { session in
             let listing = try Self.listing(uidl, id: id, in: session)
             let limit = maxBytes ?? Int.max / 4
-            guard listing.size <= limit else { throw MIMEError.messageTooLarge(size: listing.size, limit: limit) }
+            guard listing.size <= limit else { throw MailboxError.messageTooLarge(size: listing.size, limit: limit) }
             let file = try SpooledFile()
             try session.retrieve(listing.number) { chunk in
                 // The listed size may be a little off (line endings); the hard cap leaves room for that.
                 if file.size + chunk.count > limit + limit / 8 + 4096 {
-                    throw MIMEError.messageTooLarge(size: file.size + chunk.count, limit: limit)
+                    throw MailboxError.messageTooLarge(size: file.size + chunk.count, limit: limit)
                 }
                 try file.write(chunk)
             }
@@ -360,19 +359,14 @@ public final class MailboxService: Sendable {
 
     private func acquire(_ key: String) throws {
         guard locks.acquire(key, timeoutMillis: waitMillis) else {
-            throw Problem(.serviceUnavailable, code: "mailbox_busy",
-                          detail: "Other requests for this mailbox are still running; retry shortly.", headers: ["Retry-After": "2"])
+            throw MailboxError.busy
         }
     }
 
     /// The listing of the message with `uidl` in `session`.
-    /// - Throws: ``Problem`` `message_not_found` (named by its API `id`).
+    /// - Throws: ``MailboxError/messageNotFound(id:)`` (named by its API `id`).
     static func listing(_ uidl: String, id: String, in session: any POP3Session) throws -> POP3Listing {
-        guard let listing = try session.listings().first(where: { $0.uidl == uidl }) else { throw notFound(id) }
+        guard let listing = try session.listings().first(where: { $0.uidl == uidl }) else { throw MailboxError.messageNotFound(id: id) }
         return listing
-    }
-
-    static func notFound(_ id: String) -> Problem {
-        Problem(.notFound, code: "message_not_found", detail: "No message with id '\(id.prefix(100))' in this mailbox.")
     }
 }

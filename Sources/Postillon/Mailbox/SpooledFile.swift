@@ -6,6 +6,7 @@ import PostillonHTTP
 
 /// A private temporary file (mode 0600) that is removed when the object goes away, so large
 /// messages and parts never sit in memory and never outlive the request.
+/// Sendable: written by one thread, then only read; hand-overs between threads go through locks.
 public final class SpooledFile: @unchecked Sendable {
     /// The file's path.
     public let path: String

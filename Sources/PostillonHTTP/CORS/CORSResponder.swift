@@ -7,9 +7,6 @@ package struct CORSResponder: HTTPResponder {
     /// The origins and headers allowed.
     package let policy: CORSPolicy
 
-    /// `RequestPlan.routeIndex` of a preflight; the inner responder never sees such a plan.
-    private static let preflightIndex = Int.min
-
     /// Wraps `inner` with `policy`.
     package init(wrapping inner: any HTTPResponder, policy: CORSPolicy) {
         self.inner = inner
@@ -18,14 +15,14 @@ package struct CORSResponder: HTTPResponder {
 
     package func plan(for head: HTTPRequestHead) -> RequestPlan {
         if CORSPolicy.isPreflight(method: head.method.rawValue, headers: head.headers) {
-            return RequestPlan(maxBodyBytes: 0, runsInline: true, routeIndex: Self.preflightIndex)
+            return RequestPlan(maxBodyBytes: 0, runsInline: true, target: .preflight)
         }
         return inner.plan(for: head)
     }
 
     package func respond(to request: HTTPRequest, plan: RequestPlan) -> HTTPResponse {
         let origin = request.head.headers["Origin"]
-        guard plan.routeIndex == Self.preflightIndex else {
+        guard plan.target == .preflight else {
             var response = inner.respond(to: request, plan: plan)
             policy.decorate(&response.headers, origin: origin)
             return response

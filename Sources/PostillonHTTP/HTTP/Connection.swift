@@ -4,6 +4,8 @@
 /// except while `inWorker` is true, when exactly one worker thread owns it. The hand-over in both
 /// directions goes through the worker pool's and the loop's mutex-protected queues, which order
 /// the memory accesses. Only the owning loop closes the descriptor, so it is never reused under a worker.
+///
+/// Sendable: exactly one thread owns it at a time (its loop, or one worker while `inWorker`), handed over through mutexes.
 final class Connection: @unchecked Sendable {
     /// How the current request's body is being read.
     enum BodyState {
@@ -60,6 +62,22 @@ final class Connection: @unchecked Sendable {
 
     /// Whether response bytes are waiting to be written.
     var hasPendingOutput: Bool { outputIndex < output.count }
+
+    /// Where the connection stands for its deadlines (see ``ConnectionDeadlines``).
+    var deadlineStage: ConnectionDeadlines.Stage {
+        if inWorker { return .inWorker }
+        if let lingerUntilMillis { return .lingering(until: lingerUntilMillis) }
+        if hasPendingOutput { return .writing(outputStarted: outputStartedMillis) }
+        switch phase {
+        case .head:
+            if let requestStartedMillis { return .readingHead(requestStarted: requestStartedMillis) }
+            return .idle(lastActivity: lastActivityMillis)
+        case .body:
+            // The body phase always has a start; a missing one would be a bug, and then the
+            // connection counts from its last activity rather than never timing out.
+            return .readingBody(requestStarted: requestStartedMillis ?? lastActivityMillis)
+        }
+    }
 
     /// Drops consumed bytes so the buffer does not grow across keep-alive requests.
     func compact() {

@@ -160,8 +160,8 @@ extension EventLoop {
             let bytes = serialize(response, isHead: head.method == .HEAD, keepAlive: keepAlive, requestID: requestID)
             enqueue(connection, bytes)
             connection.requestsServed += 1
-            context.logAccess(requestID: requestID, method: head.method, path: head.path, status: response.status.code,
-                              bytes: bytes.count, startNanos: connection.requestStartNanos, remote: client)
+            logAccess(requestID: requestID, method: head.method, path: head.path, status: response.status.code, bytes: bytes.count,
+                      startNanos: connection.requestStartNanos, remote: client, userAgent: head.headers["User-Agent"], account: response.account)
             if !keepAlive { connection.closeWhenFlushed = true }
             return .progress
         }
@@ -182,8 +182,9 @@ extension EventLoop {
                 connection.closeAfterWorker = true
                 context.logger.debug("response write failed", metadata: ["request.id": .string(requestID), "error": .string("\(error)")])
             }
-            context.logAccess(requestID: requestID, method: head.method, path: head.path, status: outcome.status,
-                              bytes: outcome.bytes, startNanos: startNanos, remote: client, aborted: outcome.aborted)
+            self.logAccess(requestID: requestID, method: head.method, path: head.path, status: outcome.status, bytes: outcome.bytes,
+                           startNanos: startNanos, remote: client, userAgent: head.headers["User-Agent"], account: response.account,
+                           aborted: outcome.aborted)
             withExtendedLifetime(reservation) {}
             self.giveBack(connection)
         }

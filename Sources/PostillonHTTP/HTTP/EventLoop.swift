@@ -9,6 +9,8 @@ import Synchronization
 /// hands the rest to the worker pool, and enforces every connection deadline.
 ///
 /// Idle keep-alive connections cost only their buffers here, never a thread.
+///
+/// Sendable: only the loop's own thread touches its mutable state; other threads reach it through `post` and `giveBack` (mutexes).
 final class EventLoop: @unchecked Sendable {
     /// Messages other threads send to the loop.
     enum Command: Sendable {
@@ -31,6 +33,8 @@ final class EventLoop: @unchecked Sendable {
     private let requestIDPrefix: String
     private var requestCounter: UInt64 = 0
     private let finished = DispatchSemaphore(value: 0)
+    /// This loop's access-log lines (nil when the log is off); workers serving its connections append too.
+    private let accessLogBuffer: AccessLogBuffer?
 
     init(context: ServerContext, listenFD: Int32) throws {
         self.context = context
@@ -38,6 +42,7 @@ final class EventLoop: @unchecked Sendable {
         epollFD = try syscall("epoll_create1") { epoll_create1(Int32(EPOLL_CLOEXEC)) }
         wakeFD = try syscall("eventfd") { eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC)) }
         requestIDPrefix = String(UInt32.random(in: 0...UInt32.max), radix: 16)
+        accessLogBuffer = context.accessLog?.makeBuffer()
         try register(listenFD, events: EPOLLIN.rawValue | EPOLLEXCLUSIVE.rawValue)
         try register(wakeFD, events: EPOLLIN.rawValue)
     }
@@ -263,31 +268,20 @@ final class EventLoop: @unchecked Sendable {
 
     private func sweep(now: Int64) {
         let configuration = context.configuration
+        let deadlines = ConnectionDeadlines(configuration)
         let shuttingDown = context.isShuttingDown
         for connection in Array(connections.values) where !connection.inWorker {
-            if let linger = connection.lingerUntilMillis {
-                if now >= linger { closeConnection(connection) }
+            switch deadlines.verdict(connection.deadlineStage, now: now, shuttingDown: shuttingDown) {
+            case .wait:
                 continue
-            }
-            if connection.hasPendingOutput {
-                if now - connection.outputStartedMillis > configuration.writeTimeoutMillis { closeConnection(connection) }
-                continue
-            }
-            switch connection.phase {
-            case .head:
-                if let started = connection.requestStartedMillis {
-                    if now - started > configuration.headerTimeoutMillis {
-                        fail(connection, Problem(.requestTimeout, code: "request_timeout",
-                                                 detail: "The request head did not arrive within \(configuration.headerTimeoutMillis) ms."))
-                    }
-                } else if shuttingDown || now - connection.lastActivityMillis > configuration.idleTimeoutMillis {
-                    closeConnection(connection)
-                }
-            case .body:
-                if let started = connection.requestStartedMillis, now - started > configuration.headerTimeoutMillis + configuration.bodyTimeoutMillis {
-                    fail(connection, Problem(.requestTimeout, code: "request_timeout",
-                                             detail: "The request body did not arrive within \(configuration.bodyTimeoutMillis) ms."))
-                }
+            case .close:
+                closeConnection(connection)
+            case .headTimedOut:
+                fail(connection, Problem(.requestTimeout, code: "request_timeout",
+                                         detail: "The request head did not arrive within \(configuration.headerTimeoutMillis) ms."))
+            case .bodyTimedOut:
+                fail(connection, Problem(.requestTimeout, code: "request_timeout",
+                                         detail: "The request body did not arrive within \(configuration.bodyTimeoutMillis) ms."))
             }
         }
     }
@@ -386,8 +380,8 @@ final class EventLoop: @unchecked Sendable {
         connection.closeWhenFlushed = true
         connection.phase = .head
         connection.bodyReservation = nil
-        context.logAccess(requestID: requestID, method: method, path: path, status: problem.status.code,
-                          bytes: bytes.count, startNanos: MonotonicClock.nowNanos(), remote: connection.remoteAddress)
+        logAccess(requestID: requestID, method: method, path: path, status: problem.status.code,
+                  bytes: bytes.count, startNanos: MonotonicClock.nowNanos(), remote: connection.remoteAddress)
         if flush(connection) { lingerClose(connection) }
     }
 
@@ -416,6 +410,15 @@ final class EventLoop: @unchecked Sendable {
         guard connections.removeValue(forKey: connection.fd) != nil else { return }
         close(connection.fd)
         context.activeConnections.wrappingSubtract(1, ordering: .relaxed)
+    }
+
+    /// Queues one access-log line for a finished request (loop thread or a worker serving this loop).
+    func logAccess(requestID: String, method: HTTPMethod, path: Substring, status: Int, bytes: Int, startNanos: UInt64,
+                   remote: String, userAgent: String? = nil, account: String? = nil, aborted: Bool = false) {
+        guard let accessLogBuffer else { return }
+        accessLogBuffer.append(AccessLogEntry(requestID: requestID, method: method.rawValue, path: path, status: status, bytes: bytes,
+                                              durationMicros: (MonotonicClock.nowNanos() &- startNanos) / 1000, remote: remote,
+                                              userAgent: userAgent, account: account, aborted: aborted))
     }
 
     /// A new request id: the loop's random prefix and a counter.

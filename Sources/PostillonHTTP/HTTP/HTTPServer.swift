@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Foundation
 import Logging
+import Synchronization
 
 /// Postillon's HTTP/1.1 server on POSIX sockets.
 ///
@@ -10,30 +11,53 @@ import Logging
 /// thread), a bounded pool of worker threads runs handlers that may block on libcurl, and
 /// responses are written by the worker with `poll`-based backpressure. ``shutdown(timeoutMillis:)``
 /// stops accepting, lets in-flight requests finish within the deadline and then closes everything.
-public final class HTTPServer: @unchecked Sendable {
+public final class HTTPServer: Sendable {
+    /// What ``start()`` sets up and ``shutdown(timeoutMillis:)`` tears down, behind one lock.
+    private struct State {
+        var loops: [EventLoop] = []
+        var listenFD: Int32 = -1
+        var port = 0
+        var started = false
+    }
+
     private let context: ServerContext
-    private var loops: [EventLoop] = []
-    private var listenFD: Int32 = -1
+    private let state = Mutex(State())
     private let stopped = DispatchSemaphore(value: 0)
+
     /// The port the server listens on (resolved when configured with port 0).
-    public private(set) var port: Int = 0
+    public var port: Int { state.withLock { $0.port } }
 
     /// Creates a server; call ``start()`` to listen.
     public init(configuration: HTTPServerConfiguration, responder: any HTTPResponder, logger: Logger) {
         context = ServerContext(configuration: configuration, responder: responder, logger: logger)
     }
 
-    /// Binds the listening socket and starts the event loops.
-    /// - Throws: ``SystemError`` when the address cannot be bound.
+    /// Binds the listening socket and starts the event loops (once; later calls do nothing).
+    ///
+    /// Every loop is created before any starts, so a failure part-way (out of descriptors for an
+    /// epoll instance) leaves nothing behind: the created loops close their descriptors as they
+    /// go away and the listening socket is closed before the error is thrown.
+    /// - Throws: ``SystemError`` when the address cannot be bound or a loop cannot be created.
     public func start() throws {
         let configuration = context.configuration
-        let listener = try Socket.listen(host: configuration.host, port: configuration.port)
-        listenFD = listener.fd
-        port = listener.port
-        for index in 0..<max(1, configuration.eventLoops) {
-            let loop = try EventLoop(context: context, listenFD: listenFD)
-            loops.append(loop)
-            loop.start(name: "postillon-loop-\(index)")
+        let context = self.context
+        let port = try state.withLock { state -> Int in
+            guard !state.started else { return state.port }
+            let listener = try Socket.listen(host: configuration.host, port: configuration.port)
+            var loops: [EventLoop] = []
+            do {
+                for _ in 0..<max(1, configuration.eventLoops) {
+                    loops.append(try EventLoop(context: context, listenFD: listener.fd))
+                }
+            } catch {
+                loops.removeAll()
+                close(listener.fd)
+                throw error
+            }
+            state = State(loops: loops, listenFD: listener.fd, port: listener.port, started: true)
+            context.accessLog?.start()
+            for (index, loop) in loops.enumerated() { loop.start(name: "postillon-loop-\(index)") }
+            return listener.port
         }
         context.logger.notice("listening", metadata: ["address": .string("\(configuration.host):\(port)")])
     }
@@ -49,6 +73,7 @@ public final class HTTPServer: @unchecked Sendable {
             stopped.signal()
             return
         }
+        let (loops, listenFD) = state.withLock { ($0.loops, $0.listenFD) }
         let deadline = MonotonicClock.nowMillis() + timeoutMillis
         for loop in loops { loop.post(.stopAccepting) }
         // Stop listening now, not after the drain: the kernel would otherwise keep completing
@@ -62,13 +87,16 @@ public final class HTTPServer: @unchecked Sendable {
         let unfinished = connectionCount
         for loop in loops { loop.post(.terminate) }
         for loop in loops { loop.waitUntilFinished() }
-        if listenFD >= 0 {
-            close(listenFD)
-            listenFD = -1
+        state.withLock { state in
+            if state.listenFD >= 0 {
+                close(state.listenFD)
+                state.listenFD = -1
+            }
         }
         let poolDeadline = MonotonicClock.nowMillis() + 1000
         context.pool.stop(deadlineMillis: poolDeadline)
         for pool in context.pools.values { pool.stop(deadlineMillis: poolDeadline) }
+        context.accessLog?.stop()
         context.logger.notice("stopped", metadata: ["connections.cut": .stringConvertible(unfinished)])
         stopped.signal()
     }

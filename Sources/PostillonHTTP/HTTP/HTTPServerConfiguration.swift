@@ -26,6 +26,10 @@ public struct HTTPServerConfiguration: Sendable {
     public var maxRequestsPerConnection: Int
     /// Whether to log one line per request.
     public var accessLog: Bool
+    /// The access log's line format.
+    public var accessLogFormat: AccessLogFormat = .text
+    /// Where access-log lines are written (standard error; tests use a pipe).
+    package var accessLogDescriptor: Int32 = 2
     /// Proxies whose `X-Forwarded-For` names the client (for logs and rate limits).
     public var trustedProxies: [IPNetwork] = []
     /// Extra worker pools by name, with their thread counts. A route names its pool

@@ -4,8 +4,8 @@ public struct RequestPlan: Sendable {
     public var maxBodyBytes: Int
     /// Whether the handler is cheap and never blocks, so it may run on the event loop thread.
     public var runsInline: Bool
-    /// Responder-private data carried to ``HTTPResponder/respond(to:plan:)`` (for example the matched route).
-    public var routeIndex: Int
+    /// What the request resolved to, carried to ``HTTPResponder/respond(to:plan:)``.
+    public var target: RouteTarget
     /// Path parameters captured while matching.
     public var parameters: [String: String]
     /// The worker pool that runs the handler (one of ``HTTPServerConfiguration/workerPools``);
@@ -16,10 +16,10 @@ public struct RequestPlan: Sendable {
     package var bodyLimitProblem: Problem?
 
     /// Creates a plan.
-    public init(maxBodyBytes: Int, runsInline: Bool = false, routeIndex: Int = -1, parameters: [String: String] = [:]) {
+    public init(maxBodyBytes: Int, runsInline: Bool = false, target: RouteTarget = .notFound, parameters: [String: String] = [:]) {
         self.maxBodyBytes = maxBodyBytes
         self.runsInline = runsInline
-        self.routeIndex = routeIndex
+        self.target = target
         self.parameters = parameters
     }
 }

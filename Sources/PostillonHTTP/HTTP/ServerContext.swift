@@ -9,6 +9,8 @@ final class ServerContext: Sendable {
     let pool: WorkerPool
     /// The named pools of ``HTTPServerConfiguration/workerPools``.
     let pools: [String: WorkerPool]
+    /// The access log, nil when off (`accessLog` false or a log level above info).
+    let accessLog: AccessLog?
     /// Open connections across all loops.
     let activeConnections = Atomic<Int>(0)
     /// Set once graceful shutdown began: no keep-alive, idle connections close.
@@ -22,6 +24,7 @@ final class ServerContext: Sendable {
         self.logger = logger
         self.bodyBudget = BodyBudget(limitBytes: configuration.maxBodyBytesInFlight)
         self.pool = WorkerPool(threads: configuration.workerThreads, maxQueued: configuration.maxQueuedRequests)
+        self.accessLog = configuration.accessLog && logger.logLevel <= .info ? AccessLog(format: configuration.accessLogFormat, fd: configuration.accessLogDescriptor) : nil
         var pools: [String: WorkerPool] = [:]
         for (name, threads) in configuration.workerPools where threads > 0 {
             pools[name] = WorkerPool(threads: threads, maxQueued: configuration.maxQueuedRequests, name: "postillon-" + name)
@@ -36,28 +39,4 @@ final class ServerContext: Sendable {
 
     /// Whether graceful shutdown began.
     var isShuttingDown: Bool { shuttingDown.load(ordering: .relaxed) }
-
-    /// Logs one access-log line for a finished request; `aborted` marks a response whose head went
-    /// out but whose body was cut short (the client or the upstream failed mid-stream).
-    func logAccess(requestID: String, method: HTTPMethod, path: Substring, status: Int, bytes: Int, startNanos: UInt64, remote: String,
-                   aborted: Bool = false) {
-        guard configuration.accessLog, logger.logLevel <= .info else { return }
-        let micros = (MonotonicClock.nowNanos() &- startNanos) / 1000
-        var metadata: Logger.Metadata = [
-            "request.id": .string(requestID),
-            "method": .string(method.rawValue),
-            "path": .string(String(path)),
-            "status": .stringConvertible(status),
-            "bytes": .stringConvertible(bytes),
-            "duration_ms": .string(String(format3(Double(micros) / 1000))),
-            "remote": .string(remote),
-        ]
-        if aborted { metadata["aborted"] = "true" }
-        logger.info(aborted ? "request aborted" : "request", metadata: metadata)
-    }
-
-    private func format3(_ value: Double) -> String {
-        let scaled = (value * 1000).rounded() / 1000
-        return String(scaled)
-    }
 }

@@ -7,6 +7,8 @@ import Glibc
 ///
 /// Jobs wait in a bounded FIFO queue; ``submit(_:)`` refuses new work when the queue is full so
 /// the server can answer 503 instead of piling up requests.
+///
+/// Sendable: the queue and counters are only touched under `lock`; `threads` only in `init` and the single `stop` call.
 final class WorkerPool: @unchecked Sendable {
     typealias Job = @Sendable () -> Void
 

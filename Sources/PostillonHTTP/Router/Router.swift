@@ -19,13 +19,6 @@ public final class Router: HTTPResponder {
     /// be cheap and never block.
     public typealias BodyGate = @Sendable (HTTPRequestHead) -> Problem?
 
-    private enum Special: Int {
-        case notFound = -1
-        case methodNotAllowed = -2
-        case badPath = -3
-        case fallback = -4
-    }
-
     /// Creates a router.
     /// - Parameters:
     ///   - routes: the API routes.
@@ -49,7 +42,7 @@ public final class Router: HTTPResponder {
 
     public func plan(for head: HTTPRequestHead) -> RequestPlan {
         guard let path = Self.decodedSegments(head.path) else {
-            return RequestPlan(maxBodyBytes: unmatchedBodyLimit, runsInline: true, routeIndex: Special.badPath.rawValue)
+            return RequestPlan(maxBodyBytes: unmatchedBodyLimit, runsInline: true, target: .badPath)
         }
         // Only the most specific patterns that match count (most literal segments): a literal
         // `/messages/delete` is not also `/messages/{id}`, for any method or for `Allow`.
@@ -67,7 +60,7 @@ public final class Router: HTTPResponder {
         for (index, parameters) in matches {
             let route = routes[index]
             if route.method == head.method || (head.method == .HEAD && route.method == .GET) {
-                var plan = RequestPlan(maxBodyBytes: route.maxBodyBytes, runsInline: route.runsInline, routeIndex: index, parameters: parameters)
+                var plan = RequestPlan(maxBodyBytes: route.maxBodyBytes, runsInline: route.runsInline, target: .route(index), parameters: parameters)
                 plan.pool = route.pool
                 // A large body only after the head passed the gate (credentials present and plausible).
                 if route.maxBodyBytes > smallBodyBytes, head.framing != .none, let refusal = bodyGate?(head) {
@@ -80,31 +73,30 @@ public final class Router: HTTPResponder {
             if route.method == .GET { allowed.append("HEAD") }
         }
         if !allowed.isEmpty {
-            return RequestPlan(maxBodyBytes: unmatchedBodyLimit, runsInline: true, routeIndex: Special.methodNotAllowed.rawValue,
-                               parameters: ["allow": allowed.joined(separator: ", ")])
+            return RequestPlan(maxBodyBytes: unmatchedBodyLimit, runsInline: true, target: .methodNotAllowed(allow: allowed.joined(separator: ", ")))
         }
         if fallback != nil, path.first != "api", head.method == .GET || head.method == .HEAD {
             let inline = fallbackIsInline?(head.path) ?? false
-            return RequestPlan(maxBodyBytes: unmatchedBodyLimit, runsInline: inline, routeIndex: Special.fallback.rawValue)
+            return RequestPlan(maxBodyBytes: unmatchedBodyLimit, runsInline: inline, target: .fallback)
         }
-        return RequestPlan(maxBodyBytes: unmatchedBodyLimit, runsInline: true, routeIndex: Special.notFound.rawValue)
+        return RequestPlan(maxBodyBytes: unmatchedBodyLimit, runsInline: true, target: .notFound)
     }
 
     public func respond(to request: HTTPRequest, plan: RequestPlan) -> HTTPResponse {
         let context = RequestContext(request: request, parameters: plan.parameters, logger: logger)
         do {
-            switch plan.routeIndex {
-            case 0...:
-                return try routes[plan.routeIndex].handler(context)
-            case Special.fallback.rawValue:
-                return try fallback!(context)
-            case Special.methodNotAllowed.rawValue:
-                let allow = plan.parameters["allow"] ?? ""
+            switch plan.target {
+            case .route(let index):
+                return try routes[index].handler(context)
+            case .fallback:
+                guard let fallback else { throw Problem(.notFound, code: "not_found", detail: "No resource at \(String(request.head.path.prefix(200))).") }
+                return try fallback(context)
+            case .methodNotAllowed(let allow):
                 throw Problem(.methodNotAllowed, code: "method_not_allowed",
                               detail: "\(request.method.rawValue) is not allowed here; use \(allow).", headers: ["Allow": allow])
-            case Special.badPath.rawValue:
+            case .badPath:
                 throw Problem(.badRequest, code: "bad_request", detail: "The request path has an invalid percent-encoding.")
-            default:
+            case .notFound, .preflight:
                 throw Problem(.notFound, code: "not_found", detail: "No resource at \(String(request.head.path.prefix(200))).")
             }
         } catch {

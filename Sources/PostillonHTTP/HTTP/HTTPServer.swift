@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CLinux
 import Foundation
 import Logging
 import Synchronization
@@ -80,7 +81,7 @@ public final class HTTPServer: Sendable {
         // handshakes into the backlog, and those clients would hang until the final close. After
         // shutdown(2) new connections are refused and queued ones reset (accept fails: EINVAL);
         // the descriptor itself is closed below, once no loop can use it any more.
-        if listenFD >= 0 { _ = Glibc.shutdown(listenFD, Int32(SHUT_RDWR)) }
+        if listenFD >= 0 { shutdownBothDirections(listenFD) }
         while connectionCount > 0 && MonotonicClock.nowMillis() < deadline {
             usleep(10_000)
         }
@@ -167,4 +168,10 @@ public final class HTTPServer: Sendable {
         }
         return HTTPWriteOutcome(status: response.status.code, bytes: writer.headBytes + writer.bytesWritten, aborted: false)
     }
+}
+
+/// shutdown(2) of both directions. A free function: inside ``HTTPServer`` its own
+/// `shutdown(timeoutMillis:)` would shadow Glibc's.
+private func shutdownBothDirections(_ fd: Int32) {
+    _ = shutdown(fd, Int32(SHUT_RDWR))
 }

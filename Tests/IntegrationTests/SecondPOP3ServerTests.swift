@@ -117,6 +117,14 @@ struct SecondPOP3ServerTests {
     @Test func parallelListsOfOneLockedMaildrop() throws {
         // mailutils locks the maildrop: our per-mailbox line must keep sessions from colliding.
         let app = try app()
+        // The previous test's app quit its parked session for alice; mailutils releases the maildrop
+        // lock a moment after answering QUIT, so wait (bounded) until a login gets in before the burst.
+        var warmUp = try app.request("GET", "/api/v1/messages?limit=10", headers: auth("alice")).status
+        for _ in 0..<20 where warmUp == 409 {
+            usleep(100_000)
+            warmUp = try app.request("GET", "/api/v1/messages?limit=10", headers: auth("alice")).status
+        }
+        #expect(warmUp == 200)
         let statuses = Mutex<[Int]>([])
         DispatchQueue.concurrentPerform(iterations: 8) { _ in
             let status = (try? app.request("GET", "/api/v1/messages?limit=10", headers: auth("alice")).status) ?? -1

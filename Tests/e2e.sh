@@ -110,7 +110,7 @@ step "starting $BIN on $BASE_URL (log: $SERVER_LOG)"
 "$BIN" --listen "127.0.0.1:$PORT" \
   --pop3-url "pop3://127.0.0.1:$POP3_PORT" --smtp-url "smtp://127.0.0.1:$SUBMISSION_PORT" \
   --ca-file "$CA_FILE" --mail-domain "$DOMAIN" --public-dir "$ROOT/Public" \
-  --state "sqlite:$(mktemp -d /tmp/postillon-e2e-state.XXXXXX)/state.db" --cors-origins "$CORS_ORIGIN" >"$SERVER_LOG" 2>&1 &
+  --state "sqlite:$(mktemp -d /tmp/postillon-e2e-state.XXXXXX)/state.db" --cors-origins "$CORS_ORIGIN" --webhook-allow-networks 127.0.0.0/8 >"$SERVER_LOG" 2>&1 &
 SERVER_PID=$!
 "$PYTHON" -m http.server "$CORS_PORT" --bind 127.0.0.1 --directory "$ROOT/Tests/Browser/cors-page" \
   >"$ARTIFACTS/cors-page.log" 2>&1 &

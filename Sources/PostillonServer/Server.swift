@@ -18,7 +18,7 @@ enum Server {
         let services: AppServices
         do {
             services = try AppServices.live(configuration: configuration, logger: logger)
-            server = HTTPServer(configuration: configuration.http, responder: try Application.buildRouter(services: services), logger: logger)
+            server = try Application.buildServer(services: services)
             try server.start()
         } catch {
             logger.critical("cannot start", metadata: ["error": .string("\(error)")])

@@ -369,9 +369,15 @@ def main():
     c.check("text/plain body", "POST", sessions,
             client.request("POST", sessions, body=b"user=x", headers={"Content-Type": "text/plain"}),
             415, "unsupported_media_type")
+    # With plausible credentials the route's own limit answers 413; without any, a body over the
+    # small pre-authentication limit is refused with 401 before it is read (issue 11).
     c.check("body over --max-body-bytes", "POST", sessions,
-            client.oversized("POST", sessions, 64 * 1024 * 1024, {"Content-Type": "application/json"}),
+            client.oversized("POST", sessions, 64 * 1024 * 1024,
+                             {"Content-Type": "application/json",
+                              "Authorization": "Basic " + base64.b64encode(f"{args.user}:{args.password}".encode()).decode()}),
             413, "payload_too_large")
+    c.check("large body without credentials", "POST", sessions,
+            client.oversized("POST", sessions, 64 * 1024 * 1024, {"Content-Type": "application/json"}), 401, "unauthorized")
 
     # Mailbox and auth errors.
     c.check("bearer", "GET", "/api/v1/mailbox", client.request("GET", "/api/v1/mailbox", headers=bearer), 200)
@@ -397,6 +403,32 @@ def main():
     c.check("limit=abc", "GET", listing, client.request("GET", listing + "?limit=abc", headers=bearer), 400, "invalid_parameter")
     c.check("bad cursor", "GET", listing, client.request("GET", listing + "?cursor=garbage", headers=bearer), 400, "invalid_cursor")
     c.check("no credentials", "GET", listing, client.request("GET", listing), 401, "unauthorized")
+
+    # Postillon's own flags (the state store): one message, then in bulk, then reset.
+    if page1 and page1.get("messages"):
+        flag_id = page1["messages"][0]["id"]
+        one_flags = f"/api/v1/messages/{flag_id}"
+        c.check("flag one", "PATCH", "/api/v1/messages/{id}",
+                client.request("PATCH", one_flags, headers=bearer, json_body={"flagged": True}), 200,
+                extra=lambda r, b: [None if b.get("flagged") is True else "flag not set"])
+        c.check("flags in bulk", "POST", "/api/v1/messages/flags",
+                client.request("POST", "/api/v1/messages/flags", headers=bearer, json_body={"ids": [flag_id], "flagged": False}), 200)
+
+    # Webhook subscriptions (the e2e server allow-lists loopback for webhook targets).
+    hooks = "/api/v1/webhooks"
+    created = c.check("create webhook", "POST", hooks,
+                      client.request("POST", hooks, headers=bearer,
+                                     json_body={"url": "https://127.0.0.1:9/postillon-e2e", "events": ["message.new"]}), 201)
+    if created and created.get("id"):
+        hook = f"{hooks}/{created['id']}"
+        c.check("list webhooks", "GET", hooks, client.request("GET", hooks, headers=bearer), 200)
+        c.check("get webhook", "GET", "/api/v1/webhooks/{id}", client.request("GET", hook, headers=bearer), 200)
+        c.check("disable webhook", "PATCH", "/api/v1/webhooks/{id}",
+                client.request("PATCH", hook, headers=bearer, json_body={"enabled": False}), 200)
+        c.check("deliveries", "GET", "/api/v1/webhooks/{id}/deliveries", client.request("GET", hook + "/deliveries", headers=bearer), 200)
+        c.check("retry unknown delivery", "POST", "/api/v1/webhooks/{id}/deliveries/{deliveryId}/retry",
+                client.request("POST", hook + "/deliveries/dl_unknown/retry", headers=bearer), 404)
+        c.check("delete webhook", "DELETE", "/api/v1/webhooks/{id}", client.request("DELETE", hook, headers=bearer), 204)
 
     # One message: parsed, raw, attachment.
     one = "/api/v1/messages/{id}"
@@ -540,6 +572,10 @@ def main():
         name = f"coverage {method.upper()} {path}"
         if path == send and probe.status in (404, 405):
             report.skip(name, "send route not in this build yet")
+        elif (path, method) == ("/api/v1/webhooks/{id}/deliveries/{deliveryId}/retry", "post"):
+            # A retry needs a failed delivery, which needs a watched (API-key) mailbox and a
+            # receiver: Tests/Events checks it; here only its 404 is validated.
+            report.skip(name, "success checked by Tests/Events")
         else:
             report.result(name, [] if (path, method) in report.covered else ["no success response was checked"])
 

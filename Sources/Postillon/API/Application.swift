@@ -43,9 +43,15 @@ public enum Application {
 
     /// Builds the HTTP server for `configuration`; call `start()` on it.
     public static func buildServer(configuration: Configuration, logger: Logger) throws -> HTTPServer {
-        let router = try buildRouter(configuration: configuration, logger: logger)
+        try buildServer(services: AppServices.live(configuration: configuration, logger: logger))
+    }
+
+    /// Builds the HTTP server over `services`: the router, behind the CORS policy when one is configured.
+    public static func buildServer(services: AppServices) throws -> HTTPServer {
+        let configuration = services.configuration
+        let router = try buildRouter(services: services)
         let responder: any HTTPResponder = configuration.cors.isEnabled
             ? CORSResponder(wrapping: router, policy: configuration.cors) : router
-        return HTTPServer(configuration: configuration.http, responder: responder, logger: logger)
+        return HTTPServer(configuration: configuration.http, responder: responder, logger: services.logger)
     }
 }

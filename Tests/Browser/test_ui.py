@@ -134,7 +134,9 @@ def artifacts_dir():
 # ---------------------------------------------------------------- helpers
 
 def wait(drv, timeout=TIMEOUT):
-    return WebDriverWait(drv, timeout, poll_frequency=0.2)
+    # The inbox re-renders its rows (flags, refreshes): an element found a moment ago may be gone
+    # by the time it is read, so a stale reference means "look again", not failure.
+    return WebDriverWait(drv, timeout, poll_frequency=0.2, ignored_exceptions=(StaleElementReferenceException,))
 
 
 def visible(drv, element_id, timeout=TIMEOUT):

@@ -816,8 +816,10 @@ def test_unread_and_flagged_with_the_real_flags_api(driver):
     """Issue 16 item 3 against the server's own flags (state store): opening marks read, u marks
     unread again, s flags; each survives a reload of the list from the server."""
     sign_in(driver)
-    unread_rows = driver.find_elements(By.CSS_SELECTOR, "#message-list .message-row.is-unread[data-id]")
-    assert unread_rows, "no unread message listed (summaries without seen?)"
+    # The list renders after sign-in answers: wait (bounded) for its unread rows.
+    unread_rows = wait(driver).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, "#message-list .message-row.is-unread[data-id]"),
+        "no unread message listed (summaries without seen?)")
     count = len(unread_rows)
     assert driver.title == f"({count}) Postillon"
     message_id = unread_rows[-1].get_attribute("data-id")

@@ -14,8 +14,11 @@ enum Server {
         signal(SIGINT, SIG_IGN)
         raiseFileLimit(wanted: configuration.http.maxConnections, logger: logger)
         let server: HTTPServer
+        let metricsServer: HTTPServer?
         do {
             server = try Application.buildServer(configuration: configuration, logger: logger)
+            metricsServer = Application.buildMetricsServer(configuration: configuration, logger: logger)
+            try metricsServer?.start()
             try server.start()
         } catch {
             logger.critical("cannot start", metadata: ["error": .string("\(error)")])
@@ -25,12 +28,15 @@ enum Server {
             "version": .string(Version.current),
             "pop3": .string(configuration.pop3.description),
             "smtp": .string(configuration.smtp.description),
+            "metrics": .string(metricsServer.map { "http://\(configuration.metricsListen!.host):\($0.port)/metrics" }
+                ?? (configuration.metricsEnabled ? "/metrics with --operator-token" : "off")),
         ])
         let queue = DispatchQueue(label: "postillon.signals")
         let sources = [SIGTERM, SIGINT].map { number -> any DispatchSourceSignal in
             let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
             source.setEventHandler {
                 logger.notice("shutting down", metadata: ["signal": .stringConvertible(number)])
+                metricsServer?.shutdown(timeoutMillis: 1000)
                 server.shutdown(timeoutMillis: configuration.shutdownTimeoutMillis)
             }
             source.resume()

@@ -26,6 +26,13 @@ public final class AppServices: Sendable {
         self.logger = logger
     }
 
+    /// How to reach `url` with the configured TLS policy, CA and timeouts.
+    func upstreamSettings(_ url: UpstreamURL) -> UpstreamSettings {
+        UpstreamSettings(url: url, caFile: configuration.caFile, insecureSkipVerify: configuration.insecureSkipVerify,
+                         allowPlaintext: configuration.allowPlaintext, connectTimeout: configuration.upstreamConnectTimeout,
+                         timeout: configuration.upstreamTimeout)
+    }
+
     /// Builds the production services for `configuration`.
     /// - Throws: ``ConfigurationError`` when the accounts file is invalid.
     public static func live(configuration: Configuration, logger: Logger) throws -> AppServices {

@@ -13,7 +13,13 @@ public enum Application {
         let configuration = services.configuration
         let logger = services.logger
         let files = try StaticFileHandler(directory: configuration.publicDir)
-        var routes = HealthRoutes.routes(configuration: configuration)
+        let readiness = ReadinessChecker(pop3: services.upstreamSettings(configuration.pop3), smtp: services.upstreamSettings(configuration.smtp),
+                                         cacheSeconds: configuration.readyCacheSeconds,
+                                         timeoutSeconds: min(configuration.upstreamConnectTimeout, 2))
+        var routes = HealthRoutes.routes(configuration: configuration, readiness: readiness)
+        if let registry = ServiceMetrics.registry, configuration.metricsEnabled {
+            routes.append(MetricsRoutes.protected(registry: registry, token: configuration.operatorToken, refresh: refreshGauges))
+        }
         routes += SessionRoutes.routes(services)
         routes += MessageRoutes.routes(services)
         routes += ParsedMessageRoutes.routes(services)
@@ -29,9 +35,28 @@ public enum Application {
         }, fallbackIsInline: { path in files.isCached(rawPath: path) }, logger: logger)
     }
 
-    /// Builds the HTTP server for `configuration`; call `start()` on it.
+    /// Builds the HTTP server for `configuration`; call `start()` on it. With metrics on, the Prometheus
+    /// backend is installed first (once per process).
     public static func buildServer(configuration: Configuration, logger: Logger) throws -> HTTPServer {
+        if configuration.metricsEnabled { ServiceMetrics.bootstrap() }
         let router = try buildRouter(configuration: configuration, logger: logger)
         return HTTPServer(configuration: configuration.http, responder: router, logger: logger)
     }
+
+    /// The server for `--metrics-listen`: `GET /metrics` and nothing else, one event loop, few workers.
+    /// - Returns: nil when metrics are off or have no own listener.
+    public static func buildMetricsServer(configuration: Configuration, logger: Logger) -> HTTPServer? {
+        guard configuration.metricsEnabled, let (host, port) = configuration.metricsListen else { return nil }
+        let registry = ServiceMetrics.bootstrap()
+        var http = HTTPServerConfiguration(host: host, port: port)
+        http.accessLog = false
+        http.eventLoops = 1
+        http.workerThreads = 2
+        http.maxConnections = 64
+        let router = Router(routes: [MetricsRoutes.open(registry: registry, refresh: refreshGauges)], logger: logger)
+        return HTTPServer(configuration: http, responder: router, logger: logger)
+    }
+
+    /// Sets the gauges that are read rather than counted, just before a scrape.
+    static let refreshGauges: @Sendable () -> Void = {}
 }

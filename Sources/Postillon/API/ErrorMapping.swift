@@ -26,7 +26,10 @@ public enum ErrorMapping {
                 return Problem(.unprocessableContent, code: "parse_timeout", detail: "Parsing the message took too long. Download it with /raw.")
             }
         default:
-            if let mapped = UpstreamErrorMapping.problem(for: error) { return mapped }
+            if let mapped = UpstreamErrorMapping.problem(for: error) {
+                ServiceMetrics.upstreamError(code: mapped.code)
+                return mapped
+            }
             logger.error("unhandled error", metadata: ["error": .string(String(describing: error))])
             return Problem(.internalServerError, code: "internal_error", detail: "An unexpected error occurred; the request id identifies it in the logs.")
         }

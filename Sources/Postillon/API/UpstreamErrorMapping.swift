@@ -34,18 +34,24 @@ enum UpstreamErrorMapping {
     static func curlProblem(_ error: CurlError) -> Problem {
         switch error.kind {
         case .unreachable:
-            return Problem(.badGateway, code: "upstream_unreachable", detail: "The mail server cannot be reached: \(error.message).")
+            return Problem(.badGateway, code: "upstream_unreachable", detail: "The mail server cannot be reached: \(withoutLocalPaths(error.message)).")
         case .timeout:
             return Problem(.gatewayTimeout, code: "upstream_timeout", detail: "The mail server did not answer in time.")
         case .tls:
             return Problem(.badGateway, code: "upstream_tls",
-                           detail: "TLS with the mail server failed: \(error.detail.isEmpty ? error.message : error.detail).")
+                           detail: "TLS with the mail server failed: \(withoutLocalPaths(error.detail.isEmpty ? error.message : error.detail)).")
         case .loginDenied:
             if let status = error.serverResponse.flatMap({ POP3Status.parse($0) }), let problem = responseCodeProblem(status) { return problem }
             return authFailed
         case .protocolError, .other:
-            return Problem(.badGateway, code: "upstream_error", detail: "The mail server exchange failed: \(error.message).")
+            return Problem(.badGateway, code: "upstream_error", detail: "The mail server exchange failed: \(withoutLocalPaths(error.message)).")
         }
+    }
+
+    /// `text` with every absolute file path (libcurl names the CA file in TLS errors: "error setting
+    /// certificate file: /etc/...") replaced by `[local file]`: API clients never learn local paths.
+    static func withoutLocalPaths(_ text: String) -> String {
+        text.replacing(/(^|[\s:='"(\[])\/[^\s'"),;\]]*/) { match in match.output.1 + "[local file]" }
     }
 
     /// RFC 2449/3206 response codes that mean something other than bad credentials.
@@ -85,9 +91,9 @@ enum UpstreamErrorMapping {
             return Problem(.unprocessableContent, code: "all_recipients_rejected",
                            detail: "The SMTP server rejected every recipient; nothing was sent: \(list).")
         case .tls(let detail):
-            return Problem(.badGateway, code: "upstream_tls", detail: "TLS with the mail server failed: \(detail).")
+            return Problem(.badGateway, code: "upstream_tls", detail: "TLS with the mail server failed: \(withoutLocalPaths(detail)).")
         case .unreachable(let detail):
-            return Problem(.badGateway, code: "upstream_unreachable", detail: "The mail server cannot be reached: \(detail).")
+            return Problem(.badGateway, code: "upstream_unreachable", detail: "The mail server cannot be reached: \(withoutLocalPaths(detail)).")
         case .timeout:
             return Problem(.gatewayTimeout, code: "upstream_timeout", detail: "The mail server did not answer in time.")
         case .senderRejected(let reply):
@@ -96,7 +102,7 @@ enum UpstreamErrorMapping {
             return Problem(.badGateway, code: "upstream_error", detail: "The mail server refused the message: \(reply).")
         case .protocolFailure(let detail, let reply):
             return Problem(.badGateway, code: "upstream_error",
-                           detail: "The SMTP exchange failed: " + (reply.map { "the server said \($0)" } ?? detail) + ".")
+                           detail: "The SMTP exchange failed: " + (reply.map { "the server said \($0)" } ?? withoutLocalPaths(detail)) + ".")
         }
     }
 

@@ -59,6 +59,7 @@ public final class MailboxService: Sendable {
             }
             let page = Array(newestFirst[min(start, newestFirst.count)..<min(start + limit, newestFirst.count)])
             let missing = page.filter { cache.get(mailbox: mailbox, uidl: $0.uidl) == nil }
+            ServiceMetrics.cacheLookup("summary", hits: page.count - missing.count, misses: missing.count)
             let headers = missing.isEmpty ? [:] : try session.headers(of: missing.map(\.number))
             var summaries: [MessageSummary] = []
             for listing in page {
@@ -155,13 +156,23 @@ public final class MailboxService: Sendable {
         let key = credentials.mailboxKey
         try acquire(key)
         defer { locks.release(key) }
-        let session = try connector.connect(credentials)
+        let session: any POP3Session
+        do {
+            session = try connector.connect(credentials)
+        } catch {
+            ServiceMetrics.pop3SessionEnded(outcome: UpstreamOutcome(error) ?? .error, commandNanoseconds: nil)
+            throw error
+        }
+        let started = MonotonicClock.nowNanos()
+        func elapsed() -> Int64 { Int64(MonotonicClock.nowNanos() &- started) }
         do {
             let result = try body(session)
             session.close()
+            ServiceMetrics.pop3SessionEnded(outcome: .ok, commandNanoseconds: elapsed())
             return result
         } catch {
             session.abort()
+            ServiceMetrics.pop3SessionEnded(outcome: UpstreamOutcome(error) ?? .ok, commandNanoseconds: elapsed())
             throw error
         }
     }

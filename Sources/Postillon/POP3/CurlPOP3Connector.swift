@@ -24,6 +24,7 @@ public final class CurlPOP3Connector: POP3Connector {
         } catch let error as CurlError where error.kind == .loginDenied {
             throw POP3Error.loginRefused(error.serverResponse.flatMap { POP3Status.parse($0) })
         }
+        ServiceMetrics.pop3Connected(easy.phases(restPhase: "login"))
         logins.wrappingAdd(1, ordering: .relaxed)
         return try CurlPOP3Session(easy: easy, timeoutMillis: Int64(settings.timeout) * 1000)
     }

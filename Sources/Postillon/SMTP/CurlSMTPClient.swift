@@ -60,10 +60,13 @@ public final class CurlSMTPClient: SMTPClient {
                 try easy.perform()
             } catch let error as CurlError {
                 let exchange = SMTPExchange(events: sink.smtp.events)
-                throw exchange.error(kind: error.kind, detail: error.detail.isEmpty ? error.message : error.detail,
-                                     recipients: envelope.recipients)
+                let failure = exchange.error(kind: error.kind, detail: error.detail.isEmpty ? error.message : error.detail,
+                                             recipients: envelope.recipients)
+                ServiceMetrics.smtpSessionEnded(outcome: UpstreamOutcome(failure) ?? .error, phases: easy.phases(restPhase: "transaction"))
+                throw failure
             }
         }
+        ServiceMetrics.smtpSessionEnded(outcome: .ok, phases: easy.phases(restPhase: "transaction"))
         // libcurl returns success only after the server's 250 to the message data.
         return SMTPExchange(events: sink.smtp.events).delivery(for: envelope.recipients)
     }

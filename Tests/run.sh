@@ -56,6 +56,9 @@ step "swift test (unit + integration against real Dovecot/Postfix)"
 export POSTILLON_TEST_ENV="$WORK/mail/env"
 swift test --skip-build
 
+step "metrics: scrape /metrics around real requests, parse with prometheus_client (Tests/Metrics/run.sh)"
+"$ROOT/Tests/Metrics/run.sh"
+
 step "end to end: browser test (headless Chromium) and OpenAPI response validation"
 "$ROOT/Tests/e2e.sh"
 

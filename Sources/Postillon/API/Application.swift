@@ -17,8 +17,8 @@ public enum Application {
                                          cacheSeconds: configuration.readyCacheSeconds,
                                          timeoutSeconds: min(configuration.upstreamConnectTimeout, 2))
         var routes = HealthRoutes.routes(configuration: configuration, readiness: readiness)
-        if let registry = ServiceMetrics.registry, configuration.metricsEnabled {
-            routes.append(MetricsRoutes.protected(registry: registry, token: configuration.operatorToken, refresh: refreshGauges))
+        if configuration.metricsEnabled {
+            routes.append(MetricsRoutes.protected(token: configuration.operatorToken, refresh: refreshGauges))
         }
         routes += SessionRoutes.routes(services)
         routes += MessageRoutes.routes(services)

@@ -11,10 +11,11 @@ enum MetricsRoutes {
         Route(.GET, "/metrics") { _ in render(registry, refresh: refresh) }
     }
 
-    /// The route on the public listener, behind the operator token.
-    static func protected(registry: PrometheusCollectorRegistry, token: String?, refresh: @escaping @Sendable () -> Void) -> Route {
+    /// The route on the public listener, behind the operator token (404 without one, or before
+    /// ``ServiceMetrics/bootstrap()`` ran).
+    static func protected(token: String?, refresh: @escaping @Sendable () -> Void) -> Route {
         Route(.GET, "/metrics") { context in
-            guard let token else {
+            guard let token, let registry = ServiceMetrics.registry else {
                 throw Problem(.notFound, code: "not_found", detail: "Nothing here.")
             }
             guard OperatorAccess.hasToken(context.request, token: token) else {

@@ -35,6 +35,7 @@ enum PostillonCommand {
         do {
             configuration = try ConfigurationLoader.load(flags: flags, environment: ProcessInfo.processInfo.environment)
             if case .printConfig = request {
+                for warning in configuration.warnings { FileHandle.standardError.write(Data("postillon: warning: \(warning)\n".utf8)) }
                 print(configuration.printable)
                 return
             }

@@ -51,10 +51,19 @@ let package = Package(
         ),
         // Linux headers Swift's Glibc module leaves out (epoll, eventfd, TCP options).
         .systemLibrary(name: "CLinux", path: "Sources/CLinux"),
-        // Everything testable: HTTP server, router, API, configuration, upstream clients.
+        // The HTTP/1.1 server, router and static files. Knows nothing of mail: the compiler enforces it.
+        .target(
+            name: "PostillonHTTP",
+            dependencies: [
+                "CLinux",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The gateway: API, authentication, configuration, POP3, SMTP, MIME, mailbox service.
         .target(
             name: "Postillon",
             dependencies: [
+                "PostillonHTTP",
                 "CCurl",
                 "CGMime",
                 "CLinux",
@@ -69,17 +78,18 @@ let package = Package(
             name: "PostillonServer",
             dependencies: [
                 "Postillon",
+                "PostillonHTTP",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: gmimeFlags
         ),
         // Helpers both test targets use: a raw HTTP client and an in-process server.
-        .target(name: "PostillonTestSupport", dependencies: ["Postillon"], path: "Tests/Support", swiftSettings: gmimeFlags),
-        .testTarget(name: "PostillonTests", dependencies: ["Postillon", "PostillonTestSupport", "CCurl", "CGMime"], swiftSettings: gmimeFlags),
+        .target(name: "PostillonTestSupport", dependencies: ["Postillon", "PostillonHTTP"], path: "Tests/Support", swiftSettings: gmimeFlags),
+        .testTarget(name: "PostillonTests", dependencies: ["Postillon", "PostillonHTTP", "PostillonTestSupport", "CCurl", "CGMime"], swiftSettings: gmimeFlags),
         // Parses fixture files outside the test runner, for valgrind (see Tests/MIME-checks.md).
         .executableTarget(name: "MIMECheck", dependencies: ["Postillon", "PostillonTestSupport"], path: "Tests/Tools/MIMECheck",
                           swiftSettings: gmimeFlags),
-        .testTarget(name: "IntegrationTests", dependencies: ["Postillon", "PostillonTestSupport"], swiftSettings: gmimeFlags),
+        .testTarget(name: "IntegrationTests", dependencies: ["Postillon", "PostillonHTTP", "PostillonTestSupport"], swiftSettings: gmimeFlags),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -4,6 +4,7 @@ import Postillon
 
 #if canImport(Glibc)
 import Glibc
+import PostillonHTTP
 #endif
 
 /// Starts the server and blocks until a signal has stopped it gracefully.

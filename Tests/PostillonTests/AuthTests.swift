@@ -2,6 +2,7 @@ import Foundation
 @testable import Postillon
 import Synchronization
 import Testing
+@testable import PostillonHTTP
 
 /// A clock tests move by hand.
 final class ManualClock: Sendable {

@@ -1,5 +1,6 @@
 @testable import Postillon
 import Testing
+@testable import PostillonHTTP
 
 /// Feeds `input` to a decoder in pieces of `step` bytes, as a socket would deliver it.
 func decodeChunked(_ input: String, step: Int = .max, limit: Int = 1 << 20) -> (body: String, result: ChunkedDecodeResult) {

@@ -3,6 +3,7 @@ import Foundation
 @testable import Postillon
 import Synchronization
 import Testing
+@testable import PostillonHTTP
 
 @Suite struct ConcurrencyPrimitiveTests {
     @Test func keyedLockSerialisesOneKeyAndTimesOut() {

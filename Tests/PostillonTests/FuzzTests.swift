@@ -1,5 +1,6 @@
 @testable import Postillon
 import Testing
+@testable import PostillonHTTP
 
 /// A small deterministic generator (SplitMix64), so fuzz failures reproduce.
 struct SplitMix64: RandomNumberGenerator {

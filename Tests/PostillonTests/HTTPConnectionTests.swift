@@ -5,6 +5,7 @@ import Foundation
 @testable import Postillon
 import PostillonTestSupport
 import Testing
+@testable import PostillonHTTP
 
 @Suite(.serialized) struct HTTPConnectionTests {
     @Test func keepAliveServesSeveralRequestsOnOneConnection() throws {

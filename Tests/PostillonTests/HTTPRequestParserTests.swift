@@ -1,5 +1,6 @@
 @testable import Postillon
 import Testing
+@testable import PostillonHTTP
 
 /// Parses a request head from a string literal.
 func parse(_ text: String, limits: HTTPParserLimits = HTTPParserLimits()) -> HTTPHeadParseResult {

@@ -1,7 +1,9 @@
 import Foundation
 import Logging
 @testable import Postillon
+import PostillonTestSupport
 import Testing
+@testable import PostillonHTTP
 
 /// The mail API in memory: the router with the in-memory POP3 twin (the integration tests run
 /// the same kinds of scenarios against real Dovecot).

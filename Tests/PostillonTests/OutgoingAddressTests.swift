@@ -1,5 +1,6 @@
 @testable import Postillon
 import Testing
+@testable import PostillonHTTP
 
 /// Address input: `a@b`, `Name <a@b>`, quoted names, IDN domains; and what is refused.
 @Suite struct OutgoingAddressTests {

@@ -5,6 +5,7 @@ import Testing
 
 #if canImport(Glibc)
 import Glibc
+import PostillonHTTP
 #endif
 
 /// The real `postillon` binary under a tiny open-file limit: running out of descriptors must

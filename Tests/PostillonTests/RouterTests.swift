@@ -1,6 +1,7 @@
 import Logging
 @testable import Postillon
 import Testing
+@testable import PostillonHTTP
 
 @Suite struct RouterTests {
     let router = Router(routes: [

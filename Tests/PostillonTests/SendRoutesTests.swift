@@ -2,8 +2,10 @@ import Dispatch
 import Foundation
 import Logging
 @testable import Postillon
+import PostillonTestSupport
 import Synchronization
 import Testing
+@testable import PostillonHTTP
 
 /// `POST /api/v1/send` against the in-memory SMTP twin: validation codes, results, upstream
 /// errors, rate limiting and idempotency, all through the router.

@@ -1,6 +1,7 @@
 import Foundation
 @testable import Postillon
 import Testing
+@testable import PostillonHTTP
 
 @Suite struct StaticFileHandlerTests {
     /// A temporary public directory with an index, a nested file, a secret outside and a symlink to it.

@@ -1,5 +1,6 @@
 @testable import Postillon
 import Testing
+@testable import PostillonHTTP
 
 @Suite struct UtilTests {
     @Test func sha256KnownVectors() {

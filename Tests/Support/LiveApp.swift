@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Postillon
+import PostillonHTTP
 
 /// Postillon itself, in process, on a free loopback port, configured by flags like the real binary.
 public final class LiveApp: @unchecked Sendable {

@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 #endif
 import Postillon
+import PostillonHTTP
 
 /// A raw HTTP/1.1 client over a blocking socket, for connection tests that need exact bytes.
 /// A raw HTTP/1.1 client over a blocking socket.

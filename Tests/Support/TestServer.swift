@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Logging
 import Postillon
+import PostillonHTTP
 
 /// Starts an ``HTTPServer`` on a free loopback port with test routes, and stops it.
 /// An HTTPServer on a free loopback port with test routes.

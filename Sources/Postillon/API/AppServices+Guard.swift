@@ -1,3 +1,4 @@
+import PostillonHTTP
 extension AppServices {
     /// Authenticates the caller, enforces the failed-login limit for logins we pass upstream,
     /// runs `body`, and counts a refused upstream login as a failure.
@@ -11,7 +12,7 @@ extension AppServices {
         do {
             return try body(principal)
         } catch {
-            if UpstreamErrorMapping.problem(for: error)?.code == "auth_failed" {
+            if UpstreamErrorMapping.isAuthenticationFailure(error) {
                 authenticator.limiter.recordFailure(client: client, username: principal.credentials.username)
                 if let token = principal.sessionToken { authenticator.sessions.remove(token: token) }
                 context.logger.notice("upstream login refused", metadata: ["client": .string(client), "auth": .string(principal.method.rawValue)])

@@ -1,4 +1,5 @@
 import Logging
+import PostillonHTTP
 
 /// Assembles the service: routes, static files and the HTTP server, from a configuration.
 public enum Application {
@@ -40,7 +41,10 @@ public enum Application {
     public static func buildServer(configuration: Configuration, logger: Logger) throws -> HTTPServer {
         if configuration.metricsEnabled { ServiceMetrics.bootstrap() }
         let router = try buildRouter(configuration: configuration, logger: logger)
-        return HTTPServer(configuration: configuration.http, responder: router, logger: logger)
+        let server = HTTPServer(configuration: configuration.http, responder: router, logger: logger,
+                                observer: configuration.metricsEnabled ? HTTPMetricsObserver() : nil)
+        if configuration.metricsEnabled { ServiceMetrics.watch(server) }
+        return server
     }
 
     /// The server for `--metrics-listen`: `GET /metrics` and nothing else, one event loop, few workers.
@@ -58,5 +62,5 @@ public enum Application {
     }
 
     /// Sets the gauges that are read rather than counted, just before a scrape.
-    static let refreshGauges: @Sendable () -> Void = {}
+    static let refreshGauges: @Sendable () -> Void = { ServiceMetrics.refreshGauges() }
 }

@@ -1,3 +1,4 @@
+import PostillonHTTP
 /// RFC 6266 `Content-Disposition` values with an ASCII fallback and an RFC 8187 `filename*`.
 public enum ContentDisposition {
     /// `attachment; filename="Rechnung_M_rz.pdf"; filename*=UTF-8''Rechnung%20M%C3%A4rz.pdf`.

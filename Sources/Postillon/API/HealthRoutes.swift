@@ -1,3 +1,5 @@
+import PostillonHTTP
+
 /// `GET /api/v1/health` (liveness, trivial) and `GET /api/v1/ready` (cached TCP + TLS probes of both
 /// mail servers, see ``ReadinessChecker``).
 enum HealthRoutes {

@@ -1,3 +1,4 @@
+import PostillonHTTP
 /// Remembers the responses of requests sent with an `Idempotency-Key`, so a retry replays the
 /// first result instead of sending mail (or deleting) twice.
 ///

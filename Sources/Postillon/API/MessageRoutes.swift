@@ -1,3 +1,4 @@
+import PostillonHTTP
 /// The mailbox and message routes: list, raw download, delete, bulk delete.
 enum MessageRoutes {
     struct BulkDelete: Decodable {

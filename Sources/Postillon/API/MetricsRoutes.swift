@@ -1,3 +1,4 @@
+import PostillonHTTP
 import Prometheus
 
 /// `GET /metrics`: the Prometheus text format from ``ServiceMetrics``' registry.

@@ -1,3 +1,4 @@
+import PostillonHTTP
 /// Who may see operator details (upstream hosts in `/ready`, `/metrics` on the public listener).
 enum OperatorAccess {
     /// True for `Authorization: Bearer <--operator-token>`, or a direct loopback caller: the socket peer

@@ -1,3 +1,4 @@
+import PostillonHTTP
 /// `GET /api/v1/messages/{id}` (parsed) and `GET /api/v1/messages/{id}/attachments/{partId}` (decoded bytes).
 enum ParsedMessageRoutes {
     /// Image types a browser may show inline without risk (no SVG: it can carry script).

@@ -1,4 +1,5 @@
 import Foundation
+import PostillonHTTP
 
 extension SendRequest {
     /// The validated message and its envelope.

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PostillonHTTP
 
 /// `POST /api/v1/send`: a JSON description composed with GMime, or a prepared `message/rfc822`
 /// message, submitted over SMTP with the caller's credentials.

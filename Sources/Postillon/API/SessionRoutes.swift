@@ -1,4 +1,5 @@
 import Foundation
+import PostillonHTTP
 
 /// `POST /api/v1/sessions` (sign in with mail credentials) and `DELETE /api/v1/sessions/current`.
 enum SessionRoutes {
@@ -37,7 +38,7 @@ enum SessionRoutes {
                 do {
                     try services.mailbox.verify(credentials)
                 } catch {
-                    if UpstreamErrorMapping.problem(for: error)?.code == "auth_failed" {
+                    if UpstreamErrorMapping.isAuthenticationFailure(error) {
                         authenticator.limiter.recordFailure(client: client, username: credentials.username)
                         context.logger.notice("sign-in refused", metadata: ["client": .string(client)])
                     }

@@ -1,12 +1,20 @@
-/// How mail-server failures become problems; called only from ``ErrorMapping``.
+import PostillonHTTP
+/// How mail-server failures become problems; the upstream error types adopt ``ProblemConvertible``
+/// through it (`POP3Error+Problem.swift` and its siblings).
 enum UpstreamErrorMapping {
-    /// The problem for a POP3, libcurl or SMTP error, or nil for other errors.
-    static func problem(for error: any Error) -> Problem? {
+    /// True when `error` says the mail server refused the caller's credentials (not a lock, delay or
+    /// temporary trouble): the login limiter decides on this typed answer, never on a problem code.
+    static func isAuthenticationFailure(_ error: any Error) -> Bool {
         switch error {
-        case let error as POP3Error: return pop3Problem(error)
-        case let error as CurlError: return curlProblem(error)
-        case let error as SMTPError: return smtpProblem(error)
-        default: return nil
+        case POP3Error.loginRefused(let status):
+            return responseCodeProblem(status) == nil
+        case let error as CurlError:
+            return error.kind == .loginDenied && responseCodeProblem(error.serverResponse.flatMap { POP3Status.parse($0) }) == nil
+        case let error as SMTPError:
+            guard case .authenticationFailed = error else { return false }
+            return error.reply.map { $0.code != 552 && !$0.isTransient } ?? true
+        default:
+            return false
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import PostillonHTTP
 
 /// API keys loaded from the operator's accounts file; keys are only ever compared as SHA-256 hashes.
 ///

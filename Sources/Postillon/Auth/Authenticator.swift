@@ -1,4 +1,5 @@
 import Foundation
+import PostillonHTTP
 
 /// Turns an `Authorization` header into a ``Principal``: Basic (passed through to the mail server),
 /// a sign-in session token, or an operator-configured API key.

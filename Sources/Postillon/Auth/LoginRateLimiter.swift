@@ -1,4 +1,5 @@
 import Synchronization
+import PostillonHTTP
 
 /// Counts failed logins per client address and per username; too many in a window gives 429.
 public final class LoginRateLimiter: Sendable {

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import PostillonHTTP
 
 /// Sign-in sessions: random 256-bit bearer tokens mapped to mail credentials, in memory,
 /// with an idle and an absolute lifetime. Only SHA-256 hashes of tokens are kept as keys.

@@ -1,4 +1,5 @@
 import Logging
+import PostillonHTTP
 
 /// The whole configuration, read once at start from flags, then `POSTILLON_*` variables, then defaults.
 public struct Configuration: Sendable {

@@ -3,6 +3,7 @@ import Glibc
 #endif
 
 import Logging
+import PostillonHTTP
 
 /// Builds a ``Configuration`` from flag values and the environment, validating every key.
 public enum ConfigurationLoader {

@@ -1,3 +1,4 @@
+import PostillonHTTP
 import Synchronization
 
 /// Cached readiness checks, so `/api/v1/ready` cannot be turned into a flood of mail-server connections:

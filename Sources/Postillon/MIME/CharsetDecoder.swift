@@ -1,4 +1,5 @@
 import CGMime
+import PostillonHTTP
 
 /// Turns body bytes in a declared charset into valid UTF-8 text, falling back sensibly when the
 /// label is missing, wrong or unknown (as browsers do, ISO-8859-1 and US-ASCII labels are read as

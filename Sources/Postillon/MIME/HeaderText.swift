@@ -1,3 +1,4 @@
+import PostillonHTTP
 /// Rules for text that ends up in a header field: the single guard against header injection.
 ///
 /// Every subject, display name, filename, content type, content id, message id and extra header of a

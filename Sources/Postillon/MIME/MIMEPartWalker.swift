@@ -1,4 +1,5 @@
 import CGMime
+import PostillonHTTP
 
 /// Walks a GMime tree with IMAP-style part ids (RFC 3501 section 6.4.5): a single-part message's
 /// body is `1`; children of a multipart are `1`, `2`, ... and their children `2.1`, `2.2`, ...

@@ -1,5 +1,6 @@
 import CGMime
 import Foundation
+import PostillonHTTP
 
 /// Composes a MIME message with GMime from an ``OutgoingMessage``: a pure function from the message
 /// (plus date and Message-ID) to bytes, tested from literals.

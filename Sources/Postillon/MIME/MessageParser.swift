@@ -1,6 +1,7 @@
 import CGMime
 #if canImport(Glibc)
 import Glibc
+import PostillonHTTP
 #endif
 
 /// Parses spooled messages into ``ParsedMessage`` and extracts single parts, with GMime.

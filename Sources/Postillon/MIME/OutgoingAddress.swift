@@ -1,3 +1,4 @@
+import PostillonHTTP
 /// A mailbox for a message being sent: an optional display name and an addr-spec.
 ///
 /// Accepted addr-specs: an ASCII dot-atom local part (no quoted local parts, no SMTPUTF8 local

@@ -1,3 +1,4 @@
+import PostillonHTTP
 /// A file attached to a composed message: always base64 on the wire, so its bytes arrive unchanged.
 public struct OutgoingAttachment: Sendable, Equatable {
     /// The file name (any Unicode; written RFC 2231-encoded when not plain ASCII).

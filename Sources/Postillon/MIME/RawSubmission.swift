@@ -1,5 +1,6 @@
 import CGMime
 import Foundation
+import PostillonHTTP
 
 /// A prepared message (`Content-Type: message/rfc822`) made ready for SMTP: CRLF-normalised, its
 /// envelope taken from the query or its own headers, Bcc removed, Message-ID and Date added when missing.

@@ -1,3 +1,4 @@
+import PostillonHTTP
 /// One holder per key at a time, first come first served, with a bounded wait.
 ///
 /// Serialises POP3 sessions per mailbox inside this process, so concurrent requests for one

@@ -1,4 +1,5 @@
 import Logging
+import PostillonHTTP
 
 /// Reads and deletes mail over POP3 for API requests.
 ///

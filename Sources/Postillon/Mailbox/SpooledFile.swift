@@ -1,6 +1,7 @@
 import Foundation
 #if canImport(Glibc)
 import Glibc
+import PostillonHTTP
 #endif
 
 /// A private temporary file (mode 0600) that is removed when the object goes away, so large

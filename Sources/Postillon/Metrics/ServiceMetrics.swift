@@ -1,4 +1,5 @@
 import CoreMetrics
+import PostillonHTTP
 import Prometheus
 import Synchronization
 
@@ -49,6 +50,23 @@ package enum ServiceMetrics {
             for result in ["accepted", "rejected"] { Counter(label: Name.sendRecipients, dimensions: [("result", result)]).increment(by: 0) }
             return registry
         }
+    }
+
+    /// Where the HTTP gauges are read from at scrape time (the main server).
+    private static let statisticsSource = Mutex<(@Sendable () -> HTTPServerStatistics)?>(nil)
+
+    /// Reads `server`'s connections, in-flight requests and worker pool for the gauges from now on.
+    package static func watch(_ server: HTTPServer) {
+        statisticsSource.withLock { $0 = { server.statistics } }
+    }
+
+    /// Sets the gauges that are read rather than counted; called just before a scrape renders.
+    package static func refreshGauges() {
+        guard let statistics = statisticsSource.withLock({ $0 })?() else { return }
+        Meter(label: Name.httpConnections).set(statistics.openConnections)
+        Meter(label: Name.httpInFlight).set(statistics.requestsInFlight)
+        Meter(label: Name.workersBusy).set(statistics.workersBusy)
+        Meter(label: Name.workersQueued).set(statistics.requestsQueued)
     }
 
     /// The registry, if metrics are on.

@@ -2,6 +2,7 @@ import CCurl
 import CLinux
 #if canImport(Glibc)
 import Glibc
+import PostillonHTTP
 #endif
 
 /// Our POP3 command engine over a libcurl `CONNECT_ONLY` connection (`curl_easy_send`/`curl_easy_recv`,

@@ -1,3 +1,4 @@
+import PostillonHTTP
 /// Incremental decoder for a POP3 multi-line reply body: removes dot-stuffing and finds the
 /// terminating `CRLF.CRLF` (RFC 1939 section 3), across arbitrary chunk boundaries.
 ///

@@ -1,3 +1,4 @@
+import PostillonHTTP
 /// Pure parsers for POP3 multi-line replies (RFC 1939), tested from literals.
 public enum POP3Parser {
     /// Splits a multi-line payload (already dot-unstuffed) into lines without CRLF.

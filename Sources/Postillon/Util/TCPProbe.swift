@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CLinux
+import PostillonHTTP
 
 /// Checks whether a TCP server accepts connections, within a deadline.
 public enum TCPProbe {

@@ -11,11 +11,16 @@ final class ServerContext: Sendable {
     let activeConnections = Atomic<Int>(0)
     /// Set once graceful shutdown began: no keep-alive, idle connections close.
     let shuttingDown = Atomic<Bool>(false)
+    /// Requests whose handler runs or whose response is being written.
+    let inFlight = Atomic<Int>(0)
+    /// Told about each answered request (metrics); nil costs nothing.
+    let observer: (any HTTPServerObserver)?
 
-    init(configuration: HTTPServerConfiguration, responder: any HTTPResponder, logger: Logger) {
+    init(configuration: HTTPServerConfiguration, responder: any HTTPResponder, logger: Logger, observer: (any HTTPServerObserver)? = nil) {
         self.configuration = configuration
         self.responder = responder
         self.logger = logger
+        self.observer = observer
         self.pool = WorkerPool(threads: configuration.workerThreads, maxQueued: configuration.maxQueuedRequests)
     }
 

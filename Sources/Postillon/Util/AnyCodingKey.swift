@@ -1,3 +1,4 @@
+import PostillonHTTP
 /// A coding key that accepts any name, used to list every key of a JSON object.
 struct AnyCodingKey: CodingKey {
     let stringValue: String

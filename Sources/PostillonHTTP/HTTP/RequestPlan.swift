@@ -8,6 +8,8 @@ public struct RequestPlan: Sendable {
     public var routeIndex: Int
     /// Path parameters captured while matching.
     public var parameters: [String: String]
+    /// A bounded label for metrics: the matched route's template, never the raw path.
+    package var routeLabel: String = "(unmatched)"
 
     /// Creates a plan.
     public init(maxBodyBytes: Int, runsInline: Bool = false, routeIndex: Int = -1, parameters: [String: String] = [:]) {

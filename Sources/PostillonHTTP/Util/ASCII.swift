@@ -1,20 +1,20 @@
 /// Byte-level ASCII helpers shared by the protocol parsers.
-enum ASCII {
-    static let cr: UInt8 = 13
-    static let lf: UInt8 = 10
-    static let space: UInt8 = 32
-    static let tab: UInt8 = 9
-    static let colon: UInt8 = 58
+package enum ASCII {
+    package static let cr: UInt8 = 13
+    package static let lf: UInt8 = 10
+    package static let space: UInt8 = 32
+    package static let tab: UInt8 = 9
+    package static let colon: UInt8 = 58
 
     /// Lower-cases an ASCII letter; other bytes pass through.
     @inline(__always)
-    static func lowercased(_ byte: UInt8) -> UInt8 {
+    package static func lowercased(_ byte: UInt8) -> UInt8 {
         (byte >= 65 && byte <= 90) ? byte + 32 : byte
     }
 
     /// A `tchar` of RFC 9110 section 5.6.2 (the characters of a token).
     @inline(__always)
-    static func isTokenChar(_ byte: UInt8) -> Bool {
+    package static func isTokenChar(_ byte: UInt8) -> Bool {
         switch byte {
         case 48...57, 65...90, 97...122: return true
         case 33, 35, 36, 37, 38, 39, 42, 43, 45, 46, 94, 95, 96, 124, 126: return true
@@ -23,13 +23,13 @@ enum ASCII {
     }
 
     /// Whether `string` is a non-empty token.
-    static func isToken(_ string: String) -> Bool {
+    package static func isToken(_ string: String) -> Bool {
         !string.isEmpty && string.utf8.allSatisfy(isTokenChar)
     }
 
     /// Parses a hexadecimal digit.
     @inline(__always)
-    static func hexValue(_ byte: UInt8) -> Int? {
+    package static func hexValue(_ byte: UInt8) -> Int? {
         switch byte {
         case 48...57: return Int(byte - 48)
         case 65...70: return Int(byte - 55)

@@ -28,7 +28,7 @@ public struct SystemError: Error, CustomStringConvertible, Sendable, Equatable {
 /// - Throws: ``SystemError`` for any failure other than `EINTR`.
 @discardableResult
 @inline(__always)
-func syscall<T: FixedWidthInteger>(_ name: String, _ body: () -> T) throws -> T {
+package func syscall<T: FixedWidthInteger>(_ name: String, _ body: () -> T) throws -> T {
     while true {
         let result = body()
         if result == -1 {

@@ -23,6 +23,18 @@ public final class HTTPServer: @unchecked Sendable {
         context = ServerContext(configuration: configuration, responder: responder, logger: logger)
     }
 
+    /// Creates a server whose answered requests are reported to `observer` (metrics).
+    package init(configuration: HTTPServerConfiguration, responder: any HTTPResponder, logger: Logger, observer: (any HTTPServerObserver)?) {
+        context = ServerContext(configuration: configuration, responder: responder, logger: logger, observer: observer)
+    }
+
+    /// Connections, requests in flight and the worker pool's load, now.
+    package var statistics: HTTPServerStatistics {
+        let pool = context.pool.load
+        return HTTPServerStatistics(openConnections: connectionCount, requestsInFlight: context.inFlight.load(ordering: .relaxed),
+                                    workersBusy: pool.busy, requestsQueued: pool.queued)
+    }
+
     /// Binds the listening socket and starts the event loops.
     /// - Throws: ``SystemError`` when the address cannot be bound.
     public func start() throws {

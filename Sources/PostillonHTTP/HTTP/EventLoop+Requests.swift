@@ -54,7 +54,7 @@ extension EventLoop {
             case .needMore:
                 return .needBytes
             case .failure(let error):
-                fail(connection, Problem(error.status, code: error.code, detail: error.detail))
+                fail(connection, error.problem)
                 return .closed
             case .head(let head, let consumed):
                 connection.readIndex += consumed
@@ -83,7 +83,7 @@ extension EventLoop {
                     connection.readIndex += consumed
                     return complete(connection, head: head, plan: plan, body: body, requestID: requestID)
                 case .failure(let error):
-                    fail(connection, Problem(error.status, code: error.code, detail: error.detail))
+                    fail(connection, error.problem)
                     return .closed
                 }
             }
@@ -132,6 +132,8 @@ extension EventLoop {
         let keepAliveAllowed = connection.requestsServed + 1 < context.configuration.maxRequestsPerConnection
 
         if plan.runsInline {
+            context.inFlight.wrappingAdd(1, ordering: .relaxed)
+            defer { context.inFlight.wrappingSubtract(1, ordering: .relaxed) }
             var response = context.responder.respond(to: request, plan: plan)
             if case .stream = response.body {
                 response = Problem(.internalServerError, code: "internal_error", detail: "Inline handlers cannot stream.").response(requestID: requestID)
@@ -142,6 +144,8 @@ extension EventLoop {
             connection.requestsServed += 1
             context.logAccess(requestID: requestID, method: head.method, path: head.path, status: response.status.code,
                               bytes: bytes.count, startNanos: connection.requestStartNanos, remote: client)
+            context.observer?.requestFinished(route: plan.routeLabel, method: head.method, status: response.status.code,
+                                              nanoseconds: MonotonicClock.nowNanos() &- connection.requestStartNanos)
             if !keepAlive { connection.closeWhenFlushed = true }
             return .progress
         }
@@ -149,7 +153,9 @@ extension EventLoop {
         connection.inWorker = true
         connection.closeAfterWorker = false
         let startNanos = connection.requestStartNanos
+        context.inFlight.wrappingAdd(1, ordering: .relaxed)
         let accepted = context.pool.submit { [self] in
+            defer { context.inFlight.wrappingSubtract(1, ordering: .relaxed) }
             let response = context.responder.respond(to: request, plan: plan)
             let keepAlive = head.keepAlive && keepAliveAllowed && !context.isShuttingDown
             var written = 0
@@ -163,9 +169,12 @@ extension EventLoop {
             }
             context.logAccess(requestID: requestID, method: head.method, path: head.path, status: response.status.code,
                               bytes: written, startNanos: startNanos, remote: client)
+            context.observer?.requestFinished(route: plan.routeLabel, method: head.method, status: response.status.code,
+                                              nanoseconds: MonotonicClock.nowNanos() &- startNanos)
             self.giveBack(connection)
         }
         if !accepted {
+            context.inFlight.wrappingSubtract(1, ordering: .relaxed)
             connection.inWorker = false
             let problem = Problem(.serviceUnavailable, code: "server_busy",
                                   detail: "Too many requests are waiting for a worker; retry shortly.", headers: ["Retry-After": "1"])

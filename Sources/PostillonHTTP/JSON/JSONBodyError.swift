@@ -1,5 +1,5 @@
 /// Why a JSON request body was refused.
-public enum JSONBodyError: Error, Equatable, Sendable {
+public enum JSONBodyError: ProblemConvertible, Equatable, Sendable {
     /// The `Content-Type` is not `application/json`.
     case unsupportedMediaType(String?)
     /// The body is not valid JSON.

@@ -49,7 +49,7 @@ public enum JSONBody {
     }
 
     /// A dotted path such as `attachments[0].filename` for error messages.
-    static func path(_ keys: [any CodingKey]) -> String {
+    package static func path(_ keys: [any CodingKey]) -> String {
         var text = ""
         for key in keys {
             if let index = key.intValue {

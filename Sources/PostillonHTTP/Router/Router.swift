@@ -36,24 +36,32 @@ public final class Router: HTTPResponder {
 
     public func plan(for head: HTTPRequestHead) -> RequestPlan {
         guard let path = Self.decodedSegments(head.path) else {
-            return RequestPlan(maxBodyBytes: unmatchedBodyLimit, runsInline: true, routeIndex: Special.badPath.rawValue)
+            var plan = RequestPlan(maxBodyBytes: unmatchedBodyLimit, runsInline: true, routeIndex: Special.badPath.rawValue)
+            plan.routeLabel = "(bad_path)"
+            return plan
         }
         var allowed: [String] = []
         for (index, route) in routes.enumerated() {
             guard let parameters = route.match(path) else { continue }
             if route.method == head.method || (head.method == .HEAD && route.method == .GET) {
-                return RequestPlan(maxBodyBytes: route.maxBodyBytes, runsInline: route.runsInline, routeIndex: index, parameters: parameters)
+                var plan = RequestPlan(maxBodyBytes: route.maxBodyBytes, runsInline: route.runsInline, routeIndex: index, parameters: parameters)
+                plan.routeLabel = route.pattern
+                return plan
             }
             allowed.append(route.method.rawValue)
             if route.method == .GET { allowed.append("HEAD") }
         }
         if !allowed.isEmpty {
-            return RequestPlan(maxBodyBytes: unmatchedBodyLimit, runsInline: true, routeIndex: Special.methodNotAllowed.rawValue,
-                               parameters: ["allow": allowed.joined(separator: ", ")])
+            var plan = RequestPlan(maxBodyBytes: unmatchedBodyLimit, runsInline: true, routeIndex: Special.methodNotAllowed.rawValue,
+                                   parameters: ["allow": allowed.joined(separator: ", ")])
+            plan.routeLabel = "(method_not_allowed)"
+            return plan
         }
         if fallback != nil, path.first != "api", head.method == .GET || head.method == .HEAD {
             let inline = fallbackIsInline?(head.path) ?? false
-            return RequestPlan(maxBodyBytes: unmatchedBodyLimit, runsInline: inline, routeIndex: Special.fallback.rawValue)
+            var plan = RequestPlan(maxBodyBytes: unmatchedBodyLimit, runsInline: inline, routeIndex: Special.fallback.rawValue)
+            plan.routeLabel = "(static)"
+            return plan
         }
         return RequestPlan(maxBodyBytes: unmatchedBodyLimit, runsInline: true, routeIndex: Special.notFound.rawValue)
     }
@@ -76,8 +84,16 @@ public final class Router: HTTPResponder {
                 throw Problem(.notFound, code: "not_found", detail: "No resource at \(String(request.head.path.prefix(200))).")
             }
         } catch {
-            return ErrorMapping.problem(for: error, logger: context.logger).response(requestID: request.requestID)
+            return Self.problem(for: error, logger: context.logger).response(requestID: request.requestID)
         }
+    }
+
+    /// The problem for an error: its own when it is ``ProblemConvertible``, else a logged 500 whose
+    /// detail reveals nothing internal.
+    package static func problem(for error: any Error, logger: Logger) -> Problem {
+        if let convertible = error as? any ProblemConvertible { return convertible.problem }
+        logger.error("unhandled error", metadata: ["error": .string(String(describing: error))])
+        return Problem(.internalServerError, code: "internal_error", detail: "An unexpected error occurred; the request id identifies it in the logs.")
     }
 
     /// Splits a raw path into percent-decoded segments; nil when an escape is malformed or not UTF-8.

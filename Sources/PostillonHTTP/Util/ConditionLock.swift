@@ -5,11 +5,11 @@ import Glibc
 /// A pthread mutex with a condition variable, for threads that must block (worker pool, keyed locks).
 ///
 /// Swift's `Mutex` has no condition variable; this class owns both and frees them in `deinit`.
-final class ConditionLock: @unchecked Sendable {
+package final class ConditionLock: @unchecked Sendable {
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
 
-    init() {
+    package init() {
         pthread_mutex_init(mutex, nil)
         var attributes = pthread_condattr_t()
         pthread_condattr_init(&attributes)
@@ -27,27 +27,27 @@ final class ConditionLock: @unchecked Sendable {
 
     /// Runs `body` with the mutex held.
     @inline(__always)
-    func withLock<T>(_ body: () throws -> T) rethrows -> T {
+    package func withLock<T>(_ body: () throws -> T) rethrows -> T {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         return try body()
     }
 
     /// Waits for a signal; call with the mutex held (inside `withLock`).
-    func wait() {
+    package func wait() {
         pthread_cond_wait(condition, mutex)
     }
 
     /// Waits for a signal until the monotonic deadline (milliseconds); returns false on timeout.
     /// Call with the mutex held.
-    func wait(untilMillis deadline: Int64) -> Bool {
+    package func wait(untilMillis deadline: Int64) -> Bool {
         var ts = timespec(tv_sec: Int(deadline / 1000), tv_nsec: Int((deadline % 1000) * 1_000_000))
         return pthread_cond_timedwait(condition, mutex, &ts) == 0
     }
 
     /// Wakes one waiter.
-    func signal() { pthread_cond_signal(condition) }
+    package func signal() { pthread_cond_signal(condition) }
 
     /// Wakes every waiter.
-    func broadcast() { pthread_cond_broadcast(condition) }
+    package func broadcast() { pthread_cond_broadcast(condition) }
 }

@@ -1,3 +1,4 @@
+import Postillon
 import Synchronization
 #if canImport(Glibc)
 import Glibc

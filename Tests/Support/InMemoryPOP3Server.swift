@@ -1,3 +1,4 @@
+import Postillon
 import Synchronization
 
 /// An in-memory POP3 server twin for unit tests: mailboxes of raw messages with UIDLs, RFC 1939

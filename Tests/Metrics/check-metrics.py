@@ -95,7 +95,8 @@ def main():
         # Requests that every family should see.
         for _ in range(3):
             request(port, "GET", "/api/v1/health")
-        request(port, "GET", "/nonexistent")
+        request(port, "GET", "/api/v1/nonexistent")
+        request(port, "GET", "/no-such-file.html")
         ready = [request(port, "GET", "/api/v1/ready")[0] for _ in range(100)]
         alice = basic("alice", "alice" + suffix)
         first = request(port, "GET", "/api/v1/messages?limit=5", alice)
@@ -120,7 +121,8 @@ def main():
 
         moved("postillon_http_requests_total", "requests by route template, method, status class", 3,
               route="/api/v1/health", method="GET", status="2xx")
-        moved("postillon_http_requests_total", "unknown paths count under one label", 1, route="(unmatched)", status="4xx")
+        moved("postillon_http_requests_total", "unknown API paths count under one label", 1, route="(unmatched)", status="4xx")
+        moved("postillon_http_requests_total", "missing static files count under one label", 1, route="(static)", status="4xx")
         moved("postillon_http_request_duration_seconds_count", "request latency histogram", 3, route="/api/v1/health")
         moved("postillon_pop3_sessions_total", "POP3 sessions that went well", 2, outcome="ok")
         moved("postillon_pop3_sessions_total", "POP3 sessions refused at login", 1, outcome="auth_failed")

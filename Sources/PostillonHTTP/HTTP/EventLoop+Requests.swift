@@ -152,6 +152,8 @@ extension EventLoop {
         let keepAliveAllowed = connection.requestsServed + 1 < context.configuration.maxRequestsPerConnection
 
         if plan.runsInline {
+            context.inFlight.wrappingAdd(1, ordering: .relaxed)
+            defer { context.inFlight.wrappingSubtract(1, ordering: .relaxed) }
             var response = context.responder.respond(to: request, plan: plan)
             if case .stream = response.body {
                 response = Problem(.internalServerError, code: "internal_error", detail: "Inline handlers cannot stream.").response(requestID: requestID)
@@ -162,6 +164,8 @@ extension EventLoop {
             connection.requestsServed += 1
             logAccess(requestID: requestID, method: head.method, path: head.path, status: response.status.code, bytes: bytes.count,
                       startNanos: connection.requestStartNanos, remote: client, userAgent: head.headers["User-Agent"], account: response.account)
+            context.observer?.requestFinished(route: plan.routeLabel, method: head.method, status: response.status.code,
+                                              nanoseconds: MonotonicClock.nowNanos() &- connection.requestStartNanos)
             if !keepAlive { connection.closeWhenFlushed = true }
             return .progress
         }
@@ -169,7 +173,9 @@ extension EventLoop {
         connection.inWorker = true
         connection.closeAfterWorker = false
         let startNanos = connection.requestStartNanos
+        context.inFlight.wrappingAdd(1, ordering: .relaxed)
         let accepted = context.pool(for: plan).submit { [self] in
+            defer { context.inFlight.wrappingSubtract(1, ordering: .relaxed) }
             let response = context.responder.respond(to: request, plan: plan)
             let keepAlive = head.keepAlive && keepAliveAllowed && !context.isShuttingDown
             var outcome = HTTPWriteOutcome(status: response.status.code, bytes: 0, aborted: true)
@@ -185,10 +191,13 @@ extension EventLoop {
             self.logAccess(requestID: requestID, method: head.method, path: head.path, status: outcome.status, bytes: outcome.bytes,
                            startNanos: startNanos, remote: client, userAgent: head.headers["User-Agent"], account: response.account,
                            aborted: outcome.aborted)
+            context.observer?.requestFinished(route: plan.routeLabel, method: head.method, status: outcome.status,
+                                              nanoseconds: MonotonicClock.nowNanos() &- startNanos)
             withExtendedLifetime(reservation) {}
             self.giveBack(connection)
         }
         if !accepted {
+            context.inFlight.wrappingSubtract(1, ordering: .relaxed)
             connection.inWorker = false
             let problem = Problem(.serviceUnavailable, code: "server_busy",
                                   detail: "Too many requests are waiting for a worker; retry shortly.", headers: ["Retry-After": "1"])

@@ -66,4 +66,40 @@ import Testing
         cache.put(mailbox: "m", uidl: "big", bytes: Array(repeating: 3, count: 11))
         #expect(cache.get(mailbox: "m", uidl: "big") == nil, "larger than an entry may be")
     }
+
+    /// Issue 12: the parsed view is cached too (kept once per UIDL, no login and no parsing on the next
+    /// open), while the flags in it are read on every request.
+    @Test func theParsedViewIsCachedButItsFlagsAreCurrent() throws {
+        let app = try app()
+        let first = app.call(.GET, "/api/v1/messages/u7")
+        #expect(first.status == 200)
+        #expect(app.services.mailbox.cachedViewCount == 1)
+        #expect(app.call(.PATCH, "/api/v1/messages/u7", body: #"{"seen":true}"#).status == 200)
+        let logins = app.pop3.loginCount
+        let second = app.call(.GET, "/api/v1/messages/u7")
+        #expect(second.status == 200)
+        #expect(app.pop3.loginCount == logins, "served from the cached view")
+        let json = try JSONSerialization.jsonObject(with: Data(second.body)) as? [String: Any]
+        #expect(json?["seen"] as? Bool == true, "\(String(decoding: second.body, as: UTF8.self))")
+        let wrong = app.call(.GET, "/api/v1/messages/u7", auth: "alice:wrong")
+        #expect(wrong.status == 401, "an unverified password is checked upstream, not served the cached view")
+        #expect(app.call(.DELETE, "/api/v1/messages/u7").status == 204)
+        #expect(app.services.mailbox.cachedViewCount == 0)
+    }
+
+    @Test func viewsAreChargedAndEvictedWithTheirMessage() {
+        let cache = MessageCache(capacityBytes: 160)
+        cache.put(mailbox: "m", uidl: "a", bytes: Array(repeating: 1, count: 10))
+        cache.putView(mailbox: "m", uidl: "a", view: "parsed a", cost: 10)
+        #expect(cache.bytes == 20)
+        #expect(cache.view(mailbox: "m", uidl: "a", as: String.self) == "parsed a")
+        #expect(cache.view(mailbox: "m", uidl: "a", as: Int.self) == nil, "only a view of the asked type")
+        cache.putView(mailbox: "m", uidl: "b", view: "parsed b", cost: 11)
+        #expect(cache.view(mailbox: "m", uidl: "b", as: String.self) == nil, "larger than an entry may be")
+        for index in 0..<20 { cache.put(mailbox: "m", uidl: "u\(index)", bytes: Array(repeating: 1, count: 10)) }
+        #expect(cache.view(mailbox: "m", uidl: "a", as: String.self) == nil, "evicted with its message")
+        #expect(cache.bytes <= 160)
+        cache.remove(mailbox: "m", uidls: ["u19"])
+        #expect(cache.bytes == 150)
+    }
 }

@@ -12,9 +12,13 @@ enum ParsedMessageRoutes {
             Route(.GET, "/api/v1/messages/{id}") { context in
                 try services.authorized(context) { principal in
                     let id = context.parameter("id")
-                    let spooled = try mailbox.spool(principal.credentials, id: id, maxBytes: maxBytes)
-                    var message = try parser.parse(file: spooled.file.path, id: id, size: spooled.listing.size)
-                    let flags = try services.flags.flags(account: principal.credentials.mailboxKey, uidl: spooled.listing.uidl)
+                    // Parsed once per UIDL; the flags, which do change, are added on every request.
+                    var (message, uidl) = try mailbox.parsed(principal.credentials, id: id, maxBytes: maxBytes,
+                                                             cost: { (message: ParsedMessage) in message.summary.size * 2 + 4096 }) { file, listing in
+                        try parser.parse(file: file.path, id: id, size: listing.size)
+                    }
+                    message.summary.id = id
+                    let flags = try services.flags.flags(account: principal.credentials.mailboxKey, uidl: uidl)
                     message.summary.seen = flags.seen
                     message.summary.flagged = flags.flagged
                     return JSONBody.response(message, headers: ["Cache-Control": "private, no-store"])

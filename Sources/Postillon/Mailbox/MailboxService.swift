@@ -59,6 +59,8 @@ public final class MailboxService: Sendable {
 
     /// Bytes of raw messages cached now (tests).
     public var cachedMessageBytes: Int { messages.bytes }
+    /// Parsed message views cached now (tests).
+    package var cachedViewCount: Int { messages.viewCount }
 
     /// Sessions parked right now (tests).
     public var parkedSessions: Int { park.count }
@@ -214,6 +216,27 @@ public final class MailboxService: Sendable {
             }
             return (file, listing)
         }
+    }
+
+    /// A parsed view of message `id` (for example the JSON message view): from the message cache when
+    /// a login in this process verified these credentials recently (no upstream session, no parsing),
+    /// else parsed from a download by `parse` and kept, charged `cost(view)` bytes. A view never
+    /// changes for a UIDL; it goes with the message when a listing shows it gone or after a delete.
+    /// - Returns: the view and the message's UIDL.
+    /// - Throws: what ``spool(_:id:maxBytes:)`` and `parse` throw.
+    public func parsed<View: Sendable>(_ credentials: Credentials, id: String, maxBytes: Int?, cost: (View) -> Int,
+                                       parse: (SpooledFile, POP3Listing) throws -> View) throws -> (view: View, uidl: String) {
+        guard let uidl = MessageIdentifier.decode(id) else { throw MailboxError.messageNotFound(id: id) }
+        let mailbox = credentials.mailboxKey
+        if verified.contains(credentials), let view = messages.view(mailbox: mailbox, uidl: uidl, as: View.self) {
+            ServiceMetrics.cacheLookup("view", hits: 1, misses: 0)
+            return (view, uidl)
+        }
+        ServiceMetrics.cacheLookup("view", hits: 0, misses: 1)
+        let spooled = try spool(credentials, id: id, maxBytes: maxBytes)
+        let view = try parse(spooled.file, spooled.listing)
+        messages.putView(mailbox: mailbox, uidl: uidl, view: view, cost: cost(view))
+        return (view, uidl)
     }
 
     // MARK: Deleting

@@ -31,6 +31,20 @@ enum PostillonCommand {
         case .printConfig(let values), .run(let values):
             flags = values
         }
+        if case .run = request {
+            // A stop signal must stop us even before the server is up, also when the parent
+            // started us with it ignored (dispositions are inherited): until Server.run handles
+            // them, SIGTERM and SIGINT end the process.
+            // The same for a blocked mask (also inherited: a test runner's Process did that).
+            signal(SIGTERM, SIG_DFL)
+            signal(SIGINT, SIG_DFL)
+            var stopSignals = sigset_t()
+            sigemptyset(&stopSignals)
+            sigaddset(&stopSignals, SIGTERM)
+            sigaddset(&stopSignals, SIGINT)
+            sigprocmask(SIG_UNBLOCK, &stopSignals, nil)
+            reexecWithMallocBackedGSlice()
+        }
         let configuration: Postillon.Configuration
         do {
             configuration = try ConfigurationLoader.load(flags: flags, environment: ProcessInfo.processInfo.environment)
@@ -59,6 +73,18 @@ enum PostillonCommand {
     }
 
     /// Prints `postillon: <message>` once to standard error and exits with status 2.
+    /// GLib 2.74 (Debian 12) hands GMime's many small objects out of GSlice, whose per-thread
+    /// magazines keep freed memory for good: after a message with 300,000 parts each worker thread
+    /// that parsed one kept tens of MiB. `G_SLICE=always-malloc` makes GSlice use malloc, which
+    /// ``GMimeDocument`` trims after large messages. GLib reads it once, when the library loads,
+    /// so it must be in the environment at exec: set it and exec this binary again (once; when the
+    /// exec fails, for example without /proc, run on as we are).
+    static func reexecWithMallocBackedGSlice() {
+        guard getenv("G_SLICE") == nil else { return }
+        setenv("G_SLICE", "always-malloc", 1)
+        execv("/proc/self/exe", CommandLine.unsafeArgv)
+    }
+
     static func fail(_ message: String) -> Never {
         FileHandle.standardError.write(Data("postillon: \(message)\n".utf8))
         exit(2)

@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 import Logging
 import Postillon
 
@@ -13,6 +14,19 @@ enum Server {
         signal(SIGPIPE, SIG_IGN)
         signal(SIGTERM, SIG_IGN)
         signal(SIGINT, SIG_IGN)
+        // Listen for the signals before anything slow happens (opening the state store, binding): a
+        // SIGTERM during start-up used to be ignored and lost, leaving a process that would not stop.
+        let stop = StopSwitch()
+        let queue = DispatchQueue(label: "postillon.signals")
+        let sources = [SIGTERM, SIGINT].map { number -> any DispatchSourceSignal in
+            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+            source.setEventHandler {
+                logger.notice("shutting down", metadata: ["signal": .stringConvertible(number)])
+                stop.request()
+            }
+            source.resume()
+            return source
+        }
         raiseFileLimit(wanted: configuration.http.maxConnections, logger: logger)
         let server: HTTPServer
         let services: AppServices
@@ -34,16 +48,9 @@ enum Server {
             "metrics": .string(metricsServer.map { "http://\(configuration.metricsListen!.host):\($0.port)/metrics" }
                 ?? (configuration.metricsEnabled ? "/metrics with --operator-token" : "off")),
         ])
-        let queue = DispatchQueue(label: "postillon.signals")
-        let sources = [SIGTERM, SIGINT].map { number -> any DispatchSourceSignal in
-            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-            source.setEventHandler {
-                logger.notice("shutting down", metadata: ["signal": .stringConvertible(number)])
-                metricsServer?.shutdown(timeoutMillis: 1000)
-                server.shutdown(timeoutMillis: configuration.shutdownTimeoutMillis)
-            }
-            source.resume()
-            return source
+        stop.arm {
+            metricsServer?.shutdown(timeoutMillis: 1000)
+            server.shutdown(timeoutMillis: configuration.shutdownTimeoutMillis)
         }
         server.waitUntilStopped()
         services.mailbox.shutdown()  // QUIT on parked POP3 sessions
@@ -68,6 +75,30 @@ enum Server {
         if limit.rlim_cur < needed {
             logger.warning("the open-file limit is lower than --max-connections needs; connections beyond it wait in the backlog",
                            metadata: ["limit": .stringConvertible(limit.rlim_cur), "max-connections": .stringConvertible(wanted)])
+        }
+    }
+
+    /// What a stop signal does: runs the stop action once one is armed, or right when it is armed
+    /// if the signal came first (during start-up).
+    final class StopSwitch: Sendable {
+        private let state = Mutex<(requested: Bool, action: (@Sendable () -> Void)?)>((false, nil))
+
+        /// A signal arrived.
+        func request() {
+            let action = state.withLock { state -> (@Sendable () -> Void)? in
+                state.requested = true
+                return state.action
+            }
+            action?()
+        }
+
+        /// The server runs: from now on a signal runs `action` (at once if one already arrived).
+        func arm(_ action: @escaping @Sendable () -> Void) {
+            let requested = state.withLock { state -> Bool in
+                state.action = action
+                return state.requested
+            }
+            if requested { action() }
         }
     }
 }

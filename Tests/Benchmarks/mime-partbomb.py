@@ -17,11 +17,13 @@ import argparse
 import base64
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import threading
 import time
+import tempfile
 import urllib.request
 
 
@@ -67,9 +69,11 @@ def main():
     print(f"message: {len(data)} bytes, {args.parts} parts")
 
     log = open(f"/tmp/mime-partbomb-{args.port}.log", "w")
+    state_dir = tempfile.mkdtemp(prefix="mime-partbomb-")
     server = subprocess.Popen([args.binary, "--listen", f"127.0.0.1:{args.port}", "--pop3-url", f"pop3://127.0.0.1:{env['POP3_PORT']}",
                                "--smtp-url", f"smtp://127.0.0.1:{env['SUBMISSION_PORT']}", "--ca-file", env["CA_FILE"],
-                               "--public-dir", os.path.join(repo, "Public"), "--mail-domain", "mail.test"], stdout=log, stderr=log)
+                               "--public-dir", os.path.join(repo, "Public"), "--mail-domain", "mail.test",
+                               "--state", f"sqlite:{state_dir}/state.db"], stdout=log, stderr=log)
     status = 0
     message_id = None
 
@@ -152,6 +156,7 @@ def main():
             server.wait(timeout=10)
         except subprocess.TimeoutExpired:
             server.kill()
+        shutil.rmtree(state_dir, ignore_errors=True)
     print("PASS" if status == 0 else "FAIL")
     return status
 

@@ -8,6 +8,12 @@ import Synchronization
 /// One epoll event loop: accepts connections, reads and parses requests, runs inline handlers,
 /// hands the rest to the worker pool, and enforces every connection deadline.
 ///
+/// The loop is the I/O shell of each connection's ``ConnectionStateMachine``: it turns epoll
+/// events, parser results, worker returns and its periodic sweep into the machine's events, and
+/// performs the actions the machine answers in ``perform(_:on:)``. Decisions live in the machine;
+/// syscalls live here. A connection opens in `acceptConnections()` and ends in
+/// `closeConnection(_:)`; every request, answered, failed or aborted, ends in `logAccess(...)`.
+///
 /// Idle keep-alive connections cost only their buffers here, never a thread.
 ///
 /// Sendable: only the loop's own thread touches its mutable state; other threads reach it through `post` and `giveBack` (mutexes).

@@ -151,6 +151,8 @@ extension EventLoop {
                                   detail: "Too many requests are waiting for a worker; retry shortly.", headers: ["Retry-After": "1"])
             let bytes = serialize(problem.response(requestID: requestID), isHead: false, keepAlive: false, requestID: requestID)
             enqueue(connection, bytes)
+            logAccess(requestID: requestID, method: head.method, path: head.path, status: problem.status.code, bytes: bytes.count,
+                      startNanos: startNanos, remote: client, userAgent: head.headers["User-Agent"])
             return connection.machine.failed(now: MonotonicClock.nowMillis())
         }
         return connection.machine.dispatchedToWorker()

@@ -7,7 +7,8 @@ extension EventLoop {
     func step(_ connection: Connection) -> ConnectionStateMachine.Action {
         guard var pending = connection.pendingBody else {
             guard connection.unconsumed > 0 else { return connection.machine.needMoreBytes() }
-            connection.machine.headStarted(now: MonotonicClock.nowMillis())
+            // The clock is read once per request, not on every partial head.
+            if connection.machine.state == .idle { connection.machine.headStarted(now: MonotonicClock.nowMillis()) }
             let result = connection.buffer.withUnsafeBufferPointer { all in
                 HTTPRequestParser.parseHead(UnsafeBufferPointer(rebasing: all[connection.readIndex...]), limits: context.configuration.parserLimits)
             }

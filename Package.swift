@@ -29,9 +29,11 @@ let package = Package(
         .library(name: "Postillon", targets: ["Postillon"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        // Metrics: the swift-metrics API, exported in Prometheus text by swift-prometheus.
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // C layer: libcurl plus typed static-inline shims for its variadic functions.
@@ -74,16 +76,17 @@ let package = Package(
                 "CPostgres",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: gmimeFlags
         ),
-        // Thin executable: flags, logging bootstrap, signals.
+        // Thin executable: flags (parsed from the ConfigKey table), logging bootstrap, signals.
         .executableTarget(
             name: "PostillonServer",
             dependencies: [
                 "Postillon",
                 "PostillonHTTP",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: gmimeFlags

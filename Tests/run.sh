@@ -70,6 +70,8 @@ step "state store: three replicas on a private PostgreSQL, one process on SQLite
 
 step "new-mail events: watched mailbox, signed webhooks, retries, SIGKILL + restart (Tests/Events)"
 "$ROOT/Tests/Events/run-events-tests.sh" "$(swift build --show-bin-path)/postillon" "$WORK/mail/env" "$WORK/events" "$((BASE_PORT + 30))"
+step "metrics: scrape /metrics around real requests, parse with prometheus_client (Tests/Metrics/run.sh)"
+"$ROOT/Tests/Metrics/run.sh"
 
 step "end to end: browser test (headless Chromium) and OpenAPI response validation"
 "$ROOT/Tests/e2e.sh"

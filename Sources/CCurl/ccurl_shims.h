@@ -64,6 +64,10 @@ static inline CURLcode ccurl_easy_getinfo_socket(CURL *handle, curl_socket_t *va
     return curl_easy_getinfo(handle, CURLINFO_ACTIVESOCKET, value);
 }
 
+static inline CURLcode ccurl_easy_getinfo_off_t(CURL *handle, CURLINFO info, curl_off_t *value) {
+    return curl_easy_getinfo(handle, info, value);
+}
+
 static inline CURLcode ccurl_easy_getinfo_string(CURL *handle, CURLINFO info, char **value) {
     return curl_easy_getinfo(handle, info, value);
 }

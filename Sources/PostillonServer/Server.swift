@@ -16,9 +16,12 @@ enum Server {
         raiseFileLimit(wanted: configuration.http.maxConnections, logger: logger)
         let server: HTTPServer
         let services: AppServices
+        let metricsServer: HTTPServer?
         do {
             services = try AppServices.live(configuration: configuration, logger: logger)
             server = try Application.buildServer(services: services)
+            metricsServer = Application.buildMetricsServer(configuration: configuration, logger: logger)
+            try metricsServer?.start()
             try server.start()
         } catch {
             logger.critical("cannot start", metadata: ["error": .string("\(error)")])
@@ -28,12 +31,15 @@ enum Server {
             "version": .string(Version.current),
             "pop3": .string(configuration.pop3.description),
             "smtp": .string(configuration.smtp.description),
+            "metrics": .string(metricsServer.map { "http://\(configuration.metricsListen!.host):\($0.port)/metrics" }
+                ?? (configuration.metricsEnabled ? "/metrics with --operator-token" : "off")),
         ])
         let queue = DispatchQueue(label: "postillon.signals")
         let sources = [SIGTERM, SIGINT].map { number -> any DispatchSourceSignal in
             let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
             source.setEventHandler {
                 logger.notice("shutting down", metadata: ["signal": .stringConvertible(number)])
+                metricsServer?.shutdown(timeoutMillis: 1000)
                 server.shutdown(timeoutMillis: configuration.shutdownTimeoutMillis)
             }
             source.resume()

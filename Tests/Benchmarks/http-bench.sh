@@ -9,8 +9,8 @@
 #
 # Env: DURATION (s per wrk run, 10), ROUNDS (3), CONNS ("64 256"),
 #      BASELINE_DIR (/tmp/postillon-hb-baseline), BASELINE_PORT (18401),
-#      POSTILLON_PORT (18402), NOLOG_PORT (18404), SLOW_PORT (18403), IDLE_CONNS (2000),
-#      CHURN_CONNS (10000), POSTILLON_BIN (.build/release/postillon; built if
+#      POSTILLON_PORT (18402), NOLOG_PORT (18404), NOMETRICS_PORT (18405), SLOW_PORT (18403),
+#      IDLE_CONNS (2000), CHURN_CONNS (10000), POSTILLON_BIN (.build/release/postillon; built if
 #      missing), KEEP_WORK=1 keeps the raw wrk outputs and logs.
 # Exit status: non-zero only when a robustness check fails (or setup fails);
 # throughput ratios are reported, never asserted.
@@ -27,6 +27,7 @@ HB_PORT="${BASELINE_PORT:-18401}"
 P_PORT="${POSTILLON_PORT:-18402}"
 SLOW_PORT="${SLOW_PORT:-18403}"
 NOLOG_PORT="${NOLOG_PORT:-18404}"
+NM_PORT="${NOMETRICS_PORT:-18405}"
 IDLE_CONNS="${IDLE_CONNS:-2000}"
 CHURN_CONNS="${CHURN_CONNS:-10000}"
 PUBLIC_DIR="$REPO/Public"
@@ -89,7 +90,7 @@ if [[ ! -x "$P_BIN" ]]; then
 fi
 echo "postillon: $P_BIN (release)"
 
-for p in "$HB_PORT" "$P_PORT" "$NOLOG_PORT" "$SLOW_PORT"; do port_free "$p" || die "port $p on $HOST is already in use"; done
+for p in "$HB_PORT" "$P_PORT" "$NOLOG_PORT" "$NM_PORT" "$SLOW_PORT"; do port_free "$p" || die "port $p on $HOST is already in use"; done
 
 # ---------------------------------------------------------------- servers
 HB_PORT="$HB_PORT" HB_HOST="$HOST" HB_PUBLIC_DIR="$PUBLIC_DIR" "$HB_BIN" >"$WORK/baseline.log" 2>&1 &
@@ -179,6 +180,44 @@ if [[ "${SKIP_BENCH:-0}" != 1 ]]; then
         [[ "${ERRS[$k]}" -gt 0 ]] && echo "note: $k had ${ERRS[$k]} non-2xx/socket errors (see wrk output)"
     done
 fi
+# ---------------------------------------------------------------- metrics cost
+# The same binary and shipped defaults (access log on, into a file emptied after each run) with only
+# --metrics false (swift-metrics' no-op backend, no /metrics), beside the shipped default (metrics
+# on), health at each connection count, interleaved, medians.
+if [[ "${SKIP_BENCH:-0}" != 1 ]]; then
+    "$P_BIN" --listen "$HOST:$NM_PORT" --public-dir "$PUBLIC_DIR" --metrics false \
+        >>"$WORK/postillon-nometrics.log" 2>&1 &
+    NM_PID=$!; PIDS+=("$NM_PID")
+    wait_ready "http://$HOST:$NM_PORT/api/v1/health" "$NM_PID" postillon-nometrics
+    URL[nometrics,health]="http://$HOST:$NM_PORT/api/v1/health"
+    echo
+    echo "== metrics cost: postillon as shipped (metrics on, access log on) vs the same with --metrics false, health, $ROUNDS interleaved rounds, medians"
+    timeout 20 wrk -t2 -c64 -d2s "${URL[nometrics,health]}" >/dev/null 2>&1
+    for r in $(seq "$ROUNDS"); do
+        for c in $CONNS; do
+            for s in postillon nometrics; do
+                f="$WORK/wrk-metrics-$s-c$c-r$r.txt"
+                timeout $(( DURATION + 30 )) wrk -t2 -c"$c" -d"${DURATION}s" --latency "${URL[$s,health]}" >"$f" 2>&1
+                read -r rps p99 non2xx sockerr < <("$PY" "$HERE/wrkstats.py" parse "$f")
+                : >"$WORK/postillon.log"; : >"$WORK/postillon-nometrics.log"   # O_APPEND: writing goes on at the new end
+                RPS[$s,metrics,$c]+="$rps "; P99[$s,metrics,$c]+="$p99 "
+                printf '  round %s c=%-3s %-9s %10s req/s  p99 %8s ms  errors %s\n' "$r" "$c" "$s" "$rps" "$p99" $(( non2xx + sockerr ))
+            done
+        done
+    done
+    printf '%5s | %17s | %17s | %13s | %13s | %s\n' conns "metrics on req/s" "metrics off req/s" "on p99" "off p99" "cost"
+    for c in $CONNS; do
+        # shellcheck disable=SC2086
+        on="$("$PY" "$HERE/wrkstats.py" median ${RPS[postillon,metrics,$c]})"
+        off="$("$PY" "$HERE/wrkstats.py" median ${RPS[nometrics,metrics,$c]})"
+        onp="$("$PY" "$HERE/wrkstats.py" median ${P99[postillon,metrics,$c]})"
+        offp="$("$PY" "$HERE/wrkstats.py" median ${P99[nometrics,metrics,$c]})"
+        cost="$(awk -v a="$on" -v b="$off" 'BEGIN{ if (b > 0) printf "%+.1f %%", (b-a)/b*100; else print "n/a" }')"
+        printf '%5s | %17.0f | %17.0f | %10.2f ms | %10.2f ms | %s\n' "$c" "$on" "$off" "$onp" "$offp" "$cost"
+    done
+    kill "$NM_PID" 2>/dev/null
+fi
+
 echo
 echo "RSS postillon: idle $(mib "$P_IDLE"), now $(mib "$(rss_kb "$P_PID" VmRSS)"), peak (VmHWM) $(mib "$(rss_kb "$P_PID" VmHWM)")"
 echo "RSS baseline : idle $(mib "$HB_IDLE"), now $(mib "$(rss_kb "$HB_PID" VmRSS)"), peak (VmHWM) $(mib "$(rss_kb "$HB_PID" VmHWM)")"

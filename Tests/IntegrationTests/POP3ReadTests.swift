@@ -110,9 +110,18 @@ struct POP3ReadTests {
         #expect(response.code == "upstream_unreachable")
         // Regression (issue 11): the body carried libcurl's "Failed to connect to 127.0.0.1 port 9".
         #expect(!response.text.contains("127.0.0.1") && !response.text.contains("port"), "\(response.text)")
-        let ready = try app.request("GET", "/api/v1/ready")
+        // A proxied caller (X-Forwarded-For) is no operator: no host in /ready. A direct loopback
+        // caller is (issue 13), and sees which upstream failed.
+        var ready = try app.request("GET", "/api/v1/ready", headers: ["X-Forwarded-For": "203.0.113.9"])
+        for _ in 0..<50 where ready.text.contains("pending") {
+            usleep(100_000)
+            ready = try app.request("GET", "/api/v1/ready", headers: ["X-Forwarded-For": "203.0.113.9"])
+        }
         #expect(ready.status == 503)
         #expect(!ready.text.contains("127.0.0.1") && !ready.text.contains(":9"), "\(ready.text)")
+        let local = try app.request("GET", "/api/v1/ready")
+        #expect(local.status == 503)
+        #expect(local.text.contains("127.0.0.1:9"), "\(local.text)")
     }
 
     @Test func signInSessionsWork() throws {

@@ -39,6 +39,13 @@ public final class AppServices: Sendable {
         self.events = events
     }
 
+    /// How to reach `url` with the configured TLS policy, CA and timeouts.
+    func upstreamSettings(_ url: UpstreamURL) -> UpstreamSettings {
+        UpstreamSettings(url: url, caFile: configuration.caFile, insecureSkipVerify: configuration.insecureSkipVerify,
+                         allowPlaintext: configuration.allowPlaintext, connectTimeout: configuration.upstreamConnectTimeout,
+                         timeout: configuration.upstreamTimeout)
+    }
+
     /// Builds the production services for `configuration`: opens and migrates the state store,
     /// loads (or for SQLite creates) the secret key, and starts the state sweeper.
     /// - Throws: ``ConfigurationError`` when the accounts or key file is invalid, ``StateStoreError``

@@ -14,7 +14,13 @@ public enum Application {
         let configuration = services.configuration
         let logger = services.logger
         let files = try StaticFileHandler(directory: configuration.publicDir)
-        var routes = HealthRoutes.routes(configuration: configuration)
+        let readiness = ReadinessChecker(pop3: services.upstreamSettings(configuration.pop3), smtp: services.upstreamSettings(configuration.smtp),
+                                         cacheSeconds: configuration.readyCacheSeconds,
+                                         timeoutSeconds: min(configuration.upstreamConnectTimeout, 2))
+        var routes = HealthRoutes.routes(configuration: configuration, readiness: readiness)
+        if configuration.metricsEnabled {
+            routes.append(MetricsRoutes.protected(token: configuration.operatorToken, refresh: refreshGauges))
+        }
         routes += SessionRoutes.routes(services)
         routes += MessageRoutes.routes(services)
         routes += ParsedMessageRoutes.routes(services)
@@ -41,17 +47,40 @@ public enum Application {
         }, smallBodyBytes: smallBodyBytes)
     }
 
-    /// Builds the HTTP server for `configuration`; call `start()` on it.
+    /// Builds the HTTP server for `configuration`; call `start()` on it. With metrics on, the Prometheus
+    /// backend is installed first (once per process).
     public static func buildServer(configuration: Configuration, logger: Logger) throws -> HTTPServer {
         try buildServer(services: AppServices.live(configuration: configuration, logger: logger))
     }
 
-    /// Builds the HTTP server over `services`: the router, behind the CORS policy when one is configured.
+    /// Builds the HTTP server over `services`: the router, behind the CORS policy when one is configured,
+    /// observed by the Prometheus metrics when they are on.
     public static func buildServer(services: AppServices) throws -> HTTPServer {
         let configuration = services.configuration
+        if configuration.metricsEnabled { ServiceMetrics.bootstrap() }
         let router = try buildRouter(services: services)
         let responder: any HTTPResponder = configuration.cors.isEnabled
             ? CORSResponder(wrapping: router, policy: configuration.cors) : router
-        return HTTPServer(configuration: configuration.http, responder: responder, logger: services.logger)
+        let server = HTTPServer(configuration: configuration.http, responder: responder, logger: services.logger,
+                                observer: configuration.metricsEnabled ? HTTPMetricsObserver() : nil)
+        if configuration.metricsEnabled { ServiceMetrics.watch(server) }
+        return server
     }
+
+    /// The server for `--metrics-listen`: `GET /metrics` and nothing else, one event loop, few workers.
+    /// - Returns: nil when metrics are off or have no own listener.
+    public static func buildMetricsServer(configuration: Configuration, logger: Logger) -> HTTPServer? {
+        guard configuration.metricsEnabled, let (host, port) = configuration.metricsListen else { return nil }
+        let registry = ServiceMetrics.bootstrap()
+        var http = HTTPServerConfiguration(host: host, port: port)
+        http.accessLog = false
+        http.eventLoops = 1
+        http.workerThreads = 2
+        http.maxConnections = 64
+        let router = Router(routes: [MetricsRoutes.open(registry: registry, refresh: refreshGauges)], logger: logger)
+        return HTTPServer(configuration: http, responder: router, logger: logger)
+    }
+
+    /// Sets the gauges that are read rather than counted, just before a scrape.
+    static let refreshGauges: @Sendable () -> Void = { ServiceMetrics.refreshGauges() }
 }

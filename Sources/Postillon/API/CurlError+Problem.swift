@@ -1,6 +1,11 @@
 import PostillonHTTP
 
-/// A mail-server failure, as the API answers it (the mapping lives in ``UpstreamErrorMapping``).
+/// A mail-server failure, as the API answers it (the mapping lives in UpstreamErrorMapping);
+/// the router asks once per failed request, which is where the upstream-error metric counts it.
 extension CurlError: ProblemConvertible {
-    package var problem: Problem { UpstreamErrorMapping.curlProblem(self) }
+    package var problem: Problem {
+        let problem = UpstreamErrorMapping.curlProblem(self)
+        ServiceMetrics.upstreamError(code: problem.code)
+        return problem
+    }
 }

@@ -54,6 +54,7 @@ enum SendRoutes {
                             "message.id": .string(prepared.messageID), "accepted": .stringConvertible(delivery.accepted.count),
                             "rejected": .stringConvertible(delivery.rejected.count),
                         ])
+                        ServiceMetrics.sendRecipients(accepted: delivery.accepted.count, rejected: delivery.rejected.count)
                         return JSONBody.response(SendResult(messageId: prepared.messageID, accepted: delivery.accepted,
                                                             rejected: delivery.rejected))
                     }

@@ -62,6 +62,12 @@ enum UpstreamErrorMapping {
         }
     }
 
+    /// `text` with every absolute file path (libcurl names the CA file in TLS errors: "error setting
+    /// certificate file: /etc/...") replaced by `[local file]`: API clients never learn local paths.
+    static func withoutLocalPaths(_ text: String) -> String {
+        text.replacing(/(^|[\s:='"(\[])\/[^\s'"),;\]]*/) { match in match.output.1 + "[local file]" }
+    }
+
     /// RFC 2449/3206 response codes that mean something other than bad credentials.
     static func responseCodeProblem(_ status: POP3Status?) -> Problem? {
         switch status?.code {

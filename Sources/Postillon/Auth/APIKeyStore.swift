@@ -17,6 +17,11 @@ public struct APIKeyStore: Sendable {
         guard let data = FileManager.default.contents(atPath: file) else {
             throw ConfigurationError(.accountsFile, "cannot read '\(file)'")
         }
+        do {
+            _ = try JSONSerialization.jsonObject(with: data)
+        } catch {
+            throw ConfigurationError(.accountsFile, "'\(file)' is not valid JSON\(Self.position(in: error, of: Array(data)))")
+        }
         let list: [APIKeyAccount]
         do {
             list = try JSONBody.decode([APIKeyAccount].self, from: Array(data))
@@ -34,6 +39,18 @@ public struct APIKeyStore: Sendable {
             accounts[account.keySha256] = account
         }
         self.accounts = accounts
+    }
+
+    /// " at line N, column M" from Foundation's JSON syntax error ("... around line 3, column 4" or
+    /// "... around character 22", a 0-based byte offset into `bytes`), or "" when it names no position.
+    static func position(in error: any Error, of bytes: [UInt8]) -> String {
+        let text = (error as NSError).userInfo.values.map { "\($0)" }.joined(separator: " ") + " \(error)"
+        if let match = text.firstMatch(of: /line \d+(, column \d+)?/) { return " at " + match.output.0 }
+        guard let match = text.firstMatch(of: /character (\d+)/), let offset = Int(match.output.1), offset <= bytes.count else { return "" }
+        let before = bytes[..<offset]
+        let line = before.count(where: { $0 == UInt8(ascii: "\n") }) + 1
+        let column = offset - (before.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? 0) + 1
+        return " at line \(line), column \(column)"
     }
 
     /// The account for a presented key, or nil.

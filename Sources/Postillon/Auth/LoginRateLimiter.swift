@@ -90,7 +90,8 @@ public final class LoginRateLimiter: Sendable {
 
     /// The 429 answer for too many failed logins.
     static func rateLimited(_ seconds: Int) -> Problem {
-        Problem(.tooManyRequests, code: "rate_limited", detail: "Too many failed logins; retry in \(seconds) seconds.",
+        ServiceMetrics.loginRateLimited()
+        return Problem(.tooManyRequests, code: "rate_limited", detail: "Too many failed logins; retry in \(seconds) seconds.",
                 headers: ["Retry-After": String(seconds)])
     }
 }

@@ -1,6 +1,8 @@
 import Foundation
 
 /// Every configuration key, with one naming scheme: flag `--pop3-url` <-> `POSTILLON_POP3_URL`.
+///
+/// ``spec`` is the one table of defaults, help texts, switches and secrets; nothing else lists keys.
 public enum ConfigKey: String, CaseIterable, Sendable {
     case listen
     case pop3URL = "pop3-url"
@@ -45,6 +47,10 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     case webhookRetrySchedule = "webhook-retry-schedule"
     case webhookAllowHTTP = "webhook-allow-http"
     case webhookAllowNetworks = "webhook-allow-networks"
+    case metrics
+    case metricsListen = "metrics-listen"
+    case operatorToken = "operator-token"
+    case readyCacheSeconds = "ready-cache"
 
     /// The command-line flag, for example `--pop3-url`.
     public var flag: String { "--" + rawValue }
@@ -53,101 +59,64 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     public var environmentName: String { "POSTILLON_" + rawValue.uppercased().replacingOccurrences(of: "-", with: "_") }
 
     /// The default as text, or nil when the key is unset by default.
-    public var defaultValue: String? {
-        switch self {
-        case .listen: return "127.0.0.1:8080"
-        case .pop3URL: return "pop3s://127.0.0.1:995"
-        case .smtpURL: return "smtp://127.0.0.1:587"
-        case .caFile, .accountsFile, .mailDomain: return nil
-        case .allowPlaintext, .insecureSkipVerify: return "false"
-        case .publicDir: return "Public"
-        case .logLevel: return "info"
-        case .accessLog: return "true"
-        case .logFormat: return "text"
-        case .ehloName: return "postillon.localhost"
-        case .trustedProxies: return ""
-        case .maxConnections: return "10000"
-        case .workers: return "64"
-        case .eventLoops: return "2"
-        case .maxHeaderBytes: return "32768"
-        case .maxBodyBytes: return "1048576"
-        case .maxSendBytes: return "26214400"
-        case .maxParseBytes: return "52428800"
-        case .headerTimeout: return "10"
-        case .idleTimeout: return "60"
-        case .shutdownTimeout: return "25"
-        case .upstreamConnectTimeout: return "20"
-        case .upstreamTimeout: return "60"
-        case .mailboxWait: return "15"
-        case .sessionIdleTimeout: return "1800"
-        case .sessionMaxAge: return "43200"
-        case .summaryCacheEntries: return "50000"
-        case .smtpTrustedRelay: return "false"
-        case .corsOrigins: return ""
-        case .state: return "sqlite:/var/lib/postillon/state.db"
-        case .secretKeyFile, .previousSecretKeyFile: return nil
-        case .pop3Auth: return "auto"
-        case .pop3SessionReuse: return "5"
-        case .mailboxWaiters: return "32"
-        case .messageCacheBytes: return "67108864"
-        case .pollInterval: return "60"
-        case .webhookRetrySchedule: return RetrySchedule.standard.text
-        case .webhookAllowHTTP: return "false"
-        case .webhookAllowNetworks: return ""
-        }
-    }
+    public var defaultValue: String? { spec.defaultValue }
 
     /// One line of help for `--help` and the README.
-    public var help: String {
-        switch self {
-        case .listen: return "Address to listen on, host:port ([::1]:8080 for IPv6)."
-        case .pop3URL: return "POP3 server: pop3s://host:995 (implicit TLS) or pop3://host:110 (STLS required unless --allow-plaintext)."
-        case .smtpURL: return "SMTP server: smtps://host:465 (implicit TLS) or smtp://host:587 (STARTTLS required unless --allow-plaintext)."
-        case .caFile: return "PEM file with the CA certificates that sign the mail servers' certificates (default: system store)."
-        case .allowPlaintext: return "Allow pop3:// and smtp:// without TLS. Only for servers on loopback or a trusted network."
-        case .insecureSkipVerify: return "DEVELOPMENT ONLY: do not verify upstream TLS certificates."
-        case .publicDir: return "Directory with the web UI and openapi.json."
-        case .accountsFile: return "JSON file of API-key accounts: [{name, keySha256, username, password, address}] (see README)."
-        case .logLevel: return "trace, debug, info, notice, warning, error or critical."
-        case .accessLog: return "Log one line per request (true/false)."
-        case .logFormat: return "Access-log line format: text, or json (JSON lines, adding user_agent and account) for log shippers."
-        case .ehloName: return "Name Postillon gives in SMTP EHLO."
-        case .mailDomain: return "Domain appended to a login without '@' to form the sender address (default: the POP3 host)."
-        case .trustedProxies: return "Comma-separated proxy addresses or CIDR networks whose X-Forwarded-For is believed for rate limits and logs."
-        case .maxConnections: return "Most simultaneous client connections."
-        case .workers: return "Worker threads for requests that wait on mail servers."
-        case .eventLoops: return "Event loop threads (epoll)."
-        case .maxHeaderBytes: return "Largest request header block in bytes."
-        case .maxBodyBytes: return "Largest JSON request body in bytes for sign-in and bulk delete (sends have --max-send-bytes)."
-        case .maxSendBytes: return "Largest message submitted with POST /send, in bytes."
-        case .maxParseBytes: return "Largest message parsed for GET /messages/{id}; larger ones are still available raw."
-        case .headerTimeout: return "Seconds a client has to send a request head."
-        case .idleTimeout: return "Seconds an idle keep-alive connection stays open."
-        case .shutdownTimeout: return "Seconds in-flight requests get to finish on SIGTERM."
-        case .upstreamConnectTimeout: return "Seconds to connect to a mail server (TCP + TLS + login)."
-        case .upstreamTimeout: return "Seconds a whole mail-server exchange may take."
-        case .mailboxWait: return "Seconds a request waits for another request's session on the same mailbox before 503."
-        case .sessionIdleTimeout: return "Seconds a sign-in token lives without use."
-        case .sessionMaxAge: return "Seconds a sign-in token lives at most."
-        case .summaryCacheEntries: return "Message summaries kept in memory across all mailboxes."
-        case .smtpTrustedRelay:
-            return "The SMTP server relays for Postillon without AUTH: a send is then allowed without SMTP AUTH, "
-                + "after a POP3 login proved a Basic caller's password. Off: a send stops before MAIL FROM unless the server accepted AUTH."
-        case .corsOrigins: return "Comma-separated exact origins (https://app.example.org) whose pages may call the API (CORS); empty: none."
-        case .state: return "State store (sessions, idempotency, login limits, flags): sqlite:/path/state.db, or postgres://user@host/db for replicas."
-        case .secretKeyFile: return "Key that encrypts stored passwords (base64 of 32 bytes). SQLite: created 0600 beside the database if unset. PostgreSQL: required."
-        case .previousSecretKeyFile: return "The key before a rotation: sessions sealed with it still open and are resealed with the new key."
-        case .pop3Auth: return "POP3 login: auto (AUTH PLAIN when offered, else USER/PASS) or apop (APOP when the greeting has a timestamp)."
-        case .pop3SessionReuse: return "Seconds a mailbox's POP3 session stays open for its next request (0: off; longer for a server LOGIN-DELAY)."
-        case .mailboxWaiters: return "Most requests waiting for one mailbox's session; more get 503 mailbox_busy at once."
-        case .messageCacheBytes: return "Memory for raw messages cached by UIDL (0: off); served only to credentials a login proved in the last minute."
-        case .pollInterval: return "Seconds between polls of a watched mailbox (accounts file: pollInterval per account); never below the server's LOGIN-DELAY."
-        case .webhookRetrySchedule: return "Seconds to wait after each failed webhook attempt, comma-separated; after the last the delivery is failed."
-        case .webhookAllowHTTP: return "Allow plain http:// webhook URLs (default: https only)."
-        case .webhookAllowNetworks: return "Comma-separated addresses or CIDR networks webhooks may reach although loopback, private or link-local."
-        }
-    }
+    public var help: String { spec.help }
 
     /// Whether the key is a boolean switch (a flag without a value).
-    public var isSwitch: Bool { [.allowPlaintext, .insecureSkipVerify, .smtpTrustedRelay, .webhookAllowHTTP].contains(self) }
+    public var isSwitch: Bool { spec.isSwitch }
+
+    /// The one table: default, help text, switch and secret, per key.
+    public var spec: ConfigKeySpec {
+        switch self {
+        case .listen: ConfigKeySpec("127.0.0.1:8080", "Address to listen on, host:port ([::1]:8080 for IPv6).")
+        case .pop3URL: ConfigKeySpec("pop3s://127.0.0.1:995", "POP3 server: pop3s://host:995 (implicit TLS) or pop3://host:110 (STLS required unless --allow-plaintext).")
+        case .smtpURL: ConfigKeySpec("smtp://127.0.0.1:587", "SMTP server: smtps://host:465 (implicit TLS) or smtp://host:587 (STARTTLS required unless --allow-plaintext).")
+        case .caFile: ConfigKeySpec(nil, "PEM file with the CA certificates that sign the mail servers' certificates (default: system store).")
+        case .allowPlaintext: ConfigKeySpec("false", "Allow pop3:// and smtp:// without TLS. Only for servers on loopback or a trusted network.", isSwitch: true)
+        case .insecureSkipVerify: ConfigKeySpec("false", "DEVELOPMENT ONLY: do not verify upstream TLS certificates.", isSwitch: true)
+        case .publicDir: ConfigKeySpec("Public", "Directory with the web UI and openapi.json.")
+        case .accountsFile: ConfigKeySpec(nil, "JSON file of API-key accounts: [{name, keySha256, username, password, address}] (see README).")
+        case .logLevel: ConfigKeySpec("info", "trace, debug, info, notice, warning, error or critical.")
+        case .accessLog: ConfigKeySpec("true", "Log one line per request (true/false).")
+        case .logFormat: ConfigKeySpec("text", "Access-log line format: text, or json (JSON lines, adding user_agent and account) for log shippers.")
+        case .ehloName: ConfigKeySpec("postillon.localhost", "Name Postillon gives in SMTP EHLO.")
+        case .mailDomain: ConfigKeySpec(nil, "Domain appended to a login without '@' to form the sender address (default: the POP3 host).")
+        case .trustedProxies: ConfigKeySpec("", "Comma-separated proxy addresses or CIDR networks whose X-Forwarded-For is believed for rate limits and logs.")
+        case .maxConnections: ConfigKeySpec("10000", "Most simultaneous client connections.")
+        case .workers: ConfigKeySpec("64", "Worker threads for requests that wait on mail servers.")
+        case .eventLoops: ConfigKeySpec("2", "Event loop threads (epoll).")
+        case .maxHeaderBytes: ConfigKeySpec("32768", "Largest request header block in bytes.")
+        case .maxBodyBytes: ConfigKeySpec("1048576", "Largest JSON request body in bytes for sign-in and bulk delete (sends have --max-send-bytes).")
+        case .maxSendBytes: ConfigKeySpec("26214400", "Largest message submitted with POST /send, in bytes.")
+        case .maxParseBytes: ConfigKeySpec("52428800", "Largest message parsed for GET /messages/{id}; larger ones are still available raw.")
+        case .headerTimeout: ConfigKeySpec("10", "Seconds a client has to send a request head.")
+        case .idleTimeout: ConfigKeySpec("60", "Seconds an idle keep-alive connection stays open.")
+        case .shutdownTimeout: ConfigKeySpec("25", "Seconds in-flight requests get to finish on SIGTERM.")
+        case .upstreamConnectTimeout: ConfigKeySpec("20", "Seconds to connect to a mail server (TCP + TLS + login).")
+        case .upstreamTimeout: ConfigKeySpec("60", "Seconds a whole mail-server exchange may take.")
+        case .mailboxWait: ConfigKeySpec("15", "Seconds a request waits for another request's session on the same mailbox before 503.")
+        case .sessionIdleTimeout: ConfigKeySpec("1800", "Seconds a sign-in token lives without use.")
+        case .sessionMaxAge: ConfigKeySpec("43200", "Seconds a sign-in token lives at most.")
+        case .summaryCacheEntries: ConfigKeySpec("50000", "Message summaries kept in memory across all mailboxes.")
+        case .smtpTrustedRelay: ConfigKeySpec("false", "The SMTP server relays for Postillon without AUTH: a send is then allowed without SMTP AUTH, " + "after a POP3 login proved a Basic caller's password. Off: a send stops before MAIL FROM unless the server accepted AUTH.", isSwitch: true)
+        case .corsOrigins: ConfigKeySpec("", "Comma-separated exact origins (https://app.example.org) whose pages may call the API (CORS); empty: none.")
+        case .state: ConfigKeySpec("sqlite:/var/lib/postillon/state.db", "State store (sessions, idempotency, login limits, flags): sqlite:/path/state.db, or postgres://user@host/db for replicas.")
+        case .secretKeyFile: ConfigKeySpec(nil, "Key that encrypts stored passwords (base64 of 32 bytes). SQLite: created 0600 beside the database if unset. PostgreSQL: required.")
+        case .previousSecretKeyFile: ConfigKeySpec(nil, "The key before a rotation: sessions sealed with it still open and are resealed with the new key.")
+        case .pop3Auth: ConfigKeySpec("auto", "POP3 login: auto (AUTH PLAIN when offered, else USER/PASS) or apop (APOP when the greeting has a timestamp).")
+        case .pop3SessionReuse: ConfigKeySpec("5", "Seconds a mailbox's POP3 session stays open for its next request (0: off; longer for a server LOGIN-DELAY).")
+        case .mailboxWaiters: ConfigKeySpec("32", "Most requests waiting for one mailbox's session; more get 503 mailbox_busy at once.")
+        case .messageCacheBytes: ConfigKeySpec("67108864", "Memory for raw messages cached by UIDL (0: off); served only to credentials a login proved in the last minute.")
+        case .pollInterval: ConfigKeySpec("60", "Seconds between polls of a watched mailbox (accounts file: pollInterval per account); never below the server's LOGIN-DELAY.")
+        case .webhookRetrySchedule: ConfigKeySpec(RetrySchedule.standard.text, "Seconds to wait after each failed webhook attempt, comma-separated; after the last the delivery is failed.")
+        case .webhookAllowHTTP: ConfigKeySpec("false", "Allow plain http:// webhook URLs (default: https only).", isSwitch: true)
+        case .webhookAllowNetworks: ConfigKeySpec("", "Comma-separated addresses or CIDR networks webhooks may reach although loopback, private or link-local.")
+        case .metrics: ConfigKeySpec("true", "Collect metrics (true/false); false makes every instrument a no-op and /metrics answer 404.")
+        case .metricsListen: ConfigKeySpec(nil, "Own listener for GET /metrics, host:port (e.g. 127.0.0.1:9464), without authentication. (default: none; /metrics on --listen needs --operator-token)")
+        case .operatorToken: ConfigKeySpec(nil, "Bearer token for operators: /metrics on --listen and upstream details in /api/v1/ready. Set it through the environment: flags show in ps. (default: none)", isSecret: true)
+        case .readyCacheSeconds: ConfigKeySpec("5", "Seconds a readiness probe result is reused, so /api/v1/ready cannot be used to flood the mail servers.")
+        }
+    }
 }

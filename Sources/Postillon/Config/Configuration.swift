@@ -75,53 +75,26 @@ public struct Configuration: Sendable {
     /// Internal networks webhooks may reach anyway.
     package var webhookAllowNetworks: [IPNetwork] = []
 
-    /// The configuration as `key = value` lines for `--print-config`; nothing here is secret,
-    /// but the accounts file's contents never appear.
+    /// Whether metrics are collected and served.
+    public var metricsEnabled: Bool
+    /// The own listener for `/metrics` (host, port), if any.
+    public var metricsListen: (host: String, port: Int)?
+    /// The operator's bearer token (secret), if any.
+    public var operatorToken: String?
+    /// Seconds a readiness probe result is reused.
+    public var readyCacheSeconds: Int
+    /// The effective value of every key that has one, as text (flag, else environment, else default).
+    public var resolved: [ConfigKey: String]
+    /// Warnings found while loading (mistyped `POSTILLON_*` variables); logged once at start.
+    public var warnings: [String]
+
+    /// The configuration as `key = value` lines for `--print-config`, one per key of ``ConfigKey/spec``
+    /// in table order; secret values show as `(set, not shown)`.
     public var printable: String {
-        var lines: [String] = []
-        lines.append("listen = \(http.host.contains(":") ? "[\(http.host)]" : http.host):\(http.port)")
-        lines.append("pop3-url = \(pop3)")
-        lines.append("smtp-url = \(smtp)")
-        lines.append("ca-file = \(caFile ?? "(system)")")
-        lines.append("allow-plaintext = \(allowPlaintext)")
-        lines.append("insecure-skip-verify = \(insecureSkipVerify)")
-        lines.append("public-dir = \(publicDir)")
-        lines.append("accounts-file = \(accountsFile ?? "(none)")")
-        lines.append("log-level = \(logLevel)")
-        lines.append("access-log = \(http.accessLog)")
-        lines.append("log-format = \(http.accessLogFormat.rawValue)")
-        lines.append("ehlo-name = \(ehloName)")
-        lines.append("mail-domain = \(mailDomain)")
-        lines.append("trusted-proxies = \(trustedProxies.map(\.description).joined(separator: ","))")
-        lines.append("max-connections = \(http.maxConnections)")
-        lines.append("workers = \(http.workerThreads)")
-        lines.append("event-loops = \(http.eventLoops)")
-        lines.append("max-header-bytes = \(http.parserLimits.maxHeaderBytes)")
-        lines.append("max-body-bytes = \(maxBodyBytes)")
-        lines.append("max-send-bytes = \(maxSendBytes)")
-        lines.append("max-parse-bytes = \(maxParseBytes)")
-        lines.append("header-timeout = \(http.headerTimeoutMillis / 1000)")
-        lines.append("idle-timeout = \(http.idleTimeoutMillis / 1000)")
-        lines.append("shutdown-timeout = \(shutdownTimeoutMillis / 1000)")
-        lines.append("upstream-connect-timeout = \(upstreamConnectTimeout)")
-        lines.append("upstream-timeout = \(upstreamTimeout)")
-        lines.append("mailbox-wait = \(mailboxWaitMillis / 1000)")
-        lines.append("session-idle-timeout = \(sessionIdleTimeout)")
-        lines.append("session-max-age = \(sessionMaxAge)")
-        lines.append("summary-cache-entries = \(summaryCacheEntries)")
-        lines.append("smtp-trusted-relay = \(smtpTrustedRelay)")
-        lines.append("cors-origins = \(cors.origins.sorted().joined(separator: ","))")
-        lines.append("state = \(state)")
-        lines.append("secret-key-file = \(secretKeyFile ?? "(beside the SQLite database)")")
-        lines.append("previous-secret-key-file = \(previousSecretKeyFile ?? "(none)")")
-        lines.append("pop3-auth = \(pop3AuthMode.rawValue)")
-        lines.append("pop3-session-reuse = \(pop3SessionReuseMillis / 1000)")
-        lines.append("mailbox-waiters = \(mailboxWaiters)")
-        lines.append("message-cache-bytes = \(messageCacheBytes)")
-        lines.append("poll-interval = \(pollInterval)")
-        lines.append("webhook-retry-schedule = \(webhookRetrySchedule.text)")
-        lines.append("webhook-allow-http = \(webhookAllowHTTP)")
-        lines.append("webhook-allow-networks = \(webhookAllowNetworks.map(\.description).joined(separator: ","))")
-        return lines.joined(separator: "\n")
+        ConfigKey.allCases.map { key in
+            let value = resolved[key]
+            if key.spec.isSecret, let value, !value.isEmpty { return "\(key.rawValue) = (set, not shown)" }
+            return "\(key.rawValue) = \(value ?? "(none)")"
+        }.joined(separator: "\n")
     }
 }

@@ -40,14 +40,17 @@ public enum ConfigurationLoader {
         }
 
         let (host, port) = try parseListen(string(.listen))
+        if let metrics = raw(.metricsListen), metrics == string(.listen) {
+            throw ConfigurationError(.metricsListen, "must differ from --listen")
+        }
         let pop3 = try url(.pop3URL, ["pop3": 110, "pop3s": 995])
         let smtp = try url(.smtpURL, ["smtp": 587, "smtps": 465])
         let allowPlaintext = try bool(.allowPlaintext)
 
         let caFile = raw(.caFile)
-        if let caFile, !fileReadable(caFile) { throw ConfigurationError(.caFile, "cannot read '\(caFile)'") }
+        if let caFile { try StartupCheck.readableFile(caFile, key: .caFile) }
         let accountsFile = raw(.accountsFile)
-        if let accountsFile, !fileReadable(accountsFile) { throw ConfigurationError(.accountsFile, "cannot read '\(accountsFile)'") }
+        if let accountsFile { try StartupCheck.readableFile(accountsFile, key: .accountsFile) }
 
         guard let logLevel = Logger.Level(rawValue: string(.logLevel).lowercased()) else {
             throw ConfigurationError(.logLevel, "expected trace, debug, info, notice, warning, error or critical")
@@ -101,13 +104,23 @@ public enum ConfigurationLoader {
             throw ConfigurationError(.secretKeyFile, "is required with a PostgreSQL state store (every replica needs the same key)")
         }
         let previousSecretKeyFile = raw(.previousSecretKeyFile)
-        if let previousSecretKeyFile, !fileReadable(previousSecretKeyFile) {
-            throw ConfigurationError(.previousSecretKeyFile, "cannot read '\(previousSecretKeyFile)'")
-        }
+        if let previousSecretKeyFile { try StartupCheck.readableFile(previousSecretKeyFile, key: .previousSecretKeyFile) }
 
         guard let pop3AuthMode = POP3AuthMode(rawValue: string(.pop3Auth).lowercased()) else {
             throw ConfigurationError(.pop3Auth, "expected auto or apop")
         }
+        var metricsListen: (host: String, port: Int)?
+        if let text = raw(.metricsListen) {
+            do throws(ConfigurationError) { metricsListen = try parseListen(text) } catch { throw ConfigurationError(.metricsListen, error.reason) }
+        }
+        let operatorToken = raw(.operatorToken)
+        if let operatorToken, operatorToken.utf8.count < 16 || !operatorToken.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) {
+            throw ConfigurationError(.operatorToken, "must be at least 16 printable characters without spaces")
+        }
+        var resolved: [ConfigKey: String] = [:]
+        for key in ConfigKey.allCases { resolved[key] = raw(key) }
+        resolved[.mailDomain] = mailDomain
+
         var configuration = Configuration(
             http: http, pop3: pop3, smtp: smtp, caFile: caFile, allowPlaintext: allowPlaintext,
             insecureSkipVerify: try bool(.insecureSkipVerify), publicDir: string(.publicDir), accountsFile: accountsFile,
@@ -118,7 +131,10 @@ public enum ConfigurationLoader {
             upstreamConnectTimeout: try int(.upstreamConnectTimeout, 1...600), upstreamTimeout: try int(.upstreamTimeout, 1...3600),
             mailboxWaitMillis: Int64(try int(.mailboxWait, 0...600)) * 1000,
             sessionIdleTimeout: try int(.sessionIdleTimeout, 60...31_536_000), sessionMaxAge: try int(.sessionMaxAge, 60...31_536_000),
-            summaryCacheEntries: try int(.summaryCacheEntries, 0...10_000_000))
+            summaryCacheEntries: try int(.summaryCacheEntries, 0...10_000_000),
+            metricsEnabled: try bool(.metrics), metricsListen: metricsListen, operatorToken: operatorToken,
+            readyCacheSeconds: try int(.readyCacheSeconds, 1...3600), resolved: resolved,
+            warnings: ConfigKey.unknownEnvironmentWarnings(environment))
         configuration.smtpTrustedRelay = try bool(.smtpTrustedRelay)
         configuration.cors = cors
         configuration.state = state
@@ -142,7 +158,7 @@ public enum ConfigurationLoader {
     }
 
     /// Splits `host:port` or `[v6]:port`.
-    static func parseListen(_ text: String) throws -> (String, Int) {
+    static func parseListen(_ text: String) throws(ConfigurationError) -> (String, Int) {
         var host: Substring
         var portText: Substring
         if text.hasPrefix("[") {
@@ -161,9 +177,5 @@ public enum ConfigurationLoader {
         let literal = host == "localhost" ? "127.0.0.1" : String(host)
         guard IPAddress.isLiteral(literal) else { throw ConfigurationError(.listen, "host must be an IP address or localhost, got '\(host)'") }
         return (literal, port)
-    }
-
-    private static func fileReadable(_ path: String) -> Bool {
-        access(path, R_OK) == 0
     }
 }

@@ -126,6 +126,17 @@ final class CurlEasy {
         return received
     }
 
+    /// How long the last perform's parts took (for metrics), with `rest` named `restPhase`.
+    func phases(restPhase: String) -> UpstreamPhases {
+        func micros(_ info: CURLINFO) -> Int64 {
+            var value: curl_off_t = 0
+            _ = ccurl_easy_getinfo_off_t(handle, info, &value)
+            return Int64(value)
+        }
+        return UpstreamPhases(connectMicros: micros(CURLINFO_CONNECT_TIME_T), appConnectMicros: micros(CURLINFO_APPCONNECT_TIME_T),
+                              totalMicros: micros(CURLINFO_TOTAL_TIME_T), restPhase: restPhase)
+    }
+
     /// A response code (`CURLINFO_RESPONSE_CODE`).
     func responseCode() -> Int {
         var code = 0

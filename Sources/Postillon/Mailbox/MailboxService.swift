@@ -131,6 +131,7 @@ public final class MailboxService: Sendable {
             }
             while index < newestFirst.count && !matches(newestFirst[index]) { index += 1 }
             let missing = page.filter { cache.get(mailbox: mailbox, uidl: $0.uidl) == nil }
+            ServiceMetrics.cacheLookup("summary", hits: page.count - missing.count, misses: missing.count)
             let headers = missing.isEmpty ? [:] : try session.headers(of: missing.map(\.number))
             var summaries: [MessageSummary] = []
             for listing in page {
@@ -182,7 +183,9 @@ public final class MailboxService: Sendable {
         guard let uidl = MessageIdentifier.decode(id) else { throw MailboxError.messageNotFound(id: id) }
         let mailbox = credentials.mailboxKey
         // Served with no upstream session at all, but only to credentials a login proved recently.
-        if verified.contains(credentials), let bytes = messages.get(mailbox: mailbox, uidl: uidl) {
+        let cached = verified.contains(credentials) ? messages.get(mailbox: mailbox, uidl: uidl) : nil
+        ServiceMetrics.cacheLookup("message", hits: cached == nil ? 0 : 1, misses: cached == nil ? 1 : 0)
+        if let bytes = cached {
             let limit = maxBytes ?? Int.max / 4
             guard bytes.count <= limit else { throw MailboxError.messageTooLarge(size: bytes.count, limit: limit) }
             let file = try SpooledFile()
@@ -281,6 +284,7 @@ public final class MailboxService: Sendable {
         do {
             session = try connector.connect(credentials)
         } catch {
+            ServiceMetrics.pop3SessionEnded(outcome: UpstreamOutcome(error) ?? .error, commandNanoseconds: nil)
             if case POP3Error.loginRefused = error { verified.forget(credentials) }
             throw error
         }
@@ -290,13 +294,17 @@ public final class MailboxService: Sendable {
     private func run<T>(_ body: (any POP3Session) throws -> T, on session: any POP3Session, loggedInMillis: Int64,
                         _ credentials: Credentials, _ purpose: Purpose, _ key: String, _ fingerprint: String) throws -> T {
         let result: T
+        let started = MonotonicClock.nowNanos()
         do {
             result = try body(session)
         } catch {
             session.abort()
+            ServiceMetrics.pop3SessionEnded(outcome: UpstreamOutcome(error) ?? .ok,
+                                            commandNanoseconds: Int64(MonotonicClock.nowNanos() &- started))
             if case POP3Error.loginRefused = error { verified.forget(credentials) }
             throw error
         }
+        ServiceMetrics.pop3SessionEnded(outcome: .ok, commandNanoseconds: Int64(MonotonicClock.nowNanos() &- started))
         verified.record(credentials)
         let lifetime = parkMillis(session)
         if purpose != .delete && lifetime > 0 {

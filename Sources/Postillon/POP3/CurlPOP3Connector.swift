@@ -47,14 +47,19 @@ public final class CurlPOP3Connector: POP3Connector {
                                           timeoutMillis: Int64(settings.timeout) * 1000) { [self] in
             self.logins.wrappingAdd(1, ordering: .relaxed)
         }
+        var phases = easy.phases(restPhase: "login")
         if !(capabilities.pipelining && login.pipelinable) {
+            let started = MonotonicClock.nowNanos()
             do {
                 try session.authenticate()
             } catch {
                 session.abort()
                 throw error
             }
+            phases.restNanoseconds += Int64(MonotonicClock.nowNanos() &- started)
         }
+        // "login" is CAPA (and STLS) plus, unless pipelined with the first commands, the login itself.
+        ServiceMetrics.pop3Connected(phases)
         return session
     }
 }

@@ -89,16 +89,22 @@ public final class CurlSMTPClient: SMTPClient {
             do {
                 try easy.perform()
             } catch let error as CurlError {
-                if sink.stoppedUnauthenticated { throw SMTPError.authenticationUnavailable }
+                if sink.stoppedUnauthenticated {
+                    ServiceMetrics.smtpSessionEnded(outcome: .authUnavailable, phases: easy.phases(restPhase: "transaction"))
+                    throw SMTPError.authenticationUnavailable
+                }
                 let exchange = SMTPExchange(events: sink.smtp.events)
                 // The final "." follows the data only when the upload ended without a send error.
                 let messageWentOut = source.isExhausted && sink.dataBytesOut >= source.wireCount
                     && CURLcode(rawValue: error.code) != CURLE_SEND_ERROR
                 let kind = sink.deadlinePassed ? .timeout : error.kind
-                throw exchange.error(kind: kind, detail: error.detail.isEmpty ? error.message : error.detail,
-                                     recipients: envelope.recipients, messageWentOut: messageWentOut)
+                let failure = exchange.error(kind: kind, detail: error.detail.isEmpty ? error.message : error.detail,
+                                             recipients: envelope.recipients, messageWentOut: messageWentOut)
+                ServiceMetrics.smtpSessionEnded(outcome: UpstreamOutcome(failure) ?? .error, phases: easy.phases(restPhase: "transaction"))
+                throw failure
             }
         }
+        ServiceMetrics.smtpSessionEnded(outcome: .ok, phases: easy.phases(restPhase: "transaction"))
         // libcurl returns success only after the server's 250 to the message data.
         return SMTPExchange(events: sink.smtp.events).delivery(for: envelope.recipients)
     }

@@ -112,6 +112,8 @@ extension EventLoop {
         let keepAliveAllowed = connection.machine.mayKeepAlive
 
         if plan.runsInline {
+            context.inFlight.wrappingAdd(1, ordering: .relaxed)
+            defer { context.inFlight.wrappingSubtract(1, ordering: .relaxed) }
             var response = context.responder.respond(to: request, plan: plan)
             if case .stream = response.body {
                 response = Problem(.internalServerError, code: "internal_error", detail: "Inline handlers cannot stream.").response(requestID: requestID)
@@ -122,13 +124,17 @@ extension EventLoop {
             enqueue(connection, bytes)
             logAccess(requestID: requestID, method: head.method, path: head.path, status: response.status.code, bytes: bytes.count,
                       startNanos: connection.requestStartNanos, remote: client, userAgent: head.headers["User-Agent"], account: response.account)
+            context.observer?.requestFinished(route: plan.routeLabel, method: head.method, status: response.status.code,
+                                              nanoseconds: MonotonicClock.nowNanos() &- connection.requestStartNanos)
             return connection.machine.respondedInline(now: MonotonicClock.nowMillis(), keepAlive: keepAlive)
         }
 
         let startNanos = connection.requestStartNanos
         let fd = connection.fd
+        context.inFlight.wrappingAdd(1, ordering: .relaxed)
         // The worker uses only `fd` and reports whether the connection must close; the loop keeps the rest.
         let accepted = context.pool(for: plan).submit { [self] in
+            defer { context.inFlight.wrappingSubtract(1, ordering: .relaxed) }
             let response = context.responder.respond(to: request, plan: plan)
             let keepAlive = head.keepAlive && keepAliveAllowed && !context.isShuttingDown
             var outcome = HTTPWriteOutcome(status: response.status.code, bytes: 0, aborted: true)
@@ -144,10 +150,13 @@ extension EventLoop {
             self.logAccess(requestID: requestID, method: head.method, path: head.path, status: outcome.status, bytes: outcome.bytes,
                            startNanos: startNanos, remote: client, userAgent: head.headers["User-Agent"], account: response.account,
                            aborted: outcome.aborted)
+            context.observer?.requestFinished(route: plan.routeLabel, method: head.method, status: outcome.status,
+                                              nanoseconds: MonotonicClock.nowNanos() &- startNanos)
             withExtendedLifetime(reservation) {}
             self.giveBack(connection, mustClose: mustClose)
         }
         guard accepted else {
+            context.inFlight.wrappingSubtract(1, ordering: .relaxed)
             let problem = Problem(.serviceUnavailable, code: "server_busy",
                                   detail: "Too many requests are waiting for a worker; retry shortly.", headers: ["Retry-After": "1"])
             let bytes = serialize(problem.response(requestID: requestID), isHead: false, keepAlive: false, requestID: requestID)

@@ -33,6 +33,18 @@ public final class HTTPServer: Sendable {
         context = ServerContext(configuration: configuration, responder: responder, logger: logger)
     }
 
+    /// Creates a server whose answered requests are reported to `observer` (metrics).
+    package init(configuration: HTTPServerConfiguration, responder: any HTTPResponder, logger: Logger, observer: (any HTTPServerObserver)?) {
+        context = ServerContext(configuration: configuration, responder: responder, logger: logger, observer: observer)
+    }
+
+    /// Connections, requests in flight and the worker pool's load, now.
+    package var statistics: HTTPServerStatistics {
+        let pool = context.pool.load
+        return HTTPServerStatistics(openConnections: connectionCount, requestsInFlight: context.inFlight.load(ordering: .relaxed),
+                                    workersBusy: pool.busy, requestsQueued: pool.queued)
+    }
+
     /// Binds the listening socket and starts the event loops (once; later calls do nothing).
     ///
     /// Every loop is created before any starts, so a failure part-way (out of descriptors for an

@@ -14,6 +14,8 @@ public struct RequestPlan: Sendable {
     /// What to answer, instead of 413, when the body is larger than ``maxBodyBytes`` (for example
     /// 401 when only an authenticated caller may send a large body); nil for 413.
     package var bodyLimitProblem: Problem?
+    /// A bounded label for metrics: the matched route's template, never the raw path.
+    package var routeLabel: String = "(unmatched)"
 
     /// Creates a plan.
     public init(maxBodyBytes: Int, runsInline: Bool = false, target: RouteTarget = .notFound, parameters: [String: String] = [:]) {

@@ -17,12 +17,17 @@ final class ServerContext: Sendable {
     let shuttingDown = Atomic<Bool>(false)
     /// Request-body bytes being received, over all loops.
     let bodyBudget: BodyBudget
+    /// Requests whose handler runs or whose response is being written.
+    let inFlight = Atomic<Int>(0)
+    /// Told about each answered request (metrics); nil costs nothing.
+    let observer: (any HTTPServerObserver)?
 
-    init(configuration: HTTPServerConfiguration, responder: any HTTPResponder, logger: Logger) {
+    init(configuration: HTTPServerConfiguration, responder: any HTTPResponder, logger: Logger, observer: (any HTTPServerObserver)? = nil) {
         self.configuration = configuration
         self.responder = responder
         self.logger = logger
         self.bodyBudget = BodyBudget(limitBytes: configuration.maxBodyBytesInFlight)
+        self.observer = observer
         self.pool = WorkerPool(threads: configuration.workerThreads, maxQueued: configuration.maxQueuedRequests)
         self.accessLog = configuration.accessLog && logger.logLevel <= .info ? AccessLog(format: configuration.accessLogFormat, fd: configuration.accessLogDescriptor) : nil
         var pools: [String: WorkerPool] = [:]

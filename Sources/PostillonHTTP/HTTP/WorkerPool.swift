@@ -17,6 +17,7 @@ final class WorkerPool: @unchecked Sendable {
     private var head = 0
     private var stopping = false
     private var threadsRunning = 0
+    private var busy = 0
     private let maxQueued: Int
 
     /// The threads, joined by ``stop(deadlineMillis:)`` so none is still exiting afterwards.
@@ -61,6 +62,9 @@ final class WorkerPool: @unchecked Sendable {
     /// The number of jobs waiting for a thread.
     var queuedCount: Int { lock.withLock { queue.count - head } }
 
+    /// Threads running a job and jobs waiting, read together (for gauges).
+    var load: (busy: Int, queued: Int) { lock.withLock { (busy, queue.count - head) } }
+
     /// Lets queued jobs finish, then ends the threads; waits at most until `deadlineMillis`.
     func stop(deadlineMillis: Int64) {
         let finished = lock.withLock {
@@ -90,6 +94,7 @@ final class WorkerPool: @unchecked Sendable {
                     return nil
                 }
                 let next = queue[head]
+                busy += 1
                 queue[head] = nil
                 head += 1
                 if head > 1024 && head * 2 > queue.count {
@@ -100,6 +105,7 @@ final class WorkerPool: @unchecked Sendable {
             }
             guard let job else { return }
             job()
+            lock.withLock { busy -= 1 }
         }
     }
 }

@@ -42,7 +42,9 @@ public final class Router: HTTPResponder {
 
     public func plan(for head: HTTPRequestHead) -> RequestPlan {
         guard let path = Self.decodedSegments(head.path) else {
-            return RequestPlan(maxBodyBytes: unmatchedBodyLimit, runsInline: true, target: .badPath)
+            var plan = RequestPlan(maxBodyBytes: unmatchedBodyLimit, runsInline: true, target: .badPath)
+            plan.routeLabel = "(bad_path)"
+            return plan
         }
         // Only the most specific patterns that match count (most literal segments): a literal
         // `/messages/delete` is not also `/messages/{id}`, for any method or for `Allow`.
@@ -62,6 +64,7 @@ public final class Router: HTTPResponder {
             if route.method == head.method || (head.method == .HEAD && route.method == .GET) {
                 var plan = RequestPlan(maxBodyBytes: route.maxBodyBytes, runsInline: route.runsInline, target: .route(index), parameters: parameters)
                 plan.pool = route.pool
+                plan.routeLabel = route.pattern
                 // A large body only after the head passed the gate (credentials present and plausible).
                 if route.maxBodyBytes > smallBodyBytes, head.framing != .none, let refusal = bodyGate?(head) {
                     plan.maxBodyBytes = smallBodyBytes
@@ -73,11 +76,15 @@ public final class Router: HTTPResponder {
             if route.method == .GET { allowed.append("HEAD") }
         }
         if !allowed.isEmpty {
-            return RequestPlan(maxBodyBytes: unmatchedBodyLimit, runsInline: true, target: .methodNotAllowed(allow: allowed.joined(separator: ", ")))
+            var plan = RequestPlan(maxBodyBytes: unmatchedBodyLimit, runsInline: true, target: .methodNotAllowed(allow: allowed.joined(separator: ", ")))
+            plan.routeLabel = "(method_not_allowed)"
+            return plan
         }
         if fallback != nil, path.first != "api", head.method == .GET || head.method == .HEAD {
             let inline = fallbackIsInline?(head.path) ?? false
-            return RequestPlan(maxBodyBytes: unmatchedBodyLimit, runsInline: inline, target: .fallback)
+            var plan = RequestPlan(maxBodyBytes: unmatchedBodyLimit, runsInline: inline, target: .fallback)
+            plan.routeLabel = "(static)"
+            return plan
         }
         return RequestPlan(maxBodyBytes: unmatchedBodyLimit, runsInline: true, target: .notFound)
     }

@@ -131,6 +131,39 @@ import Testing
         #expect(objects.last?["status"] as? Int == 200)
     }
 
+    /// Regression: a request the worker pool refused was answered 503 but never logged, so the log
+    /// (and any request counter hooked where requests finish) missed exactly the overload it should show.
+    @Test func aRequestTheBusyPoolRefusesIsLoggedToo() throws {
+        var fds: [Int32] = [0, 0]
+        #expect(pipe(&fds) == 0)
+        defer { close(fds[0]) }
+        var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0)
+        configuration.eventLoops = 1
+        configuration.workerThreads = 1
+        configuration.maxQueuedRequests = 0  // every request for a worker is refused at once
+        configuration.accessLogFormat = .json
+        configuration.accessLogDescriptor = fds[1]
+        let logger = Logger(label: "test")
+        let routes = [Route(.GET, "/work") { _ in HTTPResponse(contentType: "text/plain", bytes: Array("done".utf8)) }]
+        let server = HTTPServer(configuration: configuration, responder: Router(routes: routes, logger: logger), logger: logger)
+        try server.start()
+        let client = try RawClient(port: server.port)
+        client.send("GET /work HTTP/1.1\r\nHost: t\r\nUser-Agent: probe/2\r\n\r\n")
+        let response = try #require(client.readResponse())
+        #expect(response.status == 503)
+        #expect(response.text.contains("server_busy"))
+        #expect(client.waitForClose())
+        server.shutdown(timeoutMillis: 1000)
+        close(fds[1])
+        let objects = readAll(fds[0]).split(separator: UInt8(ascii: "\n")).compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0)) as? [String: Any]
+        }
+        #expect(objects.count == 1)
+        #expect(objects.first?["path"] as? String == "/work")
+        #expect(objects.first?["status"] as? Int == 503)
+        #expect(objects.first?["user_agent"] as? String == "probe/2")
+    }
+
     @Test func logFormatIsConfigurable() throws {
         #expect(try ConfigurationLoader.load(flags: [:], environment: [:]).http.accessLogFormat == .text)
         #expect(try ConfigurationLoader.load(flags: [.logFormat: "json"], environment: [:]).http.accessLogFormat == .json)

@@ -38,17 +38,17 @@ import Testing
         #expect(deadlines.verdict(.inWorker, now: .max, shuttingDown: true) == .wait)
     }
 
-    @Test func aConnectionReportsItsStageInPriorityOrder() {
-        let connection = Connection(fd: -1, remoteAddress: "127.0.0.1", now: 42)
-        #expect(connection.deadlineStage == .idle(lastActivity: 42))
-        connection.requestStartedMillis = 50
-        #expect(connection.deadlineStage == .readingHead(requestStarted: 50))
-        connection.output = [1, 2, 3]
-        connection.outputStartedMillis = 60
-        #expect(connection.deadlineStage == .writing(outputStarted: 60), "pending output counts before reading")
-        connection.lingerUntilMillis = 2060
-        #expect(connection.deadlineStage == .lingering(until: 2060))
-        connection.inWorker = true
-        #expect(connection.deadlineStage == .inWorker)
+    @Test func aConnectionReportsTheStageOfItsState() {
+        var machine = ConnectionStateMachine(now: 42, deadlines: deadlines, maxRequests: 100)
+        #expect(machine.deadlineStage == .idle(lastActivity: 42))
+        machine.headStarted(now: 50)
+        #expect(machine.deadlineStage == .readingHead(requestStarted: 50))
+        _ = machine.failed(now: 60)
+        #expect(machine.deadlineStage == .writing(outputStarted: 60), "pending output counts before reading")
+        _ = machine.outputFlushed(now: 60)
+        #expect(machine.deadlineStage == .lingering(until: 2060))
+        var working = ConnectionStateMachine(now: 0, deadlines: deadlines, maxRequests: 100)
+        _ = working.dispatchedToWorker()
+        #expect(working.deadlineStage == .inWorker)
     }
 }

@@ -1,11 +1,11 @@
-/// One client connection's state.
+/// One client connection: its socket, its bytes, and its lifecycle (``ConnectionStateMachine``).
 ///
-/// Ownership, not locks, keeps this safe: the event loop that accepted the connection owns it,
-/// except while `inWorker` is true, when exactly one worker thread owns it. The hand-over in both
-/// directions goes through the worker pool's and the loop's mutex-protected queues, which order
-/// the memory accesses. Only the owning loop closes the descriptor, so it is never reused under a worker.
+/// The event loop that accepted the connection owns this object and alone touches its state. While
+/// the machine says `inWorker`, one worker thread uses `fd` (and only `fd`) to write the response;
+/// it reports back through the loop's mutex-protected queue, which orders the memory accesses. Only
+/// the owning loop closes the descriptor, so it is never reused under a worker.
 ///
-/// Sendable: exactly one thread owns it at a time (its loop, or one worker while `inWorker`), handed over through mutexes.
+/// Sendable: only the owning loop touches the mutable state; a worker uses just the immutable `fd` (see above).
 final class Connection: @unchecked Sendable {
     /// How the current request's body is being read.
     enum BodyState {
@@ -14,47 +14,35 @@ final class Connection: @unchecked Sendable {
         case chunked(ChunkedBodyDecoder, [UInt8])
     }
 
-    /// Where the connection is in the request cycle.
-    enum Phase {
-        case head
-        case body(HTTPRequestHead, RequestPlan, BodyState, requestID: String)
+    /// The parser's working data for a request whose head was parsed (its body is being read).
+    struct PendingBody {
+        var head: HTTPRequestHead
+        var plan: RequestPlan
+        var state: BodyState
+        var requestID: String
     }
 
     let fd: Int32
     let remoteAddress: String
+    /// Where the connection is in its lifecycle; every deadline and close decision comes from here.
+    var machine: ConnectionStateMachine
     /// Received bytes; the unconsumed ones start at `readIndex`.
     var buffer: [UInt8] = []
     var readIndex = 0
-    var phase = Phase.head
-    /// True while a worker thread owns the connection.
-    var inWorker = false
-    /// The last read found the socket empty and no event arrived since (edge-triggered epoll).
-    var drained = false
-    /// The peer closed its side or the connection failed.
-    var peerClosed = false
+    /// Set from a parsed head until its request is complete (nil: the parser reads a head).
+    var pendingBody: PendingBody?
     /// Response bytes the loop could not write yet.
     var output: [UInt8] = []
     var outputIndex = 0
-    var outputStartedMillis: Int64 = 0
-    /// Close once `output` is written.
-    var closeWhenFlushed = false
-    /// Set after the write side was shut down: discard input until EOF or this deadline, then close.
-    var lingerUntilMillis: Int64?
-    /// When the current request's first byte arrived (header and body deadlines count from here).
-    var requestStartedMillis: Int64?
-    var lastActivityMillis: Int64
-    var requestsServed = 0
-    /// Set by the worker when the connection must close after its response.
-    var closeAfterWorker = false
     /// When the request being handled started, for the access log.
     var requestStartNanos: UInt64 = 0
     /// The current request body's share of the server's ``BodyBudget`` (released with this object).
     var bodyReservation: BodyBudget.Reservation?
 
-    init(fd: Int32, remoteAddress: String, now: Int64) {
+    init(fd: Int32, remoteAddress: String, machine: ConnectionStateMachine) {
         self.fd = fd
         self.remoteAddress = remoteAddress
-        self.lastActivityMillis = now
+        self.machine = machine
     }
 
     /// Bytes received but not yet parsed.
@@ -62,22 +50,6 @@ final class Connection: @unchecked Sendable {
 
     /// Whether response bytes are waiting to be written.
     var hasPendingOutput: Bool { outputIndex < output.count }
-
-    /// Where the connection stands for its deadlines (see ``ConnectionDeadlines``).
-    var deadlineStage: ConnectionDeadlines.Stage {
-        if inWorker { return .inWorker }
-        if let lingerUntilMillis { return .lingering(until: lingerUntilMillis) }
-        if hasPendingOutput { return .writing(outputStarted: outputStartedMillis) }
-        switch phase {
-        case .head:
-            if let requestStartedMillis { return .readingHead(requestStarted: requestStartedMillis) }
-            return .idle(lastActivity: lastActivityMillis)
-        case .body:
-            // The body phase always has a start; a missing one would be a bug, and then the
-            // connection counts from its last activity rather than never timing out.
-            return .readingBody(requestStarted: requestStartedMillis ?? lastActivityMillis)
-        }
-    }
 
     /// Drops consumed bytes so the buffer does not grow across keep-alive requests.
     func compact() {

@@ -1,6 +1,7 @@
 /// A connection's deadlines as pure decisions: given where the connection stands and the time
-/// (an injected clock, in monotonic milliseconds), what must happen now. The event loop's sweep
-/// only gathers the stage and performs the verdict, so every timeout is tested from literals.
+/// (an injected clock, in monotonic milliseconds), what must happen now. Each connection's
+/// ``ConnectionStateMachine`` holds them and asks on every tick of the event loop's sweep, so
+/// every timeout is tested from literals.
 package struct ConnectionDeadlines: Sendable, Equatable {
     /// Where a connection stands, as far as its deadlines care.
     package enum Stage: Sendable, Equatable {

@@ -8,6 +8,12 @@ import Synchronization
 /// One epoll event loop: accepts connections, reads and parses requests, runs inline handlers,
 /// hands the rest to the worker pool, and enforces every connection deadline.
 ///
+/// The loop is the I/O shell of each connection's ``ConnectionStateMachine``: it turns epoll
+/// events, parser results, worker returns and its periodic sweep into the machine's events, and
+/// performs the actions the machine answers in ``perform(_:on:)``. Decisions live in the machine;
+/// syscalls live here. A connection opens in `acceptConnections()` and ends in
+/// `closeConnection(_:)`; every request, answered, failed or aborted, ends in `logAccess(...)`.
+///
 /// Idle keep-alive connections cost only their buffers here, never a thread.
 ///
 /// Sendable: only the loop's own thread touches its mutable state; other threads reach it through `post` and `giveBack` (mutexes).
@@ -23,7 +29,8 @@ final class EventLoop: @unchecked Sendable {
     let wakeFD: Int32
     private(set) var listenFD: Int32
     var connections: [Int32: Connection] = [:]
-    private let returned = Mutex<[Connection]>([])
+    /// Connections workers gave back, each with whether it must close.
+    private let returned = Mutex<[(Connection, mustClose: Bool)]>([])
     private let commands = Mutex<[Command]>([])
     private var running = true
     /// Set while accepting is paused because file descriptors ran out.
@@ -35,6 +42,8 @@ final class EventLoop: @unchecked Sendable {
     private let finished = DispatchSemaphore(value: 0)
     /// This loop's access-log lines (nil when the log is off); workers serving its connections append too.
     private let accessLogBuffer: AccessLogBuffer?
+    /// The configured deadlines every connection's state machine enforces.
+    private let deadlines: ConnectionDeadlines
 
     init(context: ServerContext, listenFD: Int32) throws {
         self.context = context
@@ -43,6 +52,7 @@ final class EventLoop: @unchecked Sendable {
         wakeFD = try syscall("eventfd") { eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC)) }
         requestIDPrefix = String(UInt32.random(in: 0...UInt32.max), radix: 16)
         accessLogBuffer = context.accessLog?.makeBuffer()
+        deadlines = ConnectionDeadlines(context.configuration)
         try register(listenFD, events: EPOLLIN.rawValue | EPOLLEXCLUSIVE.rawValue)
         try register(wakeFD, events: EPOLLIN.rawValue)
     }
@@ -71,9 +81,9 @@ final class EventLoop: @unchecked Sendable {
         wake()
     }
 
-    /// Gives a connection back from a worker (any thread).
-    func giveBack(_ connection: Connection) {
-        returned.withLock { $0.append(connection) }
+    /// Gives a connection back from a worker (any thread); `mustClose` when its response ended it.
+    func giveBack(_ connection: Connection, mustClose: Bool) {
+        returned.withLock { $0.append((connection, mustClose)) }
         wake()
     }
 
@@ -116,7 +126,7 @@ final class EventLoop: @unchecked Sendable {
             }
             if let until = acceptPausedUntil, now >= until { resumeAccepting() }
         }
-        for connection in Array(connections.values) where !connection.inWorker {
+        for connection in Array(connections.values) where !connection.machine.isInWorker {
             closeConnection(connection)
         }
     }
@@ -149,7 +159,9 @@ final class EventLoop: @unchecked Sendable {
                 continue
             }
             Socket.setNoDelay(fd)
-            let connection = Connection(fd: fd, remoteAddress: Socket.addressText(storage), now: MonotonicClock.nowMillis())
+            let machine = ConnectionStateMachine(now: MonotonicClock.nowMillis(), deadlines: deadlines,
+                                                 maxRequests: context.configuration.maxRequestsPerConnection)
+            let connection = Connection(fd: fd, remoteAddress: Socket.addressText(storage), machine: machine)
             var event = epoll_event()
             event.events = EPOLLIN.rawValue | EPOLLOUT.rawValue | EPOLLRDHUP.rawValue | EPOLLET.rawValue
             event.data.fd = fd
@@ -200,15 +212,8 @@ final class EventLoop: @unchecked Sendable {
     // MARK: Events
 
     private func handleEvent(_ connection: Connection, flags: UInt32) {
-        if flags & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0 {
-            connection.drained = false
-        }
-        if connection.inWorker { return }
-        if connection.lingerUntilMillis != nil {
-            discardInput(connection)
-            return
-        }
-        service(connection)
+        let readable = flags & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0
+        perform(connection.machine.socketEvent(readable: readable), on: connection)
     }
 
     private func processCommands() {
@@ -224,16 +229,12 @@ final class EventLoop: @unchecked Sendable {
                     listenFD = -1
                 }
                 acceptPausedUntil = nil
-                for connection in Array(connections.values) where isIdle(connection) {
-                    closeConnection(connection)
+                for connection in Array(connections.values) {
+                    perform(connection.machine.drain(unparsedBytes: connection.unconsumed), on: connection)
                 }
             case .terminate:
                 for connection in Array(connections.values) {
-                    if connection.inWorker {
-                        shutdown(connection.fd, Int32(SHUT_RDWR))
-                    } else {
-                        closeConnection(connection)
-                    }
+                    perform(connection.machine.terminate(), on: connection)
                 }
                 running = false
             }
@@ -241,97 +242,114 @@ final class EventLoop: @unchecked Sendable {
     }
 
     private func processReturned() {
-        let pending = returned.withLock { list -> [Connection] in
+        let pending = returned.withLock { list -> [(Connection, mustClose: Bool)] in
             defer { list.removeAll(keepingCapacity: true) }
             return list
         }
-        for connection in pending {
-            connection.inWorker = false
-            connection.requestsServed += 1
-            if connection.closeAfterWorker || !running {
-                lingerClose(connection)
-                continue
-            }
-            connection.lastActivityMillis = MonotonicClock.nowMillis()
-            service(connection)
+        for (connection, mustClose) in pending {
+            let action = connection.machine.workerFinished(now: MonotonicClock.nowMillis(), mustClose: mustClose || !running)
+            perform(action, on: connection)
         }
-    }
-
-    /// Whether the connection sits between requests with nothing buffered.
-    private func isIdle(_ connection: Connection) -> Bool {
-        guard !connection.inWorker, !connection.hasPendingOutput, connection.unconsumed == 0 else { return false }
-        if case .head = connection.phase { return connection.requestStartedMillis == nil }
-        return false
     }
 
     // MARK: Deadlines
 
     private func sweep(now: Int64) {
         let configuration = context.configuration
-        let deadlines = ConnectionDeadlines(configuration)
         let shuttingDown = context.isShuttingDown
-        for connection in Array(connections.values) where !connection.inWorker {
-            switch deadlines.verdict(connection.deadlineStage, now: now, shuttingDown: shuttingDown) {
-            case .wait:
-                continue
+        for connection in Array(connections.values) {
+            let action: ConnectionStateMachine.Action
+            switch connection.machine.tick(now: now, shuttingDown: shuttingDown) {
+            case .answerTimeout(.head):
+                action = fail(connection, Problem(.requestTimeout, code: "request_timeout",
+                                                  detail: "The request head did not arrive within \(configuration.headerTimeoutMillis) ms."))
+            case .answerTimeout(.body):
+                action = fail(connection, Problem(.requestTimeout, code: "request_timeout",
+                                                  detail: "The request body did not arrive within \(configuration.bodyTimeoutMillis) ms."))
+            case let other:
+                action = other
+            }
+            perform(action, on: connection)
+        }
+    }
+
+    // MARK: Performing the machine's actions
+
+    /// Performs `first` and every action it leads to, until the connection waits or is closed.
+    /// This is the only place that acts on a connection's socket for the machine.
+    func perform(_ first: ConnectionStateMachine.Action, on connection: Connection) {
+        var action = first
+        while true {
+            switch action {
+            case .parse:
+                action = step(connection)
+            case .read:
+                let (received, end) = readAvailable(connection)
+                action = connection.machine.readFinished(now: MonotonicClock.nowMillis(), received: received, end: end)
+            case .sendContinue:
+                enqueue(connection, Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
+                action = .flush
+            case .flush:
+                action = flush(connection)
+            case .waitForReadable:
+                connection.compact()
+                return
+            case .waitForWritable, .waitForWorker, .wait:
+                return
+            case .lingerClose:
+                shutdown(connection.fd, Int32(SHUT_WR))
+                action = .discardInput
+            case .discardInput:
+                let (received, end) = discardInput(connection)
+                action = connection.machine.readFinished(now: MonotonicClock.nowMillis(), received: received, end: end)
             case .close:
                 closeConnection(connection)
-            case .headTimedOut:
-                fail(connection, Problem(.requestTimeout, code: "request_timeout",
-                                         detail: "The request head did not arrive within \(configuration.headerTimeoutMillis) ms."))
-            case .bodyTimedOut:
-                fail(connection, Problem(.requestTimeout, code: "request_timeout",
-                                         detail: "The request body did not arrive within \(configuration.bodyTimeoutMillis) ms."))
+                return
+            case .shutdownSocket:
+                shutdown(connection.fd, Int32(SHUT_RDWR))
+                return
+            case .answerTimeout:
+                // Only the sweep gets this verdict, and it answers it; nothing else asks for it.
+                return
             }
         }
     }
 
     // MARK: Reading and writing on the loop
 
-    /// Reads what the socket has, up to the connection's buffer cap.
-    func readAvailable(_ connection: Connection) {
+    /// Reads what the socket has, up to the connection's buffer cap: how many bytes, and why it stopped.
+    private func readAvailable(_ connection: Connection) -> (Int, ConnectionStateMachine.ReadEnd) {
         let cap = bufferCap(for: connection)
-        while !connection.peerClosed && connection.unconsumed < cap {
+        var received = 0
+        while connection.unconsumed < cap {
             let count = scratch.withUnsafeMutableBytes { read(connection.fd, $0.baseAddress, $0.count) }
             if count > 0 {
                 connection.buffer.append(contentsOf: scratch[0..<count])
-                connection.lastActivityMillis = MonotonicClock.nowMillis()
-                if count < scratch.count {
-                    // A short read emptied the socket; edge-triggered epoll reports the next arrival.
-                    connection.drained = true
-                    return
-                }
+                received += count
+                // A short read emptied the socket; edge-triggered epoll reports the next arrival.
+                if count < scratch.count { return (received, .drained) }
                 continue
             }
-            if count == 0 {
-                connection.peerClosed = true
-                return
-            }
+            if count == 0 { return (received, .closed) }
             switch errno {
             case EINTR: continue
-            case EAGAIN, EWOULDBLOCK:
-                connection.drained = true
-                return
-            default:
-                connection.peerClosed = true
-                return
+            case EAGAIN, EWOULDBLOCK: return (received, .drained)
+            default: return (received, .closed)
             }
         }
+        return (received, .full)
     }
 
     /// How many unparsed bytes a connection may buffer in its current phase.
     private func bufferCap(for connection: Connection) -> Int {
         let headCap = context.configuration.parserLimits.maxHeaderBytes + 1024
-        switch connection.phase {
-        case .head: return max(headCap, 64 * 1024)
-        case .body(_, _, let state, _):
-            if case .length(let length) = state { return length + 64 * 1024 }
-            return 256 * 1024
-        }
+        guard let body = connection.pendingBody else { return max(headCap, 64 * 1024) }
+        if case .length(let length) = body.state { return length + 64 * 1024 }
+        return 256 * 1024
     }
 
-    /// Writes queued output; returns true when all of it went out.
-    func flush(_ connection: Connection) -> Bool {
+    /// Writes queued output and reports the outcome to the machine.
+    private func flush(_ connection: Connection) -> ConnectionStateMachine.Action {
         while connection.hasPendingOutput {
             let written = connection.output.withUnsafeBytes { raw in
                 send(connection.fd, raw.baseAddress! + connection.outputIndex, raw.count - connection.outputIndex, Int32(MSG_NOSIGNAL))
@@ -342,19 +360,17 @@ final class EventLoop: @unchecked Sendable {
             }
             let code = errno
             if code == EINTR { continue }
-            if code == EAGAIN || code == EWOULDBLOCK { return false }
-            connection.peerClosed = true
+            if code == EAGAIN || code == EWOULDBLOCK { return connection.machine.writeBlocked() }
             connection.output.removeAll()
             connection.outputIndex = 0
-            closeConnection(connection)
-            return false
+            return connection.machine.writeFailed()
         }
         connection.output.removeAll(keepingCapacity: connection.output.capacity <= 64 * 1024)
         connection.outputIndex = 0
-        return true
+        return connection.machine.outputFlushed(now: MonotonicClock.nowMillis())
     }
 
-    /// Queues bytes for the client and tries to write them now.
+    /// Queues bytes for the client (the machine's `.flush` writes them).
     func enqueue(_ connection: Connection, _ bytes: [UInt8]) {
         if connection.output.isEmpty {
             connection.output = bytes
@@ -362,59 +378,53 @@ final class EventLoop: @unchecked Sendable {
         } else {
             connection.output.append(contentsOf: bytes)
         }
-        connection.outputStartedMillis = MonotonicClock.nowMillis()
     }
 
-    /// Answers a request-level error, then closes gracefully.
-    func fail(_ connection: Connection, _ problem: Problem) {
+    /// Queues a request-level error answer; the returned action writes it, then closes gracefully.
+    func fail(_ connection: Connection, _ problem: Problem) -> ConnectionStateMachine.Action {
         let requestID = nextRequestID()
         var path: Substring = "-"
         var method = HTTPMethod("-")
-        if case .body(let head, _, _, _) = connection.phase {
-            path = head.path
-            method = head.method
+        if let body = connection.pendingBody {
+            path = body.head.path
+            method = body.head.method
         }
         let response = problem.response(requestID: requestID)
         let bytes = serialize(response, isHead: false, keepAlive: false, requestID: requestID)
         enqueue(connection, bytes)
-        connection.closeWhenFlushed = true
-        connection.phase = .head
+        connection.pendingBody = nil
         connection.bodyReservation = nil
         logAccess(requestID: requestID, method: method, path: path, status: problem.status.code,
-                  bytes: bytes.count, startNanos: MonotonicClock.nowNanos(), remote: connection.remoteAddress)
-        if flush(connection) { lingerClose(connection) }
+                        bytes: bytes.count, startNanos: MonotonicClock.nowNanos(), remote: connection.remoteAddress)
+        return connection.machine.failed(now: MonotonicClock.nowMillis())
     }
 
-    /// Shuts the write side, then discards input until the peer closes or a short deadline passes,
-    /// so the client reads our last response instead of a reset.
-    func lingerClose(_ connection: Connection) {
-        guard connections[connection.fd] != nil else { return }
-        shutdown(connection.fd, Int32(SHUT_WR))
-        connection.lingerUntilMillis = MonotonicClock.nowMillis() + 2000
-        discardInput(connection)
-    }
-
-    private func discardInput(_ connection: Connection) {
+    /// Reads and drops what a lingering socket holds: how many bytes, and why it stopped.
+    private func discardInput(_ connection: Connection) -> (Int, ConnectionStateMachine.ReadEnd) {
+        var received = 0
         while true {
             let count = scratch.withUnsafeMutableBytes { read(connection.fd, $0.baseAddress, $0.count) }
-            if count > 0 { continue }
+            if count > 0 {
+                received += count
+                continue
+            }
             if count < 0 && errno == EINTR { continue }
-            if count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { return }
-            closeConnection(connection)
-            return
+            if count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { return (received, .drained) }
+            return (received, .closed)
         }
     }
 
-    /// Closes and forgets a connection.
+    /// Closes and forgets a connection: the one place a connection ends.
     func closeConnection(_ connection: Connection) {
         guard connections.removeValue(forKey: connection.fd) != nil else { return }
         close(connection.fd)
         context.activeConnections.wrappingSubtract(1, ordering: .relaxed)
     }
 
-    /// Queues one access-log line for a finished request (loop thread or a worker serving this loop).
+    /// The one place a request is finished (answered, failed or aborted): queues its access-log line
+    /// (loop thread, or a worker serving this loop).
     func logAccess(requestID: String, method: HTTPMethod, path: Substring, status: Int, bytes: Int, startNanos: UInt64,
-                   remote: String, userAgent: String? = nil, account: String? = nil, aborted: Bool = false) {
+                         remote: String, userAgent: String? = nil, account: String? = nil, aborted: Bool = false) {
         guard let accessLogBuffer else { return }
         accessLogBuffer.append(AccessLogEntry(requestID: requestID, method: method.rawValue, path: path, status: status, bytes: bytes,
                                               durationMicros: (MonotonicClock.nowNanos() &- startNanos) / 1000, remote: remote,

@@ -12,7 +12,7 @@ enum ParsedMessageRoutes {
             Route(.GET, "/api/v1/messages/{id}") { context in
                 try services.authorized(context) { principal in
                     let id = context.parameter("id")
-                    let spooled = try mailbox.spool(principal.credentials, id: id, maxBytes: maxBytes)
+                    let spooled = try mailbox.spool(principal.credentials, id: id, maxBytes: maxBytes, arrivedMillis: context.request.arrivedMillis)
                     var message = try parser.parse(file: spooled.file.path, id: id, size: spooled.listing.size)
                     let flags = try services.flags.flags(account: principal.credentials.mailboxKey, uidl: spooled.listing.uidl)
                     message.summary.seen = flags.seen
@@ -32,7 +32,8 @@ enum ParsedMessageRoutes {
                 }
                 let wantsInline = inlineParameter == "1"
                 return try services.authorized(context) { principal in
-                    let spooled = try mailbox.spool(principal.credentials, id: context.parameter("id"), maxBytes: maxBytes)
+                    let spooled = try mailbox.spool(principal.credentials, id: context.parameter("id"), maxBytes: maxBytes,
+                                                    arrivedMillis: context.request.arrivedMillis)
                     let output = try SpooledFile()
                     output.finishWriting()
                     let info = try parser.extract(file: spooled.file.path, partId: partId, to: output.path)

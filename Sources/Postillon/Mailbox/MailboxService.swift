@@ -1,5 +1,8 @@
 import Logging
 import PostillonHTTP
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Reads and deletes mail over POP3 for API requests.
 ///
@@ -22,6 +25,12 @@ import PostillonHTTP
 /// Failed logins do not hold a mailbox's line: when the line is busy and the credentials have not
 /// been accepted in this process recently, they are checked by a login outside the line first.
 ///
+/// `[IN-USE]` right after our own QUIT: servers that lock the maildrop (GNU mailutils pop3d) release
+/// the lock a moment after answering QUIT, so a login that follows this process's own QUIT for the
+/// same mailbox (within ``ownQuitWindowMillis``) and is refused `[IN-USE]` is tried once more after
+/// ``ownQuitRetryMillis``. An `[IN-USE]` with no QUIT of ours before it (another client holds the
+/// maildrop) is answered at once (409 `mailbox_locked`).
+///
 /// Budget: `waitMillis` (`--mailbox-wait`) counts from the request's arrival (`arrivedMillis`),
 /// so time spent waiting for a worker thread and in the outside-line check counts too. A request
 /// that cannot get its mailbox's line by then answers ``MailboxError/busy`` (503 `mailbox_busy`,
@@ -38,7 +47,8 @@ public final class MailboxService: Sendable {
     private let locks: KeyedLock
     private let waitMillis: Int64
     private let reuseMillis: Int64
-    private let park = SessionPark()
+    private let park: SessionPark
+    private let quits: RecentQuits
     private let verified: VerifiedLogins
     private let messages: MessageCache
 
@@ -49,6 +59,10 @@ public final class MailboxService: Sendable {
     /// Upstream time a request that got its line at the very end of its budget still gets (a healthy
     /// login and listing take a few milliseconds on a LAN), rather than being cut at once.
     public static let minimumWorkMillis: Int64 = 500
+    /// Pause before the one retry of a login refused `[IN-USE]` right after this process's own QUIT.
+    public static let ownQuitRetryMillis: Int64 = 250
+    /// How long after this process ended a session an `[IN-USE]` for that mailbox counts as its own doing.
+    public static let ownQuitWindowMillis: Int64 = 3000
 
     /// Creates a service.
     /// - Parameters:
@@ -67,6 +81,9 @@ public final class MailboxService: Sendable {
         locks = KeyedLock(maxWaiters: maxWaiters)
         verified = VerifiedLogins(lifetimeMillis: max(reuseMillis, 60_000))
         messages = MessageCache(capacityBytes: messageCacheBytes)
+        let quits = RecentQuits(windowMillis: Self.ownQuitWindowMillis)
+        self.quits = quits
+        park = SessionPark(onClose: { quits.record($0) })
     }
 
     /// Bytes of raw messages cached now (tests).
@@ -92,15 +109,18 @@ public final class MailboxService: Sendable {
 
     /// Checks credentials with a real POP3 login (used for sign-in).
     public func verify(_ credentials: Credentials) throws {
-        let session = try connector.connect(credentials)
-        do {
-            try session.authenticate()
-        } catch {
-            session.abort()
-            if case POP3Error.loginRefused = error { verified.forget(credentials) }
-            throw error
+        try retryingOwnInUse(credentials.mailboxKey, cap: nil) {
+            let session = try connector.connect(credentials)
+            do {
+                try session.authenticate()
+            } catch {
+                session.abort()
+                if case POP3Error.loginRefused = error { verified.forget(credentials) }
+                throw error
+            }
+            session.close()
+            quits.record(credentials.mailboxKey)
         }
-        session.close()
         verified.record(credentials)
     }
 
@@ -304,16 +324,38 @@ public final class MailboxService: Sendable {
                 }
             } else {
                 parked.session.close()
+                quits.record(key)
             }
         }
-        let session: any POP3Session
-        do {
-            session = try connector.connect(credentials, deadlineMillis: cap)
-        } catch {
-            if case POP3Error.loginRefused = error { verified.forget(credentials) }
-            throw error
+        return try retryingOwnInUse(key, cap: cap) {
+            let session: any POP3Session
+            do {
+                session = try connector.connect(credentials, deadlineMillis: cap)
+            } catch {
+                if case POP3Error.loginRefused = error { verified.forget(credentials) }
+                throw error
+            }
+            return try run(body, on: session, loggedInMillis: MonotonicClock.nowMillis(), credentials, purpose, key, fingerprint)
         }
-        return try run(body, on: session, loggedInMillis: MonotonicClock.nowMillis(), credentials, purpose, key, fingerprint)
+    }
+
+    /// Runs `attempt` (a fresh login and its work) and, when it is refused `[IN-USE]` right after
+    /// this process ended a session of the same mailbox, once more after ``ownQuitRetryMillis``
+    /// (not when that would pass the request's `cap`).
+    private func retryingOwnInUse<T>(_ key: String, cap: Int64?, _ attempt: () throws -> T) throws -> T {
+        do {
+            return try attempt()
+        } catch let error where Self.isInUse(error) && quits.contains(key)
+            && (cap ?? .max) > MonotonicClock.nowMillis() + Self.ownQuitRetryMillis {
+            usleep(UInt32(Self.ownQuitRetryMillis * 1000))
+            return try attempt()
+        }
+    }
+
+    /// Whether `error` is a login refused with `[IN-USE]` (the maildrop is locked, the credentials may be fine).
+    static func isInUse(_ error: any Error) -> Bool {
+        if case POP3Error.loginRefused(let status) = error { return status?.code == "IN-USE" }
+        return false
     }
 
     private func run<T>(_ body: (any POP3Session) throws -> T, on session: any POP3Session, loggedInMillis: Int64,
@@ -334,6 +376,7 @@ public final class MailboxService: Sendable {
                                              expiresMillis: MonotonicClock.nowMillis() + lifetime))
         } else {
             session.close()
+            quits.record(key)
         }
         return result
     }
@@ -388,6 +431,7 @@ public final class MailboxService: Sendable {
             return true
         }
         opened?.close()
+        quits.record(credentials.mailboxKey)
         verified.record(credentials)
         return true
     }

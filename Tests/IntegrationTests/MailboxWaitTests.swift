@@ -20,15 +20,15 @@ struct MailboxWaitTests {
         let seconds: Double
     }
 
-    /// Sends `count` list requests for `user` at once, each on its own thread and connection.
-    func together(_ count: Int, user: String, app: LiveApp) -> [Outcome] {
+    /// Sends `count` requests for `target` as `user` at once, each on its own thread and connection.
+    func together(_ count: Int, user: String, app: LiveApp, target: String = "/api/v1/messages?limit=5") -> [Outcome] {
         let outcomes = Mutex<[Outcome]>([])
         let done = DispatchGroup()
         for _ in 0..<count {
             done.enter()
             Thread {
                 let start = Date()
-                let response = try? app.request("GET", "/api/v1/messages?limit=5",
+                let response = try? app.request("GET", target,
                                                 headers: LiveApp.basic(user, environment.password(user)), timeoutMillis: 30_000)
                 let outcome = Outcome(status: response?.status ?? -1, code: response?.code, retryAfter: response?.headers["Retry-After"],
                                       seconds: Date().timeIntervalSince(start))
@@ -61,5 +61,26 @@ struct MailboxWaitTests {
             #expect(busy.code == "mailbox_busy")
             #expect(busy.retryAfter != nil)
         }
+    }
+
+    /// The same for raw downloads whose RETR is never answered: a queued download's wait for RETR's
+    /// `+OK` ends with its budget too (a message already flowing would keep the upstream timeout).
+    @Test func queuedRawDownloadsOfAStalledMailboxAnswerWithinTheWaitPlusOneSecond() throws {
+        let direct = try LiveApp.againstMailServers(environment)
+        let page = try direct.request("GET", "/api/v1/messages?limit=1", headers: LiveApp.basic("carol", environment.password("carol"))).json
+        let id = try #require((page["messages"] as? [[String: Any]])?.first?["id"] as? String)
+        let wait = 4.0
+        let proxy = try FaultProxy(.pop3, target: environment.port("POP3_PORT"), rules: ["withhold-reply:RETR"], stallSeconds: 30,
+                                   environment: environment)
+        defer { proxy.stop() }
+        let app = try LiveApp.againstMailServers(environment, [.pop3URL: "pop3://127.0.0.1:\(proxy.port)", .upstreamTimeout: "3",
+                                                                .mailboxWait: String(Int(wait)), .messageCacheBytes: "0"])
+        let outcomes = together(5, user: "carol", app: app, target: "/api/v1/messages/\(id)/raw")
+        let slowest = outcomes.map(\.seconds).max() ?? 0
+        print("raw, mailbox wait \(wait) s: " + outcomes.map { "\($0.status) \($0.code ?? "-") \(String(format: "%.2f", $0.seconds)) s" }
+            .joined(separator: ", "))
+        #expect(proxy.fired("withhold-reply:RETR"))
+        #expect(slowest < wait + 1, "slowest answer \(slowest) s")
+        #expect(outcomes.allSatisfy { $0.status == 504 || $0.status == 503 }, "statuses \(outcomes.map(\.status))")
     }
 }

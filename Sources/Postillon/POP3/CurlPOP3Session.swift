@@ -155,11 +155,14 @@ final class CurlPOP3Session: POP3Session {
     }
 
     func retrieve(_ number: Int, into sink: (UnsafeRawBufferPointer) throws -> Void) throws {
+        let transferDeadline = MonotonicClock.nowMillis() + timeoutMillis
         let deadline = operationDeadline()
         try send("RETR \(number)\r\n", deadline: deadline)
         let status = try readStatus(deadline: deadline)
         guard status.ok else { throw POP3Error.negative(command: "RETR", status: status) }
-        try readMultiline(deadline: deadline, into: sink)
+        // A request's budget bounds waiting for the server's answer; a message already flowing
+        // (possibly tens of megabytes) keeps the full upstream timeout for its transfer.
+        try readMultiline(deadline: transferDeadline, into: sink)
     }
 
     func delete(_ numbers: [Int]) throws {

@@ -35,9 +35,10 @@ public protocol POP3Session: AnyObject {
     /// Ends the session without `QUIT`: nothing marked deleted is removed.
     func abort()
 
-    /// Bounds every later wait for the server (login, listing, TOP, RETR, DELE) by the monotonic
-    /// time `deadlineMillis` as well as the upstream timeout; nil lifts the bound. ``quit()`` keeps
-    /// the full upstream timeout: cutting the wait for QUIT's reply would turn a delete the server
+    /// Bounds every later wait for the server (login, listing, TOP, RETR's answer, DELE) by the
+    /// monotonic time `deadlineMillis` as well as the upstream timeout; nil lifts the bound. Two
+    /// waits keep the full upstream timeout: a message that is already flowing after RETR's `+OK`,
+    /// and ``quit()``, since cutting the wait for QUIT's reply would turn a delete the server
     /// committed into an unknown outcome. Used for a request that queued for its mailbox, which
     /// gets only what is left of its budget.
     func limitWaits(until deadlineMillis: Int64?)

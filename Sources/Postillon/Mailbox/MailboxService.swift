@@ -38,7 +38,8 @@ import Glibc
 /// what is left of that budget for its upstream waits (at least ``minimumWorkMillis``), so the
 /// slowest answer for a contended mailbox comes within `--mailbox-wait` + 1 s even when the server
 /// stalls; a message already flowing after RETR's `+OK` and the wait for QUIT's reply (an
-/// unanswered QUIT is `delete_outcome_unknown`) keep the full upstream timeout. A request that found its line free works with the full upstream timeout.
+/// unanswered QUIT is `delete_outcome_unknown`) keep the full upstream timeout. A request that
+/// found its line free works with the full upstream timeout.
 public final class MailboxService: Sendable {
     /// Where sessions come from.
     public let connector: any POP3Connector

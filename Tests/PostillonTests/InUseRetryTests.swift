@@ -2,6 +2,7 @@ import Foundation
 @testable import Postillon
 import PostillonHTTP
 import PostillonTestSupport
+import Synchronization
 import Testing
 
 /// Servers that lock the maildrop (GNU mailutils pop3d) keep the lock a moment after answering
@@ -38,5 +39,19 @@ import Testing
         let refused = app.call(.GET, "/api/v1/mailbox")
         #expect(refused.status == 409)
         #expect(app.pop3.inUseRefusals == 1, "no QUIT of ours came before it: answered at once")
+    }
+
+    @Test func recentQuitsForgetAfterTheWindowAndStayBounded() {
+        let now = Atomic<Int64>(1_000)
+        let quits = RecentQuits(windowMillis: 3000) { now.load(ordering: .relaxed) }
+        quits.record("alice")
+        now.store(3_999, ordering: .relaxed)
+        #expect(quits.contains("alice"))
+        now.store(4_000, ordering: .relaxed)
+        #expect(!quits.contains("alice"), "older than the window")
+        #expect(!quits.contains("bob"))
+        for index in 0...RecentQuits.maxEntries { quits.record("m\(index)") }
+        #expect(quits.count == RecentQuits.maxEntries, "the oldest goes beyond the cap (expired ones first)")
+        #expect(quits.contains("m\(RecentQuits.maxEntries)"))
     }
 }

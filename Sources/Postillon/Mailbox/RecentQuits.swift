@@ -37,6 +37,9 @@ final class RecentQuits: Sendable {
         }
     }
 
+    /// Mailboxes remembered now (tests).
+    var count: Int { entries.withLock { $0.count } }
+
     /// Whether a session for `mailbox` ended within the window.
     func contains(_ mailbox: String) -> Bool {
         let now = clock()

@@ -32,7 +32,9 @@ struct SMTPFaultTests {
             let bytes = (0..<padding).map { UInt8(0x41 + $0 % 26) }
             object["attachments"] = [["filename": "pad.txt", "contentType": "text/plain", "content": Data(bytes).base64EncodedString()]]
         }
-        let body = Array(try JSONSerialization.data(withJSONObject: object))
+        // Sorted keys: a Swift dictionary's order may differ between two equal dictionaries, and a
+        // same-key retry must send the same bytes (else 422 idempotency_key_reused, as seen once).
+        let body = Array(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]))
         let start = Date()
         let response = try app.request("POST", "/api/v1/send", headers: headers, body: body, timeoutMillis: 60_000)
         return (response, Date().timeIntervalSince(start))

@@ -133,6 +133,30 @@ struct SecondPOP3ServerTests {
         #expect(statuses.withLock { $0 } == Array(repeating: 200, count: 8))
     }
 
+    @Test func aLoginRightAfterOurOwnQuitIsNotRefusedAsInUse() throws {
+        // Sessions not kept: each request ends with QUIT and the next one logs in at once. mailutils
+        // keeps the maildrop locked a moment after answering QUIT (longer after a delete, while it
+        // updates the maildrop), which made such a login -ERR [IN-USE] (409 mailbox_locked); one
+        // short retry after our own QUIT covers that moment.
+        seed("bob", 8)
+        let app = try app([.pop3SessionReuse: "0"])
+        // A previous test's app (another process as far as this one knows) may still hold the lock.
+        var warmUp = try app.request("GET", "/api/v1/mailbox", headers: auth("bob")).status
+        for _ in 0..<20 where warmUp == 409 {
+            usleep(100_000)
+            warmUp = try app.request("GET", "/api/v1/mailbox", headers: auth("bob")).status
+        }
+        #expect(warmUp == 200)
+        var statuses: [Int] = []
+        for _ in 0..<6 {
+            let page = try app.request("GET", "/api/v1/messages?limit=1", headers: auth("bob"))
+            statuses.append(page.status)
+            guard let id = (page.json["messages"] as? [[String: Any]])?.first?["id"] as? String else { continue }
+            statuses.append(try app.request("DELETE", "/api/v1/messages/\(id)", headers: auth("bob")).status)
+        }
+        #expect(statuses == Array(repeating: [200, 204], count: 6).flatMap { $0 }, "statuses \(statuses)")
+    }
+
     @Test func apopOnlyWhenConfigured() throws {
         let app = try app([.pop3Auth: "apop"])
         #expect(try app.request("GET", "/api/v1/mailbox", headers: auth("dave")).status == 200)

@@ -55,7 +55,10 @@ import Testing
     @Test func thereIsNeverABccHeader() throws {
         // OutgoingMessage has no Bcc at all: blind recipients live only in the envelope.
         let (text, _, _) = try compose(message { $0.cc = [OutgoingAddress(name: nil, address: "c@mail.test")] })
-        #expect(!headerBlock(text).lowercased().contains("bcc"))
+        // Field names only: the random Message-ID or boundary may well contain the letters "bcc".
+        let names = headerBlock(text).split(separator: "\r\n").compactMap { $0.split(separator: ":").first?.lowercased() }
+        #expect(!names.isEmpty)
+        #expect(!names.contains("bcc"), "\(names)")
     }
 
     @Test func everyLineEndsInCRLFAndADotLineSurvives() throws {

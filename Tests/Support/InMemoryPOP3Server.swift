@@ -1,4 +1,5 @@
 import Postillon
+import PostillonHTTP
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -11,6 +12,8 @@ public final class InMemoryPOP3Server: POP3Connector {
         var password: String
         var messages: [(uidl: String, bytes: [UInt8])]
         var locked = false
+        /// Until when (monotonic milliseconds) the maildrop stays locked after a session ended.
+        var lockedUntilMillis: Int64 = 0
     }
 
     private let state = Mutex<[String: Mailbox]>([:])
@@ -18,6 +21,8 @@ public final class InMemoryPOP3Server: POP3Connector {
     private let generation = Atomic<Int>(0)
     private let failureDelay = Atomic<Int>(0)
     private let quits = Atomic<Int>(0)
+    private let lockAfterQuit = Atomic<Int>(0)
+    private let inUse = Atomic<Int>(0)
     /// Capabilities reported by sessions.
     public let capabilities: [String]
 
@@ -40,6 +45,13 @@ public final class InMemoryPOP3Server: POP3Connector {
     public func setLocked(_ user: String, _ locked: Bool) {
         state.withLock { $0[user.lowercased()]?.locked = locked }
     }
+
+    /// Keeps a maildrop locked (`-ERR [IN-USE]`) for `millis` after each session's QUIT, as GNU
+    /// mailutils pop3d does for a moment after answering it.
+    public func setLockAfterQuit(millis: Int) { lockAfterQuit.store(millis, ordering: .relaxed) }
+
+    /// Logins refused with `[IN-USE]` so far.
+    public var inUseRefusals: Int { inUse.load(ordering: .relaxed) }
 
     /// The UIDLs in a mailbox, oldest first.
     public func uidls(_ user: String) -> [String] {
@@ -68,7 +80,9 @@ public final class InMemoryPOP3Server: POP3Connector {
             if delay > 0 { usleep(useconds_t(delay * 1000)) }
             throw POP3Error.loginRefused(POP3Status(ok: false, code: "AUTH", text: "Authentication failed."))
         }
-        if state.withLock({ $0[credentials.mailboxKey]?.locked == true }) {
+        let now = MonotonicClock.nowMillis()
+        if state.withLock({ $0[credentials.mailboxKey].map { $0.locked || now < $0.lockedUntilMillis } == true }) {
+            inUse.wrappingAdd(1, ordering: .relaxed)
             throw POP3Error.loginRefused(POP3Status(ok: false, code: "IN-USE", text: "Mailbox is locked."))
         }
         logins.wrappingAdd(1, ordering: .relaxed)
@@ -81,6 +95,14 @@ public final class InMemoryPOP3Server: POP3Connector {
 
     fileprivate func commit(user: String, deleting uidls: Set<String>) {
         state.withLock { $0[user]?.messages.removeAll { uidls.contains($0.uidl) } }
+        ended(user: user)
+    }
+
+    fileprivate func ended(user: String) {
+        let millis = lockAfterQuit.load(ordering: .relaxed)
+        guard millis > 0 else { return }
+        let until = MonotonicClock.nowMillis() + Int64(millis)
+        state.withLock { $0[user]?.lockedUntilMillis = until }
     }
 
     /// The twin's session.
@@ -146,7 +168,10 @@ public final class InMemoryPOP3Server: POP3Connector {
         }
 
         func close() {
-            if !finished { server.quits.wrappingAdd(1, ordering: .relaxed) }
+            if !finished {
+                server.quits.wrappingAdd(1, ordering: .relaxed)
+                server.ended(user: user)
+            }
             finished = true
         }
 

@@ -50,7 +50,7 @@ enum FlagRoutes {
                 try requireSomeFlag(change.seen, change.flagged)
                 return try services.authorized(context) { principal in
                     let id = context.parameter("id")
-                    let existing = try mailbox.existing(principal.credentials, ids: [id])
+                    let existing = try mailbox.existing(principal.credentials, ids: [id], arrivedMillis: context.request.arrivedMillis)
                     guard let found = existing.found.first else { throw MailboxError.messageNotFound(id: id) }
                     let result = try flags.update(account: principal.credentials.mailboxKey, uidls: [found.uidl],
                                                   seen: change.seen, flagged: change.flagged)
@@ -66,7 +66,7 @@ enum FlagRoutes {
                 }
                 try requireSomeFlag(change.seen, change.flagged)
                 return try services.authorized(context) { principal in
-                    let existing = try mailbox.existing(principal.credentials, ids: change.ids)
+                    let existing = try mailbox.existing(principal.credentials, ids: change.ids, arrivedMillis: context.request.arrivedMillis)
                     let result = try flags.update(account: principal.credentials.mailboxKey, uidls: existing.found.map(\.uidl),
                                                   seen: change.seen, flagged: change.flagged)
                     let updated = existing.found.map { found in

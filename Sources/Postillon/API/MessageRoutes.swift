@@ -18,7 +18,7 @@ enum MessageRoutes {
         return [
             Route(.GET, "/api/v1/mailbox") { context in
                 try services.authorized(context) { principal in
-                    JSONBody.response(try mailbox.info(principal.credentials))
+                    JSONBody.response(try mailbox.info(principal.credentials, arrivedMillis: context.request.arrivedMillis))
                 }
             },
             Route(.GET, "/api/v1/messages") { context in
@@ -33,7 +33,8 @@ enum MessageRoutes {
                 let filter = try FlagRoutes.filter(context)
                 return try services.authorized(context) { principal in
                     let account = principal.credentials.mailboxKey
-                    return JSONBody.response(try mailbox.list(principal.credentials, limit: limit, cursor: cursor, filter: filter) { uidls in
+                    return JSONBody.response(try mailbox.list(principal.credentials, limit: limit, cursor: cursor, filter: filter,
+                                                                      arrivedMillis: context.request.arrivedMillis) { uidls in
                         try services.flags.flagsForListing(account: account, uidls: uidls)
                     })
                 }
@@ -43,7 +44,8 @@ enum MessageRoutes {
                     // Spooled to a temporary file first: the POP3 session and the mailbox's line
                     // are free before the client reads a byte, so a slow or stalled reader holds
                     // only its own connection; and 200 is sent only once RETR succeeded.
-                    let spooled = try mailbox.spool(principal.credentials, id: context.parameter("id"), maxBytes: nil)
+                    let spooled = try mailbox.spool(principal.credentials, id: context.parameter("id"), maxBytes: nil,
+                                                    arrivedMillis: context.request.arrivedMillis)
                     let headers: HTTPHeaders = [
                         "Content-Type": "message/rfc822",
                         "Cache-Control": "private, no-store",
@@ -59,7 +61,7 @@ enum MessageRoutes {
             Route(.DELETE, "/api/v1/messages/{id}") { context in
                 try services.authorized(context) { principal in
                     let id = context.parameter("id")
-                    let result = try mailbox.delete(principal.credentials, ids: [id])
+                    let result = try mailbox.delete(principal.credentials, ids: [id], arrivedMillis: context.request.arrivedMillis)
                     if !result.notFound.isEmpty { throw MailboxError.messageNotFound(id: id) }
                     return HTTPResponse(status: .noContent)
                 }
@@ -74,7 +76,8 @@ enum MessageRoutes {
                                                         scope: principal.identity + " POST /api/v1/messages/delete",
                                                         body: context.request.body) {
                         do {
-                            return JSONBody.response(try mailbox.delete(principal.credentials, ids: input.ids))
+                            return JSONBody.response(try mailbox.delete(principal.credentials, ids: input.ids,
+                                                                                  arrivedMillis: context.request.arrivedMillis))
                         } catch POP3Error.quitUnanswered(let timedOut) {
                             // Stored under the Idempotency-Key: a retry must not delete again nor
                             // report the messages as not found.

@@ -13,7 +13,7 @@ enum ParsedMessageRoutes {
                 try services.authorized(context) { principal in
                     let id = context.parameter("id")
                     // Parsed once per UIDL; the flags, which do change, are added on every request.
-                    var (message, uidl) = try mailbox.parsed(principal.credentials, id: id, maxBytes: maxBytes,
+                    var (message, uidl) = try mailbox.parsed(principal.credentials, id: id, maxBytes: maxBytes, arrivedMillis: context.request.arrivedMillis,
                                                              cost: { (message: ParsedMessage) in message.summary.size * 2 + 4096 }) { file, listing in
                         try parser.parse(file: file.path, id: id, size: listing.size)
                     }
@@ -36,7 +36,8 @@ enum ParsedMessageRoutes {
                 }
                 let wantsInline = inlineParameter == "1"
                 return try services.authorized(context) { principal in
-                    let spooled = try mailbox.spool(principal.credentials, id: context.parameter("id"), maxBytes: maxBytes)
+                    let spooled = try mailbox.spool(principal.credentials, id: context.parameter("id"), maxBytes: maxBytes,
+                                                    arrivedMillis: context.request.arrivedMillis)
                     let output = try SpooledFile()
                     output.finishWriting()
                     let info = try parser.extract(file: spooled.file.path, partId: partId, to: output.path)

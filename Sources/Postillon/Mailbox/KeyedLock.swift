@@ -25,22 +25,31 @@ public final class KeyedLock: @unchecked Sendable {
     /// Waits for `key`; returns false when the wait passed `timeoutMillis`, or at once when
     /// `maxWaiters` requests already wait for it.
     public func acquire(_ key: String, timeoutMillis: Int64) -> Bool {
-        let deadline = MonotonicClock.nowMillis() + timeoutMillis
-        return lock.withLock {
-            if let waiting = queues[key]?.users, waiting - 1 >= maxWaiters { return false }
+        acquire(key, deadlineMillis: MonotonicClock.nowMillis() + timeoutMillis).acquired
+    }
+
+    /// Waits for `key` until the monotonic time `deadlineMillis` (a request's budget, counted from
+    /// its arrival, so time spent before reaching the line counts too). A free key is taken even
+    /// when the deadline has passed; a busy one is refused at once then, and at once when
+    /// `maxWaiters` requests already wait for it.
+    /// - Returns: whether the key is now held, and whether this call had to wait behind another holder.
+    public func acquire(_ key: String, deadlineMillis: Int64) -> (acquired: Bool, waited: Bool) {
+        lock.withLock {
+            if let waiting = queues[key]?.users, waiting - 1 >= maxWaiters { return (false, true) }
             var queue = queues[key] ?? Queue()
             let ticket = queue.next
+            let waited = queue.serving != ticket
             queue.next += 1
             queue.users += 1
             queues[key] = queue
             while queues[key]!.serving != ticket {
-                if !lock.wait(untilMillis: deadline) && queues[key]!.serving != ticket {
+                if !lock.wait(untilMillis: deadlineMillis) && queues[key]!.serving != ticket {
                     queues[key]!.abandoned.insert(ticket)
                     queues[key]!.users -= 1
-                    return false
+                    return (false, true)
                 }
             }
-            return true
+            return (true, waited)
         }
     }
 

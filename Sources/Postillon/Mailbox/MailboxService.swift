@@ -1,5 +1,8 @@
 import Logging
 import PostillonHTTP
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Reads and deletes mail over POP3 for API requests.
 ///
@@ -21,6 +24,22 @@ import PostillonHTTP
 ///
 /// Failed logins do not hold a mailbox's line: when the line is busy and the credentials have not
 /// been accepted in this process recently, they are checked by a login outside the line first.
+///
+/// `[IN-USE]` right after our own QUIT: servers that lock the maildrop (GNU mailutils pop3d) release
+/// the lock a moment after answering QUIT, so a login that follows this process's own QUIT for the
+/// same mailbox (within ``ownQuitWindowMillis``) and is refused `[IN-USE]` is tried once more after
+/// ``ownQuitRetryMillis``. An `[IN-USE]` with no QUIT of ours before it (another client holds the
+/// maildrop) is answered at once (409 `mailbox_locked`).
+///
+/// Budget: `waitMillis` (`--mailbox-wait`) counts from the request's arrival (`arrivedMillis`),
+/// so time spent waiting for a worker thread and in the outside-line check counts too. A request
+/// that cannot get its mailbox's line by then answers ``MailboxError/busy`` (503 `mailbox_busy`,
+/// Retry-After) without any upstream work. A request that had to queue behind another one gets only
+/// what is left of that budget for its upstream waits (at least ``minimumWorkMillis``), so the
+/// slowest answer for a contended mailbox comes within `--mailbox-wait` + 1 s even when the server
+/// stalls; a message already flowing after RETR's `+OK` and the wait for QUIT's reply (an
+/// unanswered QUIT is `delete_outcome_unknown`) keep the full upstream timeout. A request that
+/// found its line free works with the full upstream timeout.
 public final class MailboxService: Sendable {
     /// Where sessions come from.
     public let connector: any POP3Connector
@@ -29,7 +48,8 @@ public final class MailboxService: Sendable {
     private let locks: KeyedLock
     private let waitMillis: Int64
     private let reuseMillis: Int64
-    private let park = SessionPark()
+    private let park: SessionPark
+    private let quits: RecentQuits
     private let verified: VerifiedLogins
     private let messages: MessageCache
 
@@ -37,6 +57,13 @@ public final class MailboxService: Sendable {
     public static let listReuseMillis: Int64 = 1000
     /// Longest a session stays parked for a server's LOGIN-DELAY.
     public static let maxLoginDelayParkMillis: Int64 = 120_000
+    /// Upstream time a request that got its line at the very end of its budget still gets (a healthy
+    /// login and listing take a few milliseconds on a LAN), rather than being cut at once.
+    public static let minimumWorkMillis: Int64 = 500
+    /// Pause before the one retry of a login refused `[IN-USE]` right after this process's own QUIT.
+    public static let ownQuitRetryMillis: Int64 = 250
+    /// How long after this process ended a session an `[IN-USE]` for that mailbox counts as its own doing.
+    public static let ownQuitWindowMillis: Int64 = 3000
 
     /// Creates a service.
     /// - Parameters:
@@ -55,6 +82,9 @@ public final class MailboxService: Sendable {
         locks = KeyedLock(maxWaiters: maxWaiters)
         verified = VerifiedLogins(lifetimeMillis: max(reuseMillis, 60_000))
         messages = MessageCache(capacityBytes: messageCacheBytes)
+        let quits = RecentQuits(windowMillis: Self.ownQuitWindowMillis)
+        self.quits = quits
+        park = SessionPark(onClose: { quits.record($0) })
     }
 
     /// Bytes of raw messages cached now (tests).
@@ -82,21 +112,25 @@ public final class MailboxService: Sendable {
 
     /// Checks credentials with a real POP3 login (used for sign-in).
     public func verify(_ credentials: Credentials) throws {
-        let session = try connector.connect(credentials)
-        do {
-            try session.authenticate()
-        } catch {
-            session.abort()
-            if case POP3Error.loginRefused = error { verified.forget(credentials) }
-            throw error
+        try retryingOwnInUse(credentials.mailboxKey, cap: nil) {
+            let session = try connector.connect(credentials)
+            do {
+                try session.authenticate()
+            } catch {
+                session.abort()
+                if case POP3Error.loginRefused = error { verified.forget(credentials) }
+                throw error
+            }
+            session.close()
+            quits.record(credentials.mailboxKey)
         }
-        session.close()
         verified.record(credentials)
     }
 
     /// Message count, total size and capabilities.
-    public func info(_ credentials: Credentials) throws -> MailboxInfo {
-        try withSession(credentials, .list) { session in
+    /// - Parameter arrivedMillis: when the request arrived (monotonic; nil: now); the mailbox wait counts from it.
+    public func info(_ credentials: Credentials, arrivedMillis: Int64? = nil) throws -> MailboxInfo {
+        try withSession(credentials, .list, arrivedMillis: arrivedMillis) { session in
             let listings = try session.listings()
             return MailboxInfo(messages: listings.count, bytes: listings.reduce(0) { $0 + $1.size }, capabilities: session.capabilities.lines,
                                loginDelay: session.capabilities.loginDelaySeconds)
@@ -106,12 +140,13 @@ public final class MailboxService: Sendable {
     /// One newest-first page of summaries, with Postillon's flags when `flags` supplies them.
     /// - Parameters:
     ///   - filter: only messages whose flags match are listed (and counted in `total`).
+    ///   - arrivedMillis: when the request arrived (monotonic; nil: now); the mailbox wait counts from it.
     ///   - flags: given every UIDL in the mailbox, returns the stored flags (nil: no flags).
     /// - Throws: ``MailboxError/invalidCursor`` when the cursor names no message any more.
     public func list(_ credentials: Credentials, limit: Int, cursor: PageCursor?, filter: FlagFilter = FlagFilter(),
-                     flags: (([String]) throws -> [String: MessageFlags])? = nil) throws -> MessagePage {
+                     arrivedMillis: Int64? = nil, flags: (([String]) throws -> [String: MessageFlags])? = nil) throws -> MessagePage {
         let mailbox = credentials.mailboxKey
-        return try withSession(credentials, .list) { session in
+        return try withSession(credentials, .list, arrivedMillis: arrivedMillis) { session in
             let newestFirst = Array(try session.listings().reversed())
             let flagMap = try flags?(newestFirst.map(\.uidl)) ?? [:]
             func matches(_ listing: POP3Listing) -> Bool { filter.matches(flagMap[listing.uidl] ?? MessageFlags()) }
@@ -164,8 +199,9 @@ public final class MailboxService: Sendable {
     /// Splits `ids` into the UIDLs this mailbox has and the ids it does not (one session, read-only).
     /// Proves the credentials with a login, so it also guards state-only changes such as flags.
     /// - Throws: upstream errors.
-    public func existing(_ credentials: Credentials, ids: [String]) throws -> (found: [(id: String, uidl: String)], notFound: [String]) {
-        try withSession(credentials, .list) { session in
+    public func existing(_ credentials: Credentials, ids: [String],
+                         arrivedMillis: Int64? = nil) throws -> (found: [(id: String, uidl: String)], notFound: [String]) {
+        try withSession(credentials, .list, arrivedMillis: arrivedMillis) { session in
             let present = Set(try session.listings().map(\.uidl))
             var found: [(id: String, uidl: String)] = []
             var notFound: [String] = []
@@ -181,7 +217,8 @@ public final class MailboxService: Sendable {
     /// Raw downloads go through here too: the mailbox's session and line are released as soon as
     /// the message is on disk, so a client that reads slowly (or never) cannot hold the mailbox.
     /// - Throws: ``MailboxError/messageTooLarge(size:limit:)``, ``MailboxError/messageNotFound(id:)``, upstream errors.
-    public func spool(_ credentials: Credentials, id: String, maxBytes: Int?) throws -> (file: SpooledFile, listing: POP3Listing) {
+    public func spool(_ credentials: Credentials, id: String, maxBytes: Int?,
+                      arrivedMillis: Int64? = nil) throws -> (file: SpooledFile, listing: POP3Listing) {
         guard let uidl = MessageIdentifier.decode(id) else { throw MailboxError.messageNotFound(id: id) }
         let mailbox = credentials.mailboxKey
         // Served with no upstream session at all, but only to credentials a login proved recently.
@@ -195,7 +232,7 @@ public final class MailboxService: Sendable {
             file.finishWriting()
             return (file, POP3Listing(number: 0, uidl: uidl, size: bytes.count))
         }
-        return try withSession(credentials, .read) { session in
+        return try withSession(credentials, .read, arrivedMillis: arrivedMillis) { session in
             let listing = try Self.listing(uidl, id: id, in: session)
             let limit = maxBytes ?? Int.max / 4
             guard listing.size <= limit else { throw MailboxError.messageTooLarge(size: listing.size, limit: limit) }
@@ -223,9 +260,9 @@ public final class MailboxService: Sendable {
     /// else parsed from a download by `parse` and kept, charged `cost(view)` bytes. A view never
     /// changes for a UIDL; it goes with the message when a listing shows it gone or after a delete.
     /// - Returns: the view and the message's UIDL.
-    /// - Throws: what ``spool(_:id:maxBytes:)`` and `parse` throw.
-    public func parsed<View: Sendable>(_ credentials: Credentials, id: String, maxBytes: Int?, cost: (View) -> Int,
-                                       parse: (SpooledFile, POP3Listing) throws -> View) throws -> (view: View, uidl: String) {
+    /// - Throws: what ``spool(_:id:maxBytes:arrivedMillis:)`` and `parse` throw.
+    public func parsed<View: Sendable>(_ credentials: Credentials, id: String, maxBytes: Int?, arrivedMillis: Int64? = nil,
+                                       cost: (View) -> Int, parse: (SpooledFile, POP3Listing) throws -> View) throws -> (view: View, uidl: String) {
         guard let uidl = MessageIdentifier.decode(id) else { throw MailboxError.messageNotFound(id: id) }
         let mailbox = credentials.mailboxKey
         if verified.contains(credentials), let view = messages.view(mailbox: mailbox, uidl: uidl, as: View.self) {
@@ -233,7 +270,7 @@ public final class MailboxService: Sendable {
             return (view, uidl)
         }
         ServiceMetrics.cacheLookup("view", hits: 0, misses: 1)
-        let spooled = try spool(credentials, id: id, maxBytes: maxBytes)
+        let spooled = try spool(credentials, id: id, maxBytes: maxBytes, arrivedMillis: arrivedMillis)
         let view = try parse(spooled.file, spooled.listing)
         messages.putView(mailbox: mailbox, uidl: uidl, view: view, cost: cost(view))
         return (view, uidl)
@@ -243,8 +280,8 @@ public final class MailboxService: Sendable {
 
     /// Deletes messages in one session; done only once the server confirmed `QUIT`.
     /// - Throws: ``POP3Error/quitFailed(_:)`` when the deletion was not confirmed.
-    public func delete(_ credentials: Credentials, ids: [String]) throws -> DeleteResult {
-        try withSession(credentials, .delete) { session in
+    public func delete(_ credentials: Credentials, ids: [String], arrivedMillis: Int64? = nil) throws -> DeleteResult {
+        try withSession(credentials, .delete, arrivedMillis: arrivedMillis) { session in
             let numbers = Dictionary(try session.listings().map { ($0.uidl, $0.number) }, uniquingKeysWith: { first, _ in first })
             var result = DeleteResult(deleted: [], notFound: [])
             var targets: [Int] = []
@@ -286,14 +323,27 @@ public final class MailboxService: Sendable {
     /// rules allow, else a fresh login (after closing any parked one). Afterwards a session without
     /// pending deletions is parked, or closed with a QUIT that is not waited for; on an error it is
     /// aborted so nothing is committed. A parked session that turns out broken is replaced once.
-    func withSession<T>(_ credentials: Credentials, _ purpose: Purpose, _ body: (any POP3Session) throws -> T) throws -> T {
+    /// The request's budget (see the type's notes) counts from `arrivedMillis` (nil: now).
+    func withSession<T>(_ credentials: Credentials, _ purpose: Purpose, arrivedMillis: Int64? = nil,
+                        _ body: (any POP3Session) throws -> T) throws -> T {
         let key = credentials.mailboxKey
-        try checkOutsideLineIfBusy(credentials)
-        try acquire(key)
+        let budget = (arrivedMillis ?? MonotonicClock.nowMillis()) + waitMillis
+        let checkedOutside = try checkOutsideLineIfBusy(credentials, budget: budget)
+        let grant = locks.acquire(key, deadlineMillis: budget)
+        guard grant.acquired else { throw MailboxError.busy }
         defer { locks.release(key) }
+        // Queued behind another request: only what is left of the budget (never less than the
+        // minimum), and no upstream work at all once it is used up.
+        var cap: Int64?
+        if grant.waited || checkedOutside {
+            let now = MonotonicClock.nowMillis()
+            guard now < budget else { throw MailboxError.busy }
+            cap = max(budget, now + Self.minimumWorkMillis)
+        }
         let fingerprint = verified.fingerprint(credentials)
         if let parked = park.take(key) {
             if parked.fingerprint == fingerprint && mayReuse(parked, for: purpose) {
+                parked.session.limitWaits(until: cap)
                 do {
                     return try run(body, on: parked.session, loggedInMillis: parked.loggedInMillis, credentials, purpose, key, fingerprint)
                 } catch let error where Self.isBrokenSession(error) {
@@ -301,17 +351,39 @@ public final class MailboxService: Sendable {
                 }
             } else {
                 parked.session.close()
+                quits.record(key)
             }
         }
-        let session: any POP3Session
-        do {
-            session = try connector.connect(credentials)
-        } catch {
-            ServiceMetrics.pop3SessionEnded(outcome: UpstreamOutcome(error) ?? .error, commandNanoseconds: nil)
-            if case POP3Error.loginRefused = error { verified.forget(credentials) }
-            throw error
+        return try retryingOwnInUse(key, cap: cap) {
+            let session: any POP3Session
+            do {
+                session = try connector.connect(credentials, deadlineMillis: cap)
+            } catch {
+                ServiceMetrics.pop3SessionEnded(outcome: UpstreamOutcome(error) ?? .error, commandNanoseconds: nil)
+                if case POP3Error.loginRefused = error { verified.forget(credentials) }
+                throw error
+            }
+            return try run(body, on: session, loggedInMillis: MonotonicClock.nowMillis(), credentials, purpose, key, fingerprint)
         }
-        return try run(body, on: session, loggedInMillis: MonotonicClock.nowMillis(), credentials, purpose, key, fingerprint)
+    }
+
+    /// Runs `attempt` (a fresh login and its work) and, when it is refused `[IN-USE]` right after
+    /// this process ended a session of the same mailbox, once more after ``ownQuitRetryMillis``
+    /// (not when that would pass the request's `cap`).
+    private func retryingOwnInUse<T>(_ key: String, cap: Int64?, _ attempt: () throws -> T) throws -> T {
+        do {
+            return try attempt()
+        } catch let error where Self.isInUse(error) && quits.contains(key)
+            && (cap ?? .max) > MonotonicClock.nowMillis() + Self.ownQuitRetryMillis {
+            usleep(UInt32(Self.ownQuitRetryMillis * 1000))
+            return try attempt()
+        }
+    }
+
+    /// Whether `error` is a login refused with `[IN-USE]` (the maildrop is locked, the credentials may be fine).
+    static func isInUse(_ error: any Error) -> Bool {
+        if case POP3Error.loginRefused(let status) = error { return status?.code == "IN-USE" }
+        return false
     }
 
     private func run<T>(_ body: (any POP3Session) throws -> T, on session: any POP3Session, loggedInMillis: Int64,
@@ -331,10 +403,12 @@ public final class MailboxService: Sendable {
         verified.record(credentials)
         let lifetime = parkMillis(session)
         if purpose != .delete && lifetime > 0 {
+            session.limitWaits(until: nil)  // the next request brings its own budget
             park.park(key, SessionPark.Entry(session: session, fingerprint: fingerprint, loggedInMillis: loggedInMillis,
                                              expiresMillis: MonotonicClock.nowMillis() + lifetime))
         } else {
             session.close()
+            quits.record(key)
         }
         return result
     }
@@ -369,11 +443,15 @@ public final class MailboxService: Sendable {
     /// When the mailbox's line is busy and these credentials were not accepted recently, checks them
     /// with a login outside the line, so wrong passwords never make a proven user wait.
     /// A refusal for other reasons (`[IN-USE]`, `[LOGIN-DELAY]`, network) leaves it to the real attempt.
-    private func checkOutsideLineIfBusy(_ credentials: Credentials) throws {
-        guard locks.isBusy(credentials.mailboxKey), !verified.contains(credentials) else { return }
+    /// The check's waits end with the request's `budget`; once it is used up the request is busy.
+    /// - Returns: whether the line was busy (the request is queued behind another one).
+    private func checkOutsideLineIfBusy(_ credentials: Credentials, budget: Int64) throws -> Bool {
+        guard locks.isBusy(credentials.mailboxKey) else { return false }
+        if MonotonicClock.nowMillis() >= budget { throw MailboxError.busy }
+        guard !verified.contains(credentials) else { return true }
         var opened: (any POP3Session)?
         do {
-            let session = try connector.connect(credentials)
+            let session = try connector.connect(credentials, deadlineMillis: budget)
             opened = session
             try session.authenticate()
         } catch POP3Error.loginRefused(let status) where status?.code == nil || status?.code == "AUTH" {
@@ -382,16 +460,12 @@ public final class MailboxService: Sendable {
             throw POP3Error.loginRefused(status)
         } catch {
             opened?.abort()
-            return
+            return true
         }
         opened?.close()
+        quits.record(credentials.mailboxKey)
         verified.record(credentials)
-    }
-
-    private func acquire(_ key: String) throws {
-        guard locks.acquire(key, timeoutMillis: waitMillis) else {
-            throw MailboxError.busy
-        }
+        return true
     }
 
     /// The listing of the message with `uidl` in `session`.

@@ -26,10 +26,13 @@ final class SessionPark: @unchecked Sendable {
     private var reaperRunning = false
     private var stopped = false
     private let clock: @Sendable () -> Int64
+    private let onClose: @Sendable (String) -> Void
 
     /// Creates an empty park.
-    init(clock: @escaping @Sendable () -> Int64 = { MonotonicClock.nowMillis() }) {
+    /// - Parameter onClose: told the mailbox key of every session the park closes with QUIT.
+    init(clock: @escaping @Sendable () -> Int64 = { MonotonicClock.nowMillis() }, onClose: @escaping @Sendable (String) -> Void = { _ in }) {
         self.clock = clock
+        self.onClose = onClose
     }
 
     /// Removes and returns the session parked for `key`, if any.
@@ -50,31 +53,43 @@ final class SessionPark: @unchecked Sendable {
             }
             return (old, false)
         }
-        displaced?.session.close()
-        if refused { entry.session.close() }
+        if let displaced {
+            displaced.session.close()
+            onClose(key)
+        }
+        if refused {
+            entry.session.close()
+            onClose(key)
+        }
     }
 
     /// Closes every session whose time is up; returns how many.
     @discardableResult
     func closeExpired() -> Int {
         let now = clock()
-        let expired: [Entry] = lock.withLock {
+        let expired: [(key: String, entry: Entry)] = lock.withLock {
             let keys = entries.filter { $0.value.expiresMillis <= now }.map(\.key)
-            return keys.compactMap { entries.removeValue(forKey: $0) }
+            return keys.compactMap { key in entries.removeValue(forKey: key).map { (key, $0) } }
         }
-        for entry in expired { entry.session.close() }
+        for (key, entry) in expired {
+            entry.session.close()
+            onClose(key)
+        }
         return expired.count
     }
 
     /// Closes every parked session with QUIT; with `stopping`, parks no more (shutdown).
     func closeAll(stopping: Bool) {
-        let all: [Entry] = lock.withLock {
+        let all: [String: Entry] = lock.withLock {
             if stopping { stopped = true }
             lock.broadcast()
             defer { entries.removeAll() }
-            return Array(entries.values)
+            return entries
         }
-        for entry in all { entry.session.close() }
+        for (key, entry) in all {
+            entry.session.close()
+            onClose(key)
+        }
     }
 
     /// Parked sessions right now.

@@ -29,11 +29,23 @@ public final class CurlPOP3Connector: POP3Connector {
         try open(credentials)
     }
 
+    public func connect(_ credentials: Credentials, deadlineMillis: Int64?) throws -> any POP3Session {
+        try open(credentials, deadlineMillis: deadlineMillis)
+    }
+
     /// Opens the connection and prepares the login; with PIPELINING the login goes out with the
     /// session's first commands, otherwise it runs here.
-    func open(_ credentials: Credentials) throws -> CurlPOP3Session {
+    /// - Parameter deadlineMillis: when set, connect, TLS and login must also be done by then (a
+    ///   request's remaining budget), and the session keeps that bound.
+    func open(_ credentials: Credentials, deadlineMillis: Int64? = nil) throws -> CurlPOP3Session {
         let easy = try CurlEasy()
         try easy.configure(settings, username: nil, password: nil)
+        if let deadlineMillis {
+            // The millisecond options override the configured seconds; at least 1 ms (0 means "none").
+            let left = max(1, min(deadlineMillis - MonotonicClock.nowMillis(), Int64(settings.timeout) * 1000))
+            try easy.set(CURLOPT_TIMEOUT_MS, Int(left))
+            try easy.set(CURLOPT_CONNECTTIMEOUT_MS, Int(min(left, Int64(settings.connectTimeout) * 1000)))
+        }
         try easy.set(CURLOPT_CONNECT_ONLY, 1)
         try easy.perform()
         let sent = easy.transcript.sentVerbs
@@ -48,6 +60,7 @@ public final class CurlPOP3Connector: POP3Connector {
             self.logins.wrappingAdd(1, ordering: .relaxed)
         }
         var phases = easy.phases(restPhase: "login")
+        session.limitWaits(until: deadlineMillis)
         if !(capabilities.pipelining && login.pipelinable) {
             let started = MonotonicClock.nowNanos()
             do {

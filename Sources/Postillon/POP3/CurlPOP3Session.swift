@@ -16,6 +16,8 @@ final class CurlPOP3Session: POP3Session {
     private let easy: CurlEasy
     private let socket: Int32
     private let timeoutMillis: Int64
+    /// The request's budget, when it is shorter than the upstream timeout (``limitWaits(until:)``).
+    private var budgetDeadline: Int64?
     private var buffer: [UInt8] = []
     private var readIndex = 0
     private var scratch = [UInt8](repeating: 0, count: 64 * 1024)
@@ -59,10 +61,21 @@ final class CurlPOP3Session: POP3Session {
         shutdown(socket, Int32(SHUT_RDWR))
     }
 
+    /// When the operation starting now must be done: the upstream timeout, or the request's budget if sooner.
+    private func operationDeadline() -> Int64 {
+        let timeout = MonotonicClock.nowMillis() + timeoutMillis
+        guard let budgetDeadline else { return timeout }
+        return min(timeout, budgetDeadline)
+    }
+
     // MARK: POP3Session
 
+    func limitWaits(until deadlineMillis: Int64?) {
+        budgetDeadline = deadlineMillis
+    }
+
     func authenticate() throws {
-        let deadline = MonotonicClock.nowMillis() + timeoutMillis
+        let deadline = operationDeadline()
         if let login = pendingLogin {
             pendingLogin = nil
             if pipelining && login.pipelinable {
@@ -94,7 +107,7 @@ final class CurlPOP3Session: POP3Session {
     }
 
     private func list() throws -> [POP3Listing] {
-        let deadline = MonotonicClock.nowMillis() + timeoutMillis
+        let deadline = operationDeadline()
         var uidlStatus: POP3Status
         var uidlBody: [UInt8] = []
         var listBody: [UInt8] = []
@@ -125,7 +138,7 @@ final class CurlPOP3Session: POP3Session {
     func headers(of numbers: [Int]) throws -> [Int: [UInt8]] {
         // A server whose CAPA list leaves out TOP does not have it (RFC 2449); one without CAPA may.
         if !capabilities.mayUseTOP { return [:] }
-        let deadline = MonotonicClock.nowMillis() + timeoutMillis
+        let deadline = operationDeadline()
         var result: [Int: [UInt8]] = [:]
         let batch = pipelining ? Self.batchSize : 1
         var start = 0
@@ -142,16 +155,19 @@ final class CurlPOP3Session: POP3Session {
     }
 
     func retrieve(_ number: Int, into sink: (UnsafeRawBufferPointer) throws -> Void) throws {
-        let deadline = MonotonicClock.nowMillis() + timeoutMillis
+        let transferDeadline = MonotonicClock.nowMillis() + timeoutMillis
+        let deadline = operationDeadline()
         try send("RETR \(number)\r\n", deadline: deadline)
         let status = try readStatus(deadline: deadline)
         guard status.ok else { throw POP3Error.negative(command: "RETR", status: status) }
-        try readMultiline(deadline: deadline, into: sink)
+        // A request's budget bounds waiting for the server's answer; a message already flowing
+        // (possibly tens of megabytes) keeps the full upstream timeout for its transfer.
+        try readMultiline(deadline: transferDeadline, into: sink)
     }
 
     func delete(_ numbers: [Int]) throws {
         listed = nil
-        let deadline = MonotonicClock.nowMillis() + timeoutMillis
+        let deadline = operationDeadline()
         let batch = pipelining ? Self.batchSize : 1
         var start = 0
         var refused: POP3Status?

@@ -34,6 +34,19 @@ public protocol POP3Session: AnyObject {
 
     /// Ends the session without `QUIT`: nothing marked deleted is removed.
     func abort()
+
+    /// Bounds every later wait for the server (login, listing, TOP, RETR's answer, DELE) by the
+    /// monotonic time `deadlineMillis` as well as the upstream timeout; nil lifts the bound. Two
+    /// waits keep the full upstream timeout: a message that is already flowing after RETR's `+OK`,
+    /// and ``quit()``, since cutting the wait for QUIT's reply would turn a delete the server
+    /// committed into an unknown outcome. Used for a request that queued for its mailbox, which
+    /// gets only what is left of its budget.
+    func limitWaits(until deadlineMillis: Int64?)
+}
+
+extension POP3Session {
+    /// Twins without timeouts ignore the bound.
+    public func limitWaits(until deadlineMillis: Int64?) {}
 }
 
 /// Opens POP3 sessions; the upstream server comes from configuration, never from a request.
@@ -42,4 +55,16 @@ public protocol POP3Connector: Sendable {
     /// first commands, so a refused login can also surface from the first command.
     /// - Throws: ``POP3Error/loginRefused(_:)`` for refused logins, ``CurlError`` for network and TLS failures.
     func connect(_ credentials: Credentials) throws -> any POP3Session
+
+    /// As ``connect(_:)``, with every wait (connect, TLS, login) also bounded by the monotonic time
+    /// `deadlineMillis` (nil: the upstream timeout alone); the session keeps the bound
+    /// (``POP3Session/limitWaits(until:)``).
+    func connect(_ credentials: Credentials, deadlineMillis: Int64?) throws -> any POP3Session
+}
+
+extension POP3Connector {
+    /// Twins without timeouts ignore the bound.
+    public func connect(_ credentials: Credentials, deadlineMillis: Int64?) throws -> any POP3Session {
+        try connect(credentials)
+    }
 }

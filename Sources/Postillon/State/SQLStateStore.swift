@@ -15,7 +15,10 @@ package final class SQLStateStore: StateStore {
 
     /// Opens the store at `location` and applies pending migrations.
     /// - Throws: ``StateStoreError`` when the database cannot be opened or migrated.
-    package static func open(_ location: StateLocation, poolSize: Int = 8, logger: Logger) throws -> SQLStateStore {
+    /// - Parameter busyTimeoutMillis: SQLite only: how long a write waits for another process's writer
+    ///   (this process's own writers take turns in a ``SQLiteWriteGate`` first).
+    package static func open(_ location: StateLocation, poolSize: Int = 8, busyTimeoutMillis: Int32 = 5_000,
+                             logger: Logger) throws -> SQLStateStore {
         let database: SQLDatabase
         switch location {
         case .sqlite(let path):
@@ -27,7 +30,10 @@ package final class SQLStateStore: StateStore {
                                                              attributes: [.posixPermissions: 0o700])
                 }
             }
-            database = SQLDatabase(dialect: .sqlite, size: path == ":memory:" ? 1 : poolSize, logger: logger) { try SQLiteConnection(path: path) }
+            let gate = SQLiteWriteGate()
+            database = SQLDatabase(dialect: .sqlite, size: path == ":memory:" ? 1 : poolSize, logger: logger) {
+                try SQLiteConnection(path: path, gate: gate, busyTimeoutMillis: busyTimeoutMillis)
+            }
         case .postgres(let url):
             database = SQLDatabase(dialect: .postgres, size: poolSize, logger: logger) { try PostgresConnection(url: url) }
         }

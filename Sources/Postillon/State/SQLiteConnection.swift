@@ -5,10 +5,18 @@ import CSQLite
 final class SQLiteConnection: SQLConnection {
     private var handle: OpaquePointer?
     private var statements: [String: OpaquePointer] = [:]
+    /// Shared by the connections of one pool: writers take turns there, not in SQLite's busy handler.
+    private let gate: SQLiteWriteGate?
+    /// Whether this connection holds the gate for an open transaction (`BEGIN` … `COMMIT`).
+    private var holdsGate = false
 
     /// Opens (and creates) the database file at `path`; `:memory:` opens a private in-memory one.
+    /// - Parameters:
+    ///   - gate: the write gate of this process's connections to the same file (nil: none).
+    ///   - busyTimeoutMillis: how long a write waits for another process's writer.
     /// - Throws: ``StateStoreError`` when the file cannot be opened.
-    init(path: String, busyTimeoutMillis: Int32 = 5_000) throws {
+    init(path: String, gate: SQLiteWriteGate? = nil, busyTimeoutMillis: Int32 = 5_000) throws {
+        self.gate = gate
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
         let status = sqlite3_open_v2(path, &handle, flags, nil)
         guard status == SQLITE_OK, handle != nil else {
@@ -27,12 +35,43 @@ final class SQLiteConnection: SQLConnection {
     deinit {
         for statement in statements.values { sqlite3_finalize(statement) }
         sqlite3_close_v2(handle)
+        if holdsGate { gate?.leave() }
+    }
+
+    /// Runs `body` (one statement) holding the write gate when the statement may write: a
+    /// transaction's `BEGIN` keeps holding it until SQLite is back in autocommit mode (after
+    /// `COMMIT` or `ROLLBACK`, or a failed `BEGIN`); reads never take it.
+    private func gated<T>(_ sql: String, _ body: () throws -> T) rethrows -> T {
+        guard let gate, !holdsGate, !Self.isRead(sql) else {
+            defer { releaseIfTransactionEnded() }
+            return try body()
+        }
+        gate.enter()
+        holdsGate = true
+        defer { releaseIfTransactionEnded() }
+        return try body()
+    }
+
+    private func releaseIfTransactionEnded() {
+        guard holdsGate, sqlite3_get_autocommit(handle) != 0 else { return }
+        holdsGate = false
+        gate?.leave()
+    }
+
+    /// Whether `sql` only reads (a `SELECT`), judged from its first word.
+    static func isRead(_ sql: String) -> Bool {
+        let word = sql.utf8.drop(while: { $0 == 0x20 || $0 == 0x0A || $0 == 0x09 || $0 == 0x0D }).prefix(6)
+        return word.count == 6 && String(decoding: word, as: UTF8.self).uppercased() == "SELECT"
     }
 
     var isHealthy: Bool { handle != nil }
 
     @discardableResult
     func execute(_ sql: String, _ parameters: [SQLValue]) throws -> Int {
+        try gated(sql) { try executeUngated(sql, parameters) }
+    }
+
+    private func executeUngated(_ sql: String, _ parameters: [SQLValue]) throws -> Int {
         if parameters.isEmpty, sql.hasPrefix("PRAGMA") || sql.contains(";") {
             // Multi-statement scripts (migrations) and pragmas run through sqlite3_exec.
             var error: UnsafeMutablePointer<CChar>?
@@ -46,6 +85,10 @@ final class SQLiteConnection: SQLConnection {
     }
 
     func query(_ sql: String, _ parameters: [SQLValue]) throws -> [SQLRow] {
+        try gated(sql) { try queryUngated(sql, parameters) }
+    }
+
+    private func queryUngated(_ sql: String, _ parameters: [SQLValue]) throws -> [SQLRow] {
         var rows: [SQLRow] = []
         try run(sql, parameters) { statement in
             let count = sqlite3_column_count(statement)

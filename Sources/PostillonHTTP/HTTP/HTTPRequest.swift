@@ -10,6 +10,10 @@ public struct HTTPRequest: Sendable {
     public var requestID: String
     /// The client's address: the peer, or the forwarded client when the peer is a trusted proxy.
     public var clientAddress: String
+    /// When the request was complete and handed to the responder (``MonotonicClock`` milliseconds):
+    /// per-request budgets such as the mailbox wait count from here, so time spent waiting for a
+    /// worker thread counts too.
+    public var arrivedMillis: Int64
 
     /// Creates a request.
     public init(head: HTTPRequestHead, body: [UInt8] = [], remoteAddress: String = "127.0.0.1", requestID: String = "test") {
@@ -18,6 +22,7 @@ public struct HTTPRequest: Sendable {
         self.remoteAddress = remoteAddress
         self.requestID = requestID
         self.clientAddress = remoteAddress
+        self.arrivedMillis = MonotonicClock.nowMillis()
     }
 
     /// The request method.

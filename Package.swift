@@ -26,7 +26,6 @@ let package = Package(
     name: "Postillon",
     products: [
         .executable(name: "postillon", targets: ["PostillonServer"]),
-        .library(name: "Postillon", targets: ["Postillon"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),

@@ -38,6 +38,10 @@ CFLAGS=()
 for flag in "${GMIME_CFLAGS[@]}"; do CFLAGS+=(-Xcc "$flag"); done
 # The C modules (module maps) the library imports.
 for dir in "$ROOT"/Sources/C*/; do CFLAGS+=(-I "$dir"); done
+# ... and the C shims of the package dependencies (swift-atomics' _AtomicsShims, BoringSSL's, ...).
+for map in "$SCRATCH"/checkouts/*/Sources/*/include/module.modulemap; do
+  [[ -f $map ]] && CFLAGS+=(-Xcc "-fmodule-map-file=$map" -I "$(dirname "$map")")
+done
 LIBS=(-lcurl $(pkg-config --libs gmime-3.0))
 
 status=0

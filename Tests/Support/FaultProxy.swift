@@ -14,15 +14,15 @@ import Glibc
 /// defer { proxy.stop() }
 /// let app = try LiveApp.againstMailServers(environment, [.smtpURL: "smtp://127.0.0.1:\(proxy.port)"])
 /// ```
-public final class FaultProxy: @unchecked Sendable {
+package final class FaultProxy: @unchecked Sendable {
     /// The protocol the proxy follows.
-    public enum Kind: String, Sendable {
+    package enum Kind: String, Sendable {
         case smtp
         case pop3
     }
 
     /// The port the proxy listens on (127.0.0.1, picked by the kernel).
-    public let port: Int
+    package let port: Int
     private let process: Process
     private let logPath: String
 
@@ -35,7 +35,7 @@ public final class FaultProxy: @unchecked Sendable {
     ///   - stallSeconds: how long a stall lasts before the proxy closes the client's connection.
     ///   - implicitTLS: TLS from the first byte on both legs (smtps, pop3s).
     ///   - environment: where the test CA and server certificate are.
-    public init(_ kind: Kind, target: Int, rules: [String], times: Int = 0, stallSeconds: Double = 600,
+    package init(_ kind: Kind, target: Int, rules: [String], times: Int = 0, stallSeconds: Double = 600,
                 implicitTLS: Bool = false, environment: MailServerEnvironment) throws {
         logPath = NSTemporaryDirectory() + "fault-proxy-\(UUID().uuidString).log"
         guard FileManager.default.createFile(atPath: logPath, contents: nil) else {
@@ -70,16 +70,16 @@ public final class FaultProxy: @unchecked Sendable {
     deinit { stop() }
 
     /// The events printed so far, such as `conn 1 fired cut-after:.`.
-    public var events: [String] { Self.lines(logPath) }
+    package var events: [String] { Self.lines(logPath) }
 
     /// Whether a rule fired on some connection.
-    public func fired(_ rule: String) -> Bool { events.contains { $0.hasSuffix(" fired " + rule) } }
+    package func fired(_ rule: String) -> Bool { events.contains { $0.hasSuffix(" fired " + rule) } }
 
     /// How many connections the proxy accepted.
-    public var connections: Int { events.filter { $0.hasSuffix(" open") }.count }
+    package var connections: Int { events.filter { $0.hasSuffix(" open") }.count }
 
     /// Stops the proxy (idempotent).
-    public func stop() {
+    package func stop() {
         MailServerEnvironment.stop(process)
         try? FileManager.default.removeItem(atPath: logPath)
     }

@@ -7,7 +7,7 @@ import Glibc
 
 /// An in-memory POP3 server twin for unit tests: mailboxes of raw messages with UIDLs, RFC 1939
 /// semantics (a session sees a snapshot; deletions apply only on QUIT), and login counting.
-public final class InMemoryPOP3Server: POP3Connector {
+package final class InMemoryPOP3Server: POP3Connector {
     struct Mailbox {
         var password: String
         var messages: [(uidl: String, bytes: [UInt8])]
@@ -24,53 +24,53 @@ public final class InMemoryPOP3Server: POP3Connector {
     private let lockAfterQuit = Atomic<Int>(0)
     private let inUse = Atomic<Int>(0)
     /// Capabilities reported by sessions.
-    public let capabilities: [String]
+    package let capabilities: [String]
 
     /// Creates an empty server.
-    public init(capabilities: [String] = ["TOP", "UIDL", "PIPELINING", "RESP-CODES"]) {
+    package init(capabilities: [String] = ["TOP", "UIDL", "PIPELINING", "RESP-CODES"]) {
         self.capabilities = capabilities
     }
 
     /// Adds a mailbox.
-    public func addMailbox(_ user: String, password: String) {
+    package func addMailbox(_ user: String, password: String) {
         state.withLock { $0[user.lowercased()] = Mailbox(password: password, messages: []) }
     }
 
     /// Appends a message (newest last, as in a POP3 maildrop).
-    public func deliver(_ user: String, uidl: String, message: String) {
+    package func deliver(_ user: String, uidl: String, message: String) {
         state.withLock { $0[user.lowercased()]?.messages.append((uidl, Array(message.utf8))) }
     }
 
     /// Makes logins to `user` fail with `-ERR [IN-USE]`.
-    public func setLocked(_ user: String, _ locked: Bool) {
+    package func setLocked(_ user: String, _ locked: Bool) {
         state.withLock { $0[user.lowercased()]?.locked = locked }
     }
 
     /// Keeps a maildrop locked (`-ERR [IN-USE]`) for `millis` after each session's QUIT, as GNU
     /// mailutils pop3d does for a moment after answering it.
-    public func setLockAfterQuit(millis: Int) { lockAfterQuit.store(millis, ordering: .relaxed) }
+    package func setLockAfterQuit(millis: Int) { lockAfterQuit.store(millis, ordering: .relaxed) }
 
     /// Logins refused with `[IN-USE]` so far.
-    public var inUseRefusals: Int { inUse.load(ordering: .relaxed) }
+    package var inUseRefusals: Int { inUse.load(ordering: .relaxed) }
 
     /// The UIDLs in a mailbox, oldest first.
-    public func uidls(_ user: String) -> [String] {
+    package func uidls(_ user: String) -> [String] {
         state.withLock { $0[user.lowercased()]?.messages.map(\.uidl) ?? [] }
     }
 
     /// Successful logins so far.
-    public var loginCount: Int { logins.load(ordering: .relaxed) }
+    package var loginCount: Int { logins.load(ordering: .relaxed) }
 
     /// Sessions ended with QUIT so far (confirmed or not).
-    public var quitCount: Int { quits.load(ordering: .relaxed) }
+    package var quitCount: Int { quits.load(ordering: .relaxed) }
 
     /// Makes every session open now fail its next command as if the server had dropped it.
-    public func dropOpenSessions() { generation.wrappingAdd(1, ordering: .relaxed) }
+    package func dropOpenSessions() { generation.wrappingAdd(1, ordering: .relaxed) }
 
     /// Makes refused logins take this long, as real servers delay them.
-    public func setFailedLoginDelay(millis: Int) { failureDelay.store(millis, ordering: .relaxed) }
+    package func setFailedLoginDelay(millis: Int) { failureDelay.store(millis, ordering: .relaxed) }
 
-    public func connect(_ credentials: Credentials) throws -> any POP3Session {
+    package func connect(_ credentials: Credentials) throws -> any POP3Session {
         let snapshot = state.withLock { mailboxes -> [(uidl: String, bytes: [UInt8])]? in
             guard let mailbox = mailboxes[credentials.mailboxKey], mailbox.password == credentials.password else { return nil }
             return mailbox.messages

@@ -6,17 +6,17 @@ import Glibc
 
 /// The in-memory twin of ``CurlSMTPClient`` for tests: records what would have been sent and
 /// answers like a server with configurable accounts, refused recipients and failures.
-public final class InMemorySMTPClient: SMTPClient {
+package final class InMemorySMTPClient: SMTPClient {
     /// One recorded submission.
-    public struct Submission: Sendable {
+    package struct Submission: Sendable {
         /// The message as it would have been uploaded.
-        public let message: [UInt8]
+        package let message: [UInt8]
         /// The envelope.
-        public let envelope: SMTPEnvelope
+        package let envelope: SMTPEnvelope
         /// The login used.
-        public let username: String
+        package let username: String
         /// The recipients the twin accepted.
-        public let accepted: [String]
+        package let accepted: [String]
     }
 
     private struct State {
@@ -36,7 +36,7 @@ public final class InMemorySMTPClient: SMTPClient {
     ///   - refusals: recipient address (case-insensitive) -> the reply refusing it at `RCPT TO`.
     ///   - delayMillis: how long each submission takes (to test concurrent duplicates).
     ///   - offersAuthentication: false plays a server whose EHLO lists no AUTH.
-    public init(accounts: [String: String]? = nil, refusals: [String: SMTPReply] = [:], delayMillis: Int = 0,
+    package init(accounts: [String: String]? = nil, refusals: [String: SMTPReply] = [:], delayMillis: Int = 0,
                 offersAuthentication: Bool = true) {
         self.offersAuthentication = offersAuthentication
         self.accounts = accounts
@@ -45,14 +45,14 @@ public final class InMemorySMTPClient: SMTPClient {
     }
 
     /// Makes every later submission fail with `error` (nil: succeed again).
-    public func fail(with error: SMTPError?) {
+    package func fail(with error: SMTPError?) {
         state.withLock { $0.failure = error }
     }
 
     /// The submissions the twin accepted, in order.
-    public var submissions: [Submission] { state.withLock { $0.submissions } }
+    package var submissions: [Submission] { state.withLock { $0.submissions } }
 
-    public func submit(_ message: [UInt8], envelope: SMTPEnvelope, credentials: Credentials,
+    package func submit(_ message: [UInt8], envelope: SMTPEnvelope, credentials: Credentials,
                        requireAuthentication: Bool) throws -> SMTPDelivery {
         if delayMillis > 0 { usleep(UInt32(delayMillis) * 1000) }
         if let failure = state.withLock({ $0.failure }) { throw failure }

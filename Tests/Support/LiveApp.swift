@@ -4,14 +4,14 @@ import Postillon
 import PostillonHTTP
 
 /// Postillon itself, in process, on a free loopback port, configured by flags like the real binary.
-public final class LiveApp: Sendable {
+package final class LiveApp: Sendable {
     /// The running server.
-    public let server: HTTPServer
+    package let server: HTTPServer
     /// Its services (to inspect counters).
-    public let services: AppServices
+    package let services: AppServices
 
     /// Starts the app with `flags` on top of defaults suited to tests.
-    public init(_ flags: [ConfigKey: String]) throws {
+    package init(_ flags: [ConfigKey: String]) throws {
         // Each app gets its own SQLite state (and generated key) in a fresh directory.
         let stateDirectory = NSTemporaryDirectory() + "postillon-live-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
@@ -34,7 +34,7 @@ public final class LiveApp: Sendable {
     }
 
     /// The app pointed at the test mail servers: POP3 with STLS verified against the test CA.
-    public static func againstMailServers(_ environment: MailServerEnvironment, _ extra: [ConfigKey: String] = [:]) throws -> LiveApp {
+    package static func againstMailServers(_ environment: MailServerEnvironment, _ extra: [ConfigKey: String] = [:]) throws -> LiveApp {
         var flags: [ConfigKey: String] = [
             .pop3URL: "pop3://127.0.0.1:\(environment["POP3_PORT"])",
             .smtpURL: "smtp://127.0.0.1:\(environment["SUBMISSION_PORT"])",
@@ -45,7 +45,7 @@ public final class LiveApp: Sendable {
     }
 
     /// Sends one request on a new connection and reads the response.
-    public func request(_ method: String, _ target: String, headers: [String: String] = [:], body: [UInt8] = [],
+    package func request(_ method: String, _ target: String, headers: [String: String] = [:], body: [UInt8] = [],
                         timeoutMillis: Int = 30_000) throws -> RawClient.Response {
         let client = try RawClient(port: server.port, timeoutMillis: timeoutMillis)
         var head = "\(method) \(target) HTTP/1.1\r\nHost: test\r\nConnection: close\r\n"
@@ -59,7 +59,7 @@ public final class LiveApp: Sendable {
     }
 
     /// A Basic authorization header value.
-    public static func basic(_ user: String, _ password: String) -> [String: String] {
+    package static func basic(_ user: String, _ password: String) -> [String: String] {
         ["Authorization": "Basic " + Data("\(user):\(password)".utf8).base64EncodedString()]
     }
 }

@@ -2,20 +2,20 @@ import Foundation
 
 /// The MIME fixtures of `Tests/Fixtures/mime` (small messages kept as literal bytes) and the ones
 /// made at run time (deep nesting, a large attachment), shared by unit and integration tests.
-public enum MIMEFixtures {
+package enum MIMEFixtures {
     /// The fixture directory.
-    public static let directory = MailServerEnvironment.repositoryRoot + "/Tests/Fixtures/mime"
+    package static let directory = MailServerEnvironment.repositoryRoot + "/Tests/Fixtures/mime"
 
     /// Path of fixture `name` (for example `latin1-qp.eml`).
-    public static func path(_ name: String) -> String { directory + "/" + name }
+    package static func path(_ name: String) -> String { directory + "/" + name }
 
     /// Bytes of fixture `name`.
-    public static func bytes(_ name: String) throws -> [UInt8] {
+    package static func bytes(_ name: String) throws -> [UInt8] {
         Array(try Data(contentsOf: URL(fileURLWithPath: path(name))))
     }
 
     /// A message whose body is `depth` multipart/mixed levels deep, with a text part at the bottom.
-    public static func deeplyNested(depth: Int) -> [UInt8] {
+    package static func deeplyNested(depth: Int) -> [UInt8] {
         var text = "From: Deep <deep@example.net>\r\nTo: dave@mail.test\r\nSubject: Nested \(depth) deep\r\n"
             + "Date: Sat, 14 Mar 2026 14:14:14 +0000\r\nMessage-ID: <nested-\(depth)@fixtures.postillon.test>\r\nMIME-Version: 1.0\r\n"
         for level in 0..<depth {
@@ -30,7 +30,7 @@ public enum MIMEFixtures {
 
     /// Broken inputs that must never crash the parser: empty, NULs, invalid base64, a multipart
     /// without boundary, an empty attached message, stray 8-bit bytes.
-    public static let malformedInputs: [[UInt8]] = [
+    package static let malformedInputs: [[UInt8]] = [
         [],
         [0, 0, 0, 0],
         Array("Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n!!!not*base64***\r\n".utf8),
@@ -41,7 +41,7 @@ public enum MIMEFixtures {
     ]
 
     /// `size` deterministic pseudo-random bytes (a large attachment's content).
-    public static func largeAttachment(size: Int) -> [UInt8] {
+    package static func largeAttachment(size: Int) -> [UInt8] {
         var state: UInt64 = 0x9E37_79B9_7F4A_7C15
         var bytes = [UInt8](repeating: 0, count: size)
         bytes.withUnsafeMutableBufferPointer { buffer in
@@ -55,7 +55,7 @@ public enum MIMEFixtures {
 
     /// Writes to `path` a multipart/mixed message with a short text body and `attachment` as a
     /// base64 part named `big.bin` (76-character lines, CRLF).
-    public static func writeLargeAttachmentMessage(to path: String, attachment: [UInt8]) throws {
+    package static func writeLargeAttachmentMessage(to path: String, attachment: [UInt8]) throws {
         let head = "From: Big <big@example.net>\r\nTo: dave@mail.test\r\nSubject: Large attachment\r\n"
             + "Date: Sun, 15 Mar 2026 15:15:15 +0000\r\nMessage-ID: <large-\(attachment.count)@fixtures.postillon.test>\r\n"
             + "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"big\"\r\n\r\n--big\r\n"

@@ -3,33 +3,33 @@ import Postillon
 
 /// A message read back with GMime's parser directly (independent of Postillon's own parser), for
 /// tests of composing and sending: decoded headers, header names, the MIME structure and leaf parts.
-public struct MIMEReadBack {
+package struct MIMEReadBack {
     /// One non-multipart part.
-    public struct Leaf {
-        public let contentType: String
-        public let filename: String?
-        public let contentID: String?
-        public let disposition: String?
+    package struct Leaf {
+        package let contentType: String
+        package let filename: String?
+        package let contentID: String?
+        package let disposition: String?
         /// The Content-Transfer-Encoding header, nil when absent (7bit).
-        public let encoding: String?
+        package let encoding: String?
         /// The decoded content.
-        public let content: [UInt8]
+        package let content: [UInt8]
     }
 
-    public let subject: String?
+    package let subject: String?
     /// Decoded address lists as GMime prints them, e.g. `Jörg Müller <j@mail.test>`.
-    public let from: String
-    public let to: String
-    public let cc: String
-    public let messageID: String?
+    package let from: String
+    package let to: String
+    package let cc: String
+    package let messageID: String?
     /// Names of the top-level header fields, lower-cased, in order.
-    public let headerNames: [String]
+    package let headerNames: [String]
     /// Every multipart and leaf content type, depth first.
-    public let structure: [String]
-    public let leaves: [Leaf]
+    package let structure: [String]
+    package let leaves: [Leaf]
 
     /// Parses `bytes` (CRLF or LF line endings).
-    public init(_ bytes: [UInt8]) {
+    package init(_ bytes: [UInt8]) {
         GMime.initialize()
         func string(_ pointer: UnsafePointer<CChar>?) -> String? { pointer.map { String(cString: $0) } }
         func take(_ pointer: UnsafeMutablePointer<CChar>?) -> String? {
@@ -79,5 +79,5 @@ public struct MIMEReadBack {
     }
 
     /// The leaf whose filename is `name`.
-    public func attachment(_ name: String) -> Leaf? { leaves.first { $0.filename == name } }
+    package func attachment(_ name: String) -> Leaf? { leaves.first { $0.filename == name } }
 }

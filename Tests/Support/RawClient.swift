@@ -7,20 +7,20 @@ import PostillonHTTP
 
 /// A raw HTTP/1.1 client over a blocking socket, for connection tests that need exact bytes.
 /// A raw HTTP/1.1 client over a blocking socket.
-public final class RawClient {
+package final class RawClient {
     /// A parsed response.
-    public struct Response {
-        public var status: Int
-        public var headers: HTTPHeaders
-        public var body: [UInt8]
-        public var text: String { String(decoding: body, as: UTF8.self) }
+    package struct Response {
+        package var status: Int
+        package var headers: HTTPHeaders
+        package var body: [UInt8]
+        package var text: String { String(decoding: body, as: UTF8.self) }
     }
 
-    public let fd: Int32
+    package let fd: Int32
     private var buffer: [UInt8] = []
 
     /// Connects to 127.0.0.1:port.
-    public init(port: Int, timeoutMillis: Int = 5000) throws {
+    package init(port: Int, timeoutMillis: Int = 5000) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -35,14 +35,14 @@ public final class RawClient {
 
     deinit { close(fd) }
 
-    public func setTimeout(millis: Int) {
+    package func setTimeout(millis: Int) {
         var tv = timeval(tv_sec: millis / 1000, tv_usec: (millis % 1000) * 1000)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
     }
 
-    public func send(_ text: String) { send(Array(text.utf8)) }
+    package func send(_ text: String) { send(Array(text.utf8)) }
 
-    public func send(_ bytes: [UInt8]) {
+    package func send(_ bytes: [UInt8]) {
         var offset = 0
         while offset < bytes.count {
             let count = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL)) }
@@ -61,7 +61,7 @@ public final class RawClient {
     }
 
     /// Reads one response; nil on EOF or timeout before a complete one.
-    public func readResponse(headRequest: Bool = false) -> Response? {
+    package func readResponse(headRequest: Bool = false) -> Response? {
         var headEnd: Int?
         while headEnd == nil {
             headEnd = find([13, 10, 13, 10], in: buffer)
@@ -105,7 +105,7 @@ public final class RawClient {
     }
 
     /// Whether the server closed the connection (EOF) within the receive timeout.
-    public func waitForClose() -> Bool {
+    package func waitForClose() -> Bool {
         var chunk = [UInt8](repeating: 0, count: 4096)
         while true {
             let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }

@@ -7,11 +7,11 @@ import PostillonHTTP
 
 /// Starts an ``HTTPServer`` on a free loopback port with test routes, and stops it.
 /// An HTTPServer on a free loopback port with test routes.
-public final class TestServer: Sendable {
-    public let server: HTTPServer
-    public var port: Int { server.port }
+package final class TestServer: Sendable {
+    package let server: HTTPServer
+    package var port: Int { server.port }
 
-    public init(configure: (inout HTTPServerConfiguration) -> Void = { _ in }, routes: [Route] = TestServer.defaultRoutes) throws {
+    package init(configure: (inout HTTPServerConfiguration) -> Void = { _ in }, routes: [Route] = TestServer.defaultRoutes) throws {
         var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0)
         configuration.workerThreads = 4
         configuration.eventLoops = 1
@@ -24,11 +24,11 @@ public final class TestServer: Sendable {
         try server.start()
     }
 
-    public func stop(timeoutMillis: Int64 = 2000) {
+    package func stop(timeoutMillis: Int64 = 2000) {
         server.shutdown(timeoutMillis: timeoutMillis)
     }
 
-    public static let defaultRoutes: [Route] = [
+    package static let defaultRoutes: [Route] = [
         Route(.GET, "/inline", runsInline: true) { _ in HTTPResponse(contentType: "text/plain", bytes: Array("inline".utf8)) },
         Route(.GET, "/hello") { _ in HTTPResponse(contentType: "text/plain", bytes: Array("hello".utf8)) },
         Route(.GET, "/items/{id}") { context in HTTPResponse(contentType: "text/plain", bytes: Array("item \(context.parameter("id"))".utf8)) },

@@ -2,15 +2,15 @@ import Foundation
 import Logging
 
 /// The long-lived services the API routes share, built once from the configuration.
-public final class AppServices: Sendable {
+package final class AppServices: Sendable {
     /// The configuration.
-    public let configuration: Configuration
+    package let configuration: Configuration
     /// Authentication (Basic, sessions, API keys) and failed-login limits.
-    public let authenticator: Authenticator
+    package let authenticator: Authenticator
     /// POP3 reading and deleting.
-    public let mailbox: MailboxService
+    package let mailbox: MailboxService
     /// `Idempotency-Key` replay.
-    public let idempotency: IdempotencyStore
+    package let idempotency: IdempotencyStore
     /// Sessions, idempotency records, login windows and flags (SQLite or PostgreSQL).
     package let state: any StateStore
     /// Postillon's own message flags.
@@ -20,9 +20,9 @@ public final class AppServices: Sendable {
     /// The event outbox and webhook subscriptions (nil on a state store without SQL, as in unit tests).
     package let events: EventStore?
     /// SMTP submission (sending).
-    public let smtp: any SMTPClient
+    package let smtp: any SMTPClient
     /// The server's logger.
-    public let logger: Logger
+    package let logger: Logger
 
     /// Creates the services.
     package init(configuration: Configuration, authenticator: Authenticator, mailbox: MailboxService,
@@ -50,7 +50,7 @@ public final class AppServices: Sendable {
     /// loads (or for SQLite creates) the secret key, and starts the state sweeper.
     /// - Throws: ``ConfigurationError`` when the accounts or key file is invalid, ``StateStoreError``
     ///   when the state store cannot be opened.
-    public static func live(configuration: Configuration, logger: Logger) throws -> AppServices {
+    package static func live(configuration: Configuration, logger: Logger) throws -> AppServices {
         CurlGlobal.initialize()
         GMime.initialize()
         let pop3 = UpstreamSettings(url: configuration.pop3, caFile: configuration.caFile,

@@ -2,15 +2,15 @@ import Logging
 import PostillonHTTP
 
 /// Assembles the service: routes, static files and the HTTP server, from a configuration.
-public enum Application {
+package enum Application {
     /// Builds the router for `configuration` with the live mail-server clients.
     /// - Throws: ``SystemError`` when the public directory is missing, ``ConfigurationError`` for a bad accounts file.
-    public static func buildRouter(configuration: Configuration, logger: Logger) throws -> Router {
+    package static func buildRouter(configuration: Configuration, logger: Logger) throws -> Router {
         try buildRouter(services: AppServices.live(configuration: configuration, logger: logger))
     }
 
     /// Builds the router around given services (tests pass in-memory twins).
-    public static func buildRouter(services: AppServices) throws -> Router {
+    package static func buildRouter(services: AppServices) throws -> Router {
         let configuration = services.configuration
         let logger = services.logger
         let files = try StaticFileHandler(directory: configuration.publicDir)
@@ -49,13 +49,13 @@ public enum Application {
 
     /// Builds the HTTP server for `configuration`; call `start()` on it. With metrics on, the Prometheus
     /// backend is installed first (once per process).
-    public static func buildServer(configuration: Configuration, logger: Logger) throws -> HTTPServer {
+    package static func buildServer(configuration: Configuration, logger: Logger) throws -> HTTPServer {
         try buildServer(services: AppServices.live(configuration: configuration, logger: logger))
     }
 
     /// Builds the HTTP server over `services`: the router, behind the CORS policy when one is configured,
     /// observed by the Prometheus metrics when they are on.
-    public static func buildServer(services: AppServices) throws -> HTTPServer {
+    package static func buildServer(services: AppServices) throws -> HTTPServer {
         let configuration = services.configuration
         if configuration.metricsEnabled { ServiceMetrics.bootstrap() }
         let router = try buildRouter(services: services)
@@ -69,7 +69,7 @@ public enum Application {
 
     /// The server for `--metrics-listen`: `GET /metrics` and nothing else, one event loop, few workers.
     /// - Returns: nil when metrics are off or have no own listener.
-    public static func buildMetricsServer(configuration: Configuration, logger: Logger) -> HTTPServer? {
+    package static func buildMetricsServer(configuration: Configuration, logger: Logger) -> HTTPServer? {
         guard configuration.metricsEnabled, let (host, port) = configuration.metricsListen else { return nil }
         let registry = ServiceMetrics.bootstrap()
         var http = HTTPServerConfiguration(host: host, port: port)

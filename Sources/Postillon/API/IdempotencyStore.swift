@@ -13,7 +13,7 @@ import PostillonHTTP
 ///   a ``ReplayableResponse`` the work throws (the work did happen, with an unknown outcome).
 /// Keys are scoped per caller, so one caller cannot replay another's response. Expired records are
 /// swept in the background, and beyond a cap the oldest go, so a keyed request costs O(log n).
-public final class IdempotencyStore: Sendable {
+package final class IdempotencyStore: Sendable {
     private let store: any StateStore
     private let lifetimeMillis: Int64
     private let waitMillis: Int64
@@ -41,7 +41,7 @@ public final class IdempotencyStore: Sendable {
     ///   - scope: the caller and route, e.g. `"user:alice POST /send"`.
     ///   - body: the request body (its SHA-256 is the fingerprint).
     /// - Throws: ``Problem`` for a malformed or reused key, ``StateStoreError``, or what `work` throws.
-    public func run(key: String?, scope: String, body: [UInt8], work: () throws -> HTTPResponse) throws -> HTTPResponse {
+    package func run(key: String?, scope: String, body: [UInt8], work: () throws -> HTTPResponse) throws -> HTTPResponse {
         guard let key else { return try Self.answer(work).response }
         guard !key.isEmpty, key.utf8.count <= 255, key.utf8.allSatisfy({ $0 >= 0x21 && $0 <= 0x7E }) else {
             throw Problem(.badRequest, code: "invalid_parameter", detail: "Idempotency-Key must be 1 to 255 visible ASCII characters.")

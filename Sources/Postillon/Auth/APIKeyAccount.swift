@@ -1,21 +1,21 @@
 /// One operator-configured API-key account from the accounts file.
-public struct APIKeyAccount: Decodable, Sendable {
+package struct APIKeyAccount: Decodable, Sendable {
     /// A label for logs (never the key).
-    public let name: String
+    package let name: String
     /// Lower-case hex SHA-256 of the API key.
-    public let keySha256: String
+    package let keySha256: String
     /// Upstream login for POP3 and SMTP.
-    public let username: String
+    package let username: String
     /// Upstream password.
-    public let password: String
+    package let password: String
     /// The account's mail address (default `From`).
-    public let address: String
+    package let address: String
     /// Whether the poller watches this mailbox for new-mail events (default true).
-    public let watch: Bool
+    package let watch: Bool
     /// This account's poll interval in seconds (nil: `--poll-interval`).
-    public let pollInterval: Int?
+    package let pollInterval: Int?
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(["name", "keySha256", "username", "password", "address", "watch", "pollInterval"])
         let container = try decoder.container(keyedBy: AnyCodingKey.self)
         name = try container.decode(String.self, forKey: AnyCodingKey(stringValue: "name"))

@@ -5,15 +5,15 @@ import PostillonHTTP
 ///
 /// File format (JSON): `[{"name": "ci", "keySha256": "<hex>", "username": "alice", "password": "...", "address": "alice@example.org"}]`.
 /// Compute a hash with `printf %s "$KEY" | sha256sum`.
-public struct APIKeyStore: Sendable {
+package struct APIKeyStore: Sendable {
     private let accounts: [String: APIKeyAccount]
 
     /// An empty store (no accounts file configured).
-    public init() { accounts = [:] }
+    package init() { accounts = [:] }
 
     /// Loads accounts.
     /// - Throws: ``ConfigurationError`` naming the accounts file and what is wrong.
-    public init(file: String) throws {
+    package init(file: String) throws {
         guard let data = FileManager.default.contents(atPath: file) else {
             throw ConfigurationError(.accountsFile, "cannot read '\(file)'")
         }
@@ -54,13 +54,13 @@ public struct APIKeyStore: Sendable {
     }
 
     /// The account for a presented key, or nil.
-    public func account(forKey key: String) -> APIKeyAccount? {
+    package func account(forKey key: String) -> APIKeyAccount? {
         accounts[Hashing.sha256Hex(Array(key.utf8))]
     }
 
     /// Every account, sorted by name (the poller watches those with `watch`).
-    public var all: [APIKeyAccount] { accounts.values.sorted { $0.name < $1.name } }
+    package var all: [APIKeyAccount] { accounts.values.sorted { $0.name < $1.name } }
 
     /// How many accounts are configured.
-    public var count: Int { accounts.count }
+    package var count: Int { accounts.count }
 }

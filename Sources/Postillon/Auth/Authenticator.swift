@@ -3,17 +3,17 @@ import PostillonHTTP
 
 /// Turns an `Authorization` header into a ``Principal``: Basic (passed through to the mail server),
 /// a sign-in session token, or an operator-configured API key.
-public final class Authenticator: Sendable {
+package final class Authenticator: Sendable {
     /// Sign-in sessions.
-    public let sessions: SessionStore
+    package let sessions: SessionStore
     /// API-key accounts.
-    public let apiKeys: APIKeyStore
+    package let apiKeys: APIKeyStore
     /// Failed-login counting.
-    public let limiter: LoginRateLimiter
+    package let limiter: LoginRateLimiter
     private let mailDomain: String
 
     /// Creates an authenticator.
-    public init(sessions: SessionStore, apiKeys: APIKeyStore, limiter: LoginRateLimiter, mailDomain: String) {
+    package init(sessions: SessionStore, apiKeys: APIKeyStore, limiter: LoginRateLimiter, mailDomain: String) {
         self.sessions = sessions
         self.apiKeys = apiKeys
         self.limiter = limiter
@@ -22,7 +22,7 @@ public final class Authenticator: Sendable {
 
     /// The caller of `request`.
     /// - Throws: ``Problem`` 401 `unauthorized` when the header is missing, malformed or names no session or key.
-    public func authenticate(_ request: HTTPRequest) throws -> Principal {
+    package func authenticate(_ request: HTTPRequest) throws -> Principal {
         guard let header = request.headers["Authorization"] else {
             throw unauthorized("Authentication is required: HTTP Basic with your mail login, or a Bearer session token or API key.")
         }
@@ -59,7 +59,7 @@ public final class Authenticator: Sendable {
     /// server, later), or a Bearer token that names a live session or a configured API key.
     ///
     /// Runs on the event loop thread, so it only does in-memory work and never blocks.
-    public func isPlausible(authorization: String?) -> Bool {
+    package func isPlausible(authorization: String?) -> Bool {
         guard let header = authorization, header.utf8.count <= 4096 else { return false }
         let parts = header.split(separator: " ", maxSplits: 1)
         guard parts.count == 2 else { return false }
@@ -79,7 +79,7 @@ public final class Authenticator: Sendable {
     }
 
     /// The sender address for a login: the login itself when it is an address, else login@mail-domain.
-    public func address(for username: String) -> String {
+    package func address(for username: String) -> String {
         username.contains("@") ? username : "\(username)@\(mailDomain)"
     }
 

@@ -1,25 +1,25 @@
 /// A mail login: passed through to POP3 and SMTP. Prints without the password.
-public struct Credentials: Sendable, Hashable, CustomStringConvertible {
+package struct Credentials: Sendable, Hashable, CustomStringConvertible {
     /// The login name.
-    public let username: String
+    package let username: String
     /// The password; never logged or printed.
-    public let password: String
+    package let password: String
 
     /// Creates credentials.
-    public init(username: String, password: String) {
+    package init(username: String, password: String) {
         self.username = username
         self.password = password
     }
 
     /// Whether both parts are usable in a mail protocol (no control characters, bounded length).
-    public var isWellFormed: Bool {
+    package var isWellFormed: Bool {
         !username.isEmpty && username.utf8.count <= 256 && password.utf8.count <= 1024
             && !username.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F }
             && !password.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F }
     }
 
     /// The key under which this login's mailbox is serialised and cached.
-    public var mailboxKey: String { username.lowercased() }
+    package var mailboxKey: String { username.lowercased() }
 
-    public var description: String { "Credentials(username: \(username), password: <redacted>)" }
+    package var description: String { "Credentials(username: \(username), password: <redacted>)" }
 }

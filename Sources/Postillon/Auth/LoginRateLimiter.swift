@@ -10,7 +10,7 @@ import PostillonHTTP
 /// - Per (client address, user): at most `maxPerClientUser`, then 429.
 /// - Per user from all addresses: beyond `maxPerUser` each attempt is slowed down by `slowDownMillis`
 ///   but never refused, so a stranger guessing from elsewhere cannot lock the user out.
-public final class LoginRateLimiter: Sendable {
+package final class LoginRateLimiter: Sendable {
     /// A reserved attempt; settle it with ``succeeded(_:)`` when the login worked.
     package struct Reservation: Sendable {
         let clientKey: String

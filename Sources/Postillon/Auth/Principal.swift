@@ -1,25 +1,25 @@
 /// Who is calling, once authenticated: the upstream login and the sender address that goes with it.
-public struct Principal: Sendable {
+package struct Principal: Sendable {
     /// How the caller authenticated.
-    public enum Method: String, Sendable {
+    package enum Method: String, Sendable {
         case basic
         case session
         case apiKey
     }
 
     /// The upstream login used for POP3 and SMTP.
-    public let credentials: Credentials
+    package let credentials: Credentials
     /// The caller's mail address (the default `From` of sends).
-    public let address: String
+    package let address: String
     /// How the caller authenticated.
-    public let method: Method
+    package let method: Method
     /// A stable identity for per-caller state such as idempotency keys (never the password).
-    public let identity: String
+    package let identity: String
     /// The session token, when `method` is `.session`.
-    public let sessionToken: String?
+    package let sessionToken: String?
 
     /// Creates a principal.
-    public init(credentials: Credentials, address: String, method: Method, identity: String, sessionToken: String? = nil) {
+    package init(credentials: Credentials, address: String, method: Method, identity: String, sessionToken: String? = nil) {
         self.credentials = credentials
         self.address = address
         self.method = method

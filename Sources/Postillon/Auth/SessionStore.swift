@@ -6,7 +6,7 @@ import PostillonHTTP
 /// are sealed with AES-GCM (see ``PasswordSealer``). A sign-out on one replica is seen by all.
 /// A token is 32 random bytes plus a 16-byte HMAC tag under the secret key (64 base64url
 /// characters), so a forged token is recognised without a database query.
-public final class SessionStore: Sendable {
+package final class SessionStore: Sendable {
     private let store: any StateStore
     private let sealer: PasswordSealer
     private let idleMillis: Int64
@@ -34,7 +34,7 @@ public final class SessionStore: Sendable {
 
     /// Creates a session and returns its token and expiry.
     /// - Throws: ``StateStoreError`` when the store is unavailable.
-    public func create(credentials: Credentials, address: String) throws -> (token: String, expiresAt: Date) {
+    package func create(credentials: Credentials, address: String) throws -> (token: String, expiresAt: Date) {
         var random = SystemRandomNumberGenerator()
         let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &random) }
         let token = Base64URL.encode(bytes + sealer.tokenTag(bytes))
@@ -51,7 +51,7 @@ public final class SessionStore: Sendable {
     /// The session for a token, refreshing its idle timer; nil when unknown, expired, or sealed
     /// under a key no longer configured.
     /// - Throws: ``StateStoreError`` when the store is unavailable.
-    public func lookup(token: String) throws -> (credentials: Credentials, address: String)? {
+    package func lookup(token: String) throws -> (credentials: Credentials, address: String)? {
         guard token.utf8.count <= 512 else { return nil }
         let hash = Self.hash(token)
         let now = clock()
@@ -71,7 +71,7 @@ public final class SessionStore: Sendable {
     /// Whether `token` is one a replica with this secret key issued (its tag verifies), decided in
     /// memory without the database, so it may run on an event loop before a body is read. It says
     /// nothing about expiry or sign-out: ``lookup(token:)`` decides that.
-    public func isPlausible(token: String) -> Bool {
+    package func isPlausible(token: String) -> Bool {
         guard token.utf8.count == 64, let bytes = Base64URL.decode(token), bytes.count == 48 else { return false }
         return sealer.verifyTokenTag(Array(bytes[..<32]), tag: Array(bytes[32...]))
     }
@@ -79,7 +79,7 @@ public final class SessionStore: Sendable {
     /// Ends a session; returns whether it existed.
     /// - Throws: ``StateStoreError`` when the store is unavailable.
     @discardableResult
-    public func remove(token: String) throws -> Bool {
+    package func remove(token: String) throws -> Bool {
         try store.deleteSession(tokenHash: Self.hash(token))
     }
 

@@ -1,7 +1,7 @@
 /// A command line that cannot be understood (unknown option, missing value); the process exits with 2.
-public struct CommandLineError: Error, CustomStringConvertible, Equatable, Sendable {
+package struct CommandLineError: Error, CustomStringConvertible, Equatable, Sendable {
     /// One line saying what is wrong.
-    public let description: String
+    package let description: String
 
     init(_ description: String) { self.description = description }
 }

@@ -4,10 +4,10 @@
 /// Our own rather than swift-argument-parser: its options are property wrappers, one hand-written per
 /// key, which is exactly the second list of keys this table replaces. A value may start with `-`
 /// (`--workers -3` is reported as out of range, not as a missing value).
-public enum CommandLineParser {
+package enum CommandLineParser {
     /// Parses the arguments after the program name.
     /// - Throws: ``CommandLineError`` for an unknown option, a missing value or a repeated key.
-    public static func parse(_ arguments: [String]) throws(CommandLineError) -> CommandLineRequest {
+    package static func parse(_ arguments: [String]) throws(CommandLineError) -> CommandLineRequest {
         var values: [ConfigKey: String] = [:]
         var printConfig = false
         var index = 0
@@ -51,7 +51,7 @@ public enum CommandLineParser {
 
     /// `--help`: one block per key with its help text, environment variable and default
     /// (Tests/Deploy/config-table.py turns it into the README tables).
-    public static func helpText(abstract: String) -> String {
+    package static func helpText(abstract: String) -> String {
         var lines = ["OVERVIEW: \(abstract)", "", "USAGE: postillon [<options>]", "",
                      "Every option can also be set with its POSTILLON_* environment variable; flags win.", "", "OPTIONS:"]
         for key in ConfigKey.allCases {

@@ -1,5 +1,5 @@
 /// What the command line asks for.
-public enum CommandLineRequest: Equatable, Sendable {
+package enum CommandLineRequest: Equatable, Sendable {
     /// Run the server with these flag values (switches as "true").
     case run([ConfigKey: String])
     /// Print the effective configuration and exit.

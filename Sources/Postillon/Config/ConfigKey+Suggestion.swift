@@ -16,7 +16,7 @@ extension ConfigKey {
     /// One warning per `POSTILLON_*` variable that names no key, naming the closest key.
     /// - Parameter environment: the process environment.
     /// - Returns: the warnings, sorted by variable name.
-    public static func unknownEnvironmentWarnings(_ environment: [String: String]) -> [String] {
+    package static func unknownEnvironmentWarnings(_ environment: [String: String]) -> [String] {
         let known = Set(allCases.map(\.environmentName))
         return environment.keys.filter { $0.hasPrefix("POSTILLON_") && !known.contains($0) && !scriptVariables.contains($0) }
             .sorted()

@@ -3,7 +3,7 @@ import Foundation
 /// Every configuration key, with one naming scheme: flag `--pop3-url` <-> `POSTILLON_POP3_URL`.
 ///
 /// ``spec`` is the one table of defaults, help texts, switches and secrets; nothing else lists keys.
-public enum ConfigKey: String, CaseIterable, Sendable {
+package enum ConfigKey: String, CaseIterable, Sendable {
     case listen
     case pop3URL = "pop3-url"
     case smtpURL = "smtp-url"
@@ -53,22 +53,22 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     case readyCacheSeconds = "ready-cache"
 
     /// The command-line flag, for example `--pop3-url`.
-    public var flag: String { "--" + rawValue }
+    package var flag: String { "--" + rawValue }
 
     /// The environment variable, for example `POSTILLON_POP3_URL`.
-    public var environmentName: String { "POSTILLON_" + rawValue.uppercased().replacingOccurrences(of: "-", with: "_") }
+    package var environmentName: String { "POSTILLON_" + rawValue.uppercased().replacingOccurrences(of: "-", with: "_") }
 
     /// The default as text, or nil when the key is unset by default.
-    public var defaultValue: String? { spec.defaultValue }
+    package var defaultValue: String? { spec.defaultValue }
 
     /// One line of help for `--help` and the README.
-    public var help: String { spec.help }
+    package var help: String { spec.help }
 
     /// Whether the key is a boolean switch (a flag without a value).
-    public var isSwitch: Bool { spec.isSwitch }
+    package var isSwitch: Bool { spec.isSwitch }
 
     /// The one table: default, help text, switch and secret, per key.
-    public var spec: ConfigKeySpec {
+    package var spec: ConfigKeySpec {
         switch self {
         case .listen: ConfigKeySpec("127.0.0.1:8080", "Address to listen on, host:port ([::1]:8080 for IPv6).")
         case .pop3URL: ConfigKeySpec("pop3s://127.0.0.1:995", "POP3 server: pop3s://host:995 (implicit TLS) or pop3://host:110 (STLS required unless --allow-plaintext).")

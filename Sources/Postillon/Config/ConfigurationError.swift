@@ -1,15 +1,15 @@
 /// A configuration value that cannot be used; the message names the key.
-public struct ConfigurationError: Error, CustomStringConvertible, Equatable, Sendable {
+package struct ConfigurationError: Error, CustomStringConvertible, Equatable, Sendable {
     /// The key at fault.
-    public let key: ConfigKey
+    package let key: ConfigKey
     /// What is wrong with it.
-    public let reason: String
+    package let reason: String
 
     /// Creates an error.
-    public init(_ key: ConfigKey, _ reason: String) {
+    package init(_ key: ConfigKey, _ reason: String) {
         self.key = key
         self.reason = reason
     }
 
-    public var description: String { "invalid \(key.flag) / \(key.environmentName): \(reason)" }
+    package var description: String { "invalid \(key.flag) / \(key.environmentName): \(reason)" }
 }

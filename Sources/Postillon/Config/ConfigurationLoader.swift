@@ -6,13 +6,13 @@ import Logging
 import PostillonHTTP
 
 /// Builds a ``Configuration`` from flag values and the environment, validating every key.
-public enum ConfigurationLoader {
+package enum ConfigurationLoader {
     /// Loads the configuration.
     /// - Parameters:
     ///   - flags: values given on the command line, by key (switches as "true").
     ///   - environment: the process environment; only `POSTILLON_*` names are read.
     /// - Throws: ``ConfigurationError`` naming the first bad key.
-    public static func load(flags: [ConfigKey: String], environment: [String: String]) throws -> Configuration {
+    package static func load(flags: [ConfigKey: String], environment: [String: String]) throws -> Configuration {
         func raw(_ key: ConfigKey) -> String? {
             if let value = flags[key] { return value }
             if let value = environment[key.environmentName], !value.isEmpty { return value }

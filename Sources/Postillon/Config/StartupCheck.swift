@@ -7,10 +7,10 @@ import Foundation
 /// is PEM with at least one certificate, the accounts file is valid, the public directory is a
 /// directory. Each failure is one ``ConfigurationError`` naming the option and the reason; the
 /// executable prints it once and exits with status 2.
-public enum StartupCheck {
+package enum StartupCheck {
     /// Runs every check on a loaded configuration.
     /// - Throws: ``ConfigurationError`` for the first problem found.
-    public static func verify(_ configuration: Configuration) throws(ConfigurationError) {
+    package static func verify(_ configuration: Configuration) throws(ConfigurationError) {
         if let caFile = configuration.caFile { try certificateFile(caFile) }
         if let accountsFile = configuration.accountsFile {
             do { _ = try APIKeyStore(file: accountsFile) } catch let error as ConfigurationError { throw error } catch {

@@ -1,26 +1,26 @@
 /// A mail server address from configuration: scheme, host and port, never credentials.
-public struct UpstreamURL: Sendable, Equatable, CustomStringConvertible {
+package struct UpstreamURL: Sendable, Equatable, CustomStringConvertible {
     /// `pop3`, `pop3s`, `smtp` or `smtps`.
-    public let scheme: String
+    package let scheme: String
     /// Host name or IP literal (IPv6 without brackets).
-    public let host: String
+    package let host: String
     /// TCP port.
-    public let port: Int
+    package let port: Int
 
     /// Whether TLS starts at connect (pop3s, smtps) rather than by STLS/STARTTLS.
-    public var implicitTLS: Bool { scheme.hasSuffix("s") }
+    package var implicitTLS: Bool { scheme.hasSuffix("s") }
 
     /// The URL libcurl gets, for example `pop3s://mail.example:995`.
-    public var curlURL: String {
+    package var curlURL: String {
         let hostPart = host.contains(":") ? "[\(host)]" : host
         return "\(scheme)://\(hostPart):\(port)"
     }
 
-    public var description: String { curlURL }
+    package var description: String { curlURL }
 
     /// Parses `scheme://host[:port]` allowing only `schemes`.
     /// - Throws: a message naming what is wrong (the caller adds the key).
-    public static func parse(_ text: String, schemes: [String: Int]) throws(ConfigurationMessage) -> UpstreamURL {
+    package static func parse(_ text: String, schemes: [String: Int]) throws(ConfigurationMessage) -> UpstreamURL {
         guard let separator = text.range(of: "://") else { throw ConfigurationMessage("expected scheme://host:port, got '\(text)'") }
         let scheme = text[..<separator.lowerBound].lowercased()
         guard let defaultPort = schemes[scheme] else {
@@ -58,7 +58,7 @@ public struct UpstreamURL: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// A configuration problem without its key yet.
-public struct ConfigurationMessage: Error, Sendable {
+package struct ConfigurationMessage: Error, Sendable {
     let text: String
     init(_ text: String) { self.text = text }
 }

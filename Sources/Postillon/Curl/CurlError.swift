@@ -4,9 +4,9 @@ import CCurl
 ///
 /// The last reply line is what tells `-ERR [IN-USE]` from a wrong password, which libcurl reports
 /// with the same code (`CURLE_LOGIN_DENIED`).
-public struct CurlError: Error, CustomStringConvertible, Sendable {
+package struct CurlError: Error, CustomStringConvertible, Sendable {
     /// What kind of failure this is, for mapping to HTTP.
-    public enum Kind: Sendable, Equatable {
+    package enum Kind: Sendable, Equatable {
         case unreachable
         case timeout
         case tls
@@ -16,16 +16,16 @@ public struct CurlError: Error, CustomStringConvertible, Sendable {
     }
 
     /// The raw `CURLcode`.
-    public let code: UInt32
+    package let code: UInt32
     /// `curl_easy_strerror` for the code.
-    public let message: String
+    package let message: String
     /// libcurl's error buffer (more specific than `message`), possibly empty.
-    public let detail: String
+    package let detail: String
     /// The last line the server sent, if any (never a line we sent, so never a password).
-    public let serverResponse: String?
+    package let serverResponse: String?
 
     /// Creates an error from a libcurl result.
-    public init(code: CURLcode, detail: String, serverResponse: String?) {
+    package init(code: CURLcode, detail: String, serverResponse: String?) {
         self.code = code.rawValue
         self.message = String(cString: curl_easy_strerror(code))
         self.detail = detail
@@ -33,7 +33,7 @@ public struct CurlError: Error, CustomStringConvertible, Sendable {
     }
 
     /// The failure's kind.
-    public var kind: Kind {
+    package var kind: Kind {
         switch CURLcode(rawValue: code) {
         case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY: return .unreachable
         case CURLE_OPERATION_TIMEDOUT: return .timeout
@@ -46,7 +46,7 @@ public struct CurlError: Error, CustomStringConvertible, Sendable {
         }
     }
 
-    public var description: String {
+    package var description: String {
         var text = "curl error \(code): \(message)"
         if !detail.isEmpty { text += " (\(detail))" }
         if let serverResponse { text += "; server said: \(serverResponse)" }

@@ -4,7 +4,7 @@ import Glibc
 #endif
 
 /// Runs `curl_global_init` exactly once, before any handle is made.
-public enum CurlGlobal {
+package enum CurlGlobal {
     private static let initialized: Bool = {
         // libcurl with OpenSSL may write to a closed TLS socket; never let SIGPIPE kill the process.
         signal(SIGPIPE, SIG_IGN)
@@ -13,10 +13,10 @@ public enum CurlGlobal {
     }()
 
     /// Initializes libcurl (idempotent and thread-safe through Swift's lazy globals).
-    public static func initialize() {
+    package static func initialize() {
         _ = initialized
     }
 
     /// The libcurl version, for example `7.88.1`.
-    public static var version: String { String(cString: ccurl_version_string()) }
+    package static var version: String { String(cString: ccurl_version_string()) }
 }

@@ -1,20 +1,20 @@
 /// How to reach one mail server: URL and the TLS and timeout policy, all from configuration.
-public struct UpstreamSettings: Sendable {
+package struct UpstreamSettings: Sendable {
     /// The server.
-    public var url: UpstreamURL
+    package var url: UpstreamURL
     /// CA bundle (PEM); nil uses the system store.
-    public var caFile: String?
+    package var caFile: String?
     /// Development only: skip certificate verification.
-    public var insecureSkipVerify: Bool
+    package var insecureSkipVerify: Bool
     /// Allow a plain connection when the scheme has no implicit TLS.
-    public var allowPlaintext: Bool
+    package var allowPlaintext: Bool
     /// Seconds for connect, TLS and login.
-    public var connectTimeout: Int
+    package var connectTimeout: Int
     /// Seconds for a whole exchange.
-    public var timeout: Int
+    package var timeout: Int
 
     /// Creates settings.
-    public init(url: UpstreamURL, caFile: String? = nil, insecureSkipVerify: Bool = false, allowPlaintext: Bool = false,
+    package init(url: UpstreamURL, caFile: String? = nil, insecureSkipVerify: Bool = false, allowPlaintext: Bool = false,
                 connectTimeout: Int = 10, timeout: Int = 60) {
         self.url = url
         self.caFile = caFile

@@ -3,18 +3,18 @@ public struct AttachmentInfo: Codable, Sendable, Equatable, NullPreservingEncoda
     /// IMAP-style part path, for example `2` or `1.2`; stable for a given message.
     public var partId: String
     /// Decoded file name (RFC 2231 / RFC 2047), or nil.
-    public var filename: String?
+    package var filename: String?
     /// `type/subtype`, lower-case.
-    public var contentType: String
+    package var contentType: String
     /// Decoded size in bytes.
-    public var size: Int
+    package var size: Int
     /// Content-ID without angle brackets, or nil.
-    public var contentId: String?
+    package var contentId: String?
     /// `attachment`, `inline`, or nil when the part has no Content-Disposition.
-    public var disposition: String?
+    package var disposition: String?
 
     /// Describes a part.
-    public init(partId: String, filename: String?, contentType: String, size: Int, contentId: String?, disposition: String?) {
+    package init(partId: String, filename: String?, contentType: String, size: Int, contentId: String?, disposition: String?) {
         self.partId = partId
         self.filename = filename
         self.contentType = contentType

@@ -2,9 +2,9 @@
 ///
 /// libcurl dot-stuffs only lines that follow CRLF: a bare-LF message with a line holding a single
 /// "." would be cut short there, silently (curl 7.88). Every message is normalised before upload.
-public enum CRLFNormalizer {
+package enum CRLFNormalizer {
     /// `bytes` with every lone LF and lone CR turned into CRLF, ending with CRLF (unless empty).
-    public static func normalize(_ bytes: [UInt8]) -> [UInt8] {
+    package static func normalize(_ bytes: [UInt8]) -> [UInt8] {
         var output: [UInt8] = []
         output.reserveCapacity(bytes.count + bytes.count / 32 + 2)
         var index = 0

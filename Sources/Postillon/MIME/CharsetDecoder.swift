@@ -4,9 +4,9 @@ import PostillonHTTP
 /// Turns body bytes in a declared charset into valid UTF-8 text, falling back sensibly when the
 /// label is missing, wrong or unknown (as browsers do, ISO-8859-1 and US-ASCII labels are read as
 /// windows-1252, whose extra characters are what real mail labelled Latin-1 usually holds).
-public enum CharsetDecoder {
+package enum CharsetDecoder {
     /// The decoded text, and a warning when the label could not be honoured.
-    public static func decode(_ bytes: [UInt8], charset: String?) -> (text: String, warning: String?) {
+    package static func decode(_ bytes: [UInt8], charset: String?) -> (text: String, warning: String?) {
         let label = charset?.trimming(" \t\"'").lowercased() ?? ""
         switch label {
         case "", "us-ascii", "ascii", "ansi_x3.4-1968", "us":
@@ -26,7 +26,7 @@ public enum CharsetDecoder {
     }
 
     /// windows-1252 (WHATWG mapping): 0x80-0x9F hold typographic characters; the rest is Latin-1.
-    public static func windows1252(_ bytes: [UInt8]) -> String {
+    package static func windows1252(_ bytes: [UInt8]) -> String {
         var scalars = String.UnicodeScalarView()
         scalars.reserveCapacity(bytes.count)
         for byte in bytes {
@@ -43,7 +43,7 @@ public enum CharsetDecoder {
     /// byte value. GMime decodes RFC 2047 words labelled ISO-8859-1 strictly, so windows-1252 text
     /// mislabelled as Latin-1 (`=?iso-8859-1?Q?=80?=`) arrives as C1 controls, which never belong in
     /// header text; this reads them as browsers read such a label.
-    public static func repairingC1(_ text: String) -> String {
+    package static func repairingC1(_ text: String) -> String {
         guard text.unicodeScalars.contains(where: { (0x80...0x9F).contains($0.value) }) else { return text }
         var scalars = String.UnicodeScalarView()
         for scalar in text.unicodeScalars {

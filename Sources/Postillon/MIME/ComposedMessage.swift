@@ -1,7 +1,7 @@
 /// A composed message ready for SMTP: its bytes (CRLF line endings) and its Message-ID.
-public struct ComposedMessage: Sendable {
+package struct ComposedMessage: Sendable {
     /// The whole message.
-    public let bytes: [UInt8]
+    package let bytes: [UInt8]
     /// The Message-ID with angle brackets, for example `<f3a9...@example.org>`.
-    public let messageID: String
+    package let messageID: String
 }

@@ -1,20 +1,20 @@
 /// The headers a message list needs, decoded (RFC 2047 words, charsets, groups flattened).
-public struct HeaderFields: Sendable, Equatable {
+package struct HeaderFields: Sendable, Equatable {
     /// Decoded subject.
-    public var subject: String?
+    package var subject: String?
     /// From addresses.
-    public var from: [MailAddress] = []
+    package var from: [MailAddress] = []
     /// To addresses.
-    public var to: [MailAddress] = []
+    package var to: [MailAddress] = []
     /// Cc addresses.
-    public var cc: [MailAddress] = []
+    package var cc: [MailAddress] = []
     /// Date as ISO 8601 with the sender's offset.
-    public var date: String?
+    package var date: String?
     /// Message-ID with angle brackets.
-    public var messageId: String?
+    package var messageId: String?
     /// `type/subtype` of the top-level part, lower-case.
-    public var contentType: String = "text/plain"
+    package var contentType: String = "text/plain"
 
     /// Empty fields.
-    public init() {}
+    package init() {}
 }

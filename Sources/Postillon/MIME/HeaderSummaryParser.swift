@@ -1,9 +1,9 @@
 import CGMime
 
 /// Parses a header block (the answer to `TOP n 0`) into ``HeaderFields`` with GMime.
-public enum HeaderSummaryParser {
+package enum HeaderSummaryParser {
     /// Parses headers; bytes that are not a message give empty fields, never a crash.
-    public static func parse(_ bytes: [UInt8]) -> HeaderFields {
+    package static func parse(_ bytes: [UInt8]) -> HeaderFields {
         GMime.initialize()
         guard let stream = bytes.withUnsafeBufferPointer({ buffer in
             buffer.baseAddress.map { base in

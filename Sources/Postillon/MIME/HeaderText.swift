@@ -4,10 +4,10 @@ import PostillonHTTP
 /// Every subject, display name, filename, content type, content id, message id and extra header of a
 /// composed message passes ``check(_:field:)``; GMime then encodes what is not plain ASCII
 /// (RFC 2047, RFC 2231), so a value can never start a new header line.
-public enum HeaderText {
+package enum HeaderText {
     /// Throws unless `value` is free of CR, LF, NUL and every other control character but TAB.
     /// - Throws: ``SendValidationError/headerInjection(field:reason:)``.
-    public static func check(_ value: String, field: String) throws(SendValidationError) {
+    package static func check(_ value: String, field: String) throws(SendValidationError) {
         for scalar in value.unicodeScalars {
             switch scalar.value {
             case 0x0D, 0x0A:
@@ -24,7 +24,7 @@ public enum HeaderText {
 
     /// Whether `name` is a header the caller may add: `X-*` or `List-*` followed by letters, digits
     /// and hyphens (never a field Postillon writes itself).
-    public static func isAllowedExtraName(_ name: String) -> Bool {
+    package static func isAllowedExtraName(_ name: String) -> Bool {
         let lower = name.lowercased()
         let prefix: String
         if lower.hasPrefix("x-") { prefix = "x-" } else if lower.hasPrefix("list-") { prefix = "list-" } else { return false }

@@ -1,5 +1,5 @@
 /// Why a message could not be parsed or a part not be found.
-public enum MIMEError: Error, Equatable, Sendable {
+package enum MIMEError: Error, Equatable, Sendable {
     /// The message is larger than the parse limit (it stays downloadable raw).
     case messageTooLarge(size: Int, limit: Int)
     /// GMime could not read a message at all.

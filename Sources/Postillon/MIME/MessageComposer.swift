@@ -13,14 +13,14 @@ import PostillonHTTP
 ///   get 7bit, quoted-printable or base64, whichever fits; attachments are always base64 (exact bytes).
 ///   Inline parts of a message without HTML are attached to multipart/mixed.
 /// - Filenames are RFC 2231 parameters; output has CRLF line endings.
-public enum MessageComposer {
+package enum MessageComposer {
     /// Composes `message`.
     /// - Parameters:
     ///   - date: the `Date` header.
     ///   - messageID: the Message-ID with angle brackets; nil makes a fresh one on the sender's domain.
     ///   - fallbackDomain: the Message-ID domain when the sender's domain cannot be written in ASCII.
     /// - Throws: ``SendValidationError`` when a header value would inject lines or a content type is malformed.
-    public static func compose(_ message: OutgoingMessage, date: Date = Date(), messageID: String? = nil,
+    package static func compose(_ message: OutgoingMessage, date: Date = Date(), messageID: String? = nil,
                                fallbackDomain: String = "localhost") throws(SendValidationError) -> ComposedMessage {
         try message.checkHeaderText()
         GMime.initialize()
@@ -51,7 +51,7 @@ public enum MessageComposer {
     }
 
     /// A fresh Message-ID, `<time.random@domain>`, with 128 random bits.
-    public static func newMessageID(domain: String) -> String {
+    package static func newMessageID(domain: String) -> String {
         var generator = SystemRandomNumberGenerator()
         let random = (0..<16).map { _ in String(UInt8.random(in: 0...255, using: &generator), radix: 16) }
             .map { $0.count == 1 ? "0" + $0 : $0 }.joined()

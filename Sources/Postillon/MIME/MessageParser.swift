@@ -7,15 +7,15 @@ import PostillonHTTP
 /// Parses spooled messages into ``ParsedMessage`` and extracts single parts, with GMime.
 public struct MessageParser: Sendable {
     /// Most header fields listed.
-    public var maxHeaderFields = 1000
+    package var maxHeaderFields = 1000
     /// Most header bytes listed (names plus values).
-    public var maxHeaderBytes = 256 * 1024
+    package var maxHeaderBytes = 256 * 1024
     /// Milliseconds a parse may take.
     public var timeoutMillis: Int64 = 10_000
     /// Most parts (leaves) listed; beyond them the walk stops with a warning.
-    public var maxParts = 1000
+    package var maxParts = 1000
     /// Most lines starting with `--` GMime reads: a part bomb is cut there (see ``MessageLayout``).
-    public var maxBoundaryLines = 5000
+    package var maxBoundaryLines = 5000
 
     /// Creates a parser with default limits.
     public init() {}

@@ -1,30 +1,30 @@
 /// One row of the message list: what a mail client shows without opening the message.
-public struct MessageSummary: Codable, Sendable, Equatable, NullPreservingEncodable {
+package struct MessageSummary: Codable, Sendable, Equatable, NullPreservingEncodable {
     /// The URL-safe message id (from the UIDL).
-    public var id: String
+    package var id: String
     /// Size in octets as the server reports it.
-    public var size: Int
+    package var size: Int
     /// Decoded subject, or nil.
-    public var subject: String?
+    package var subject: String?
     /// From addresses.
-    public var from: [MailAddress]
+    package var from: [MailAddress]
     /// To addresses.
-    public var to: [MailAddress]
+    package var to: [MailAddress]
     /// Cc addresses.
-    public var cc: [MailAddress]
+    package var cc: [MailAddress]
     /// ISO 8601 date with offset, or nil.
-    public var date: String?
+    package var date: String?
     /// Message-ID with angle brackets, or nil.
-    public var messageId: String?
+    package var messageId: String?
     /// Top-level `type/subtype`.
-    public var contentType: String
+    package var contentType: String
     /// Postillon's own "read" flag (POP3 has no flags); false until set.
-    public var seen = false
+    package var seen = false
     /// Postillon's own "flagged" mark; false until set.
-    public var flagged = false
+    package var flagged = false
 
     /// Builds a summary from list data and parsed headers.
-    public init(id: String, size: Int, fields: HeaderFields) {
+    package init(id: String, size: Int, fields: HeaderFields) {
         self.id = id
         self.size = size
         subject = fields.subject

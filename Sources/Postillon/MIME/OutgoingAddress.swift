@@ -4,24 +4,24 @@ import PostillonHTTP
 /// Accepted addr-specs: an ASCII dot-atom local part (no quoted local parts, no SMTPUTF8 local
 /// parts) `@` a domain of at least two labels, where labels may be internationalised (IDN, for
 /// example `bücher.example`; libcurl and GMime convert them to punycode on the wire).
-public struct OutgoingAddress: Sendable, Equatable {
+package struct OutgoingAddress: Sendable, Equatable {
     /// The display name, or nil.
-    public let name: String?
+    package let name: String?
     /// The addr-spec, for example `alice@example.org`.
-    public let address: String
+    package let address: String
 
     /// Creates an address; use ``parse(_:)`` or ``isValidAddrSpec(_:)`` to validate input first.
-    public init(name: String?, address: String) {
+    package init(name: String?, address: String) {
         self.name = name.flatMap { $0.isEmpty ? nil : $0 }
         self.address = address
     }
 
     /// The domain part (after the last `@`).
-    public var domain: Substring { address[address.index(after: address.lastIndex(of: "@") ?? address.startIndex)...] }
+    package var domain: Substring { address[address.index(after: address.lastIndex(of: "@") ?? address.startIndex)...] }
 
     /// Parses `alice@example.org`, `Alice <alice@example.org>` or `"Müller, Jörg" <j@example.org>`.
     /// - Returns: nil when the text is not exactly one valid mailbox.
-    public static func parse(_ text: String) -> OutgoingAddress? {
+    package static func parse(_ text: String) -> OutgoingAddress? {
         let trimmed = text.trimming(" \t")
         guard trimmed.hasSuffix(">"), let open = trimmed.lastIndex(of: "<") else {
             return isValidAddrSpec(trimmed) ? OutgoingAddress(name: nil, address: trimmed) : nil
@@ -37,7 +37,7 @@ public struct OutgoingAddress: Sendable, Equatable {
     }
 
     /// Whether `text` is an addr-spec Postillon sends to (see the type's documentation).
-    public static func isValidAddrSpec(_ text: String) -> Bool {
+    package static func isValidAddrSpec(_ text: String) -> Bool {
         guard let at = text.lastIndex(of: "@") else { return false }
         let local = text[..<at]
         let domain = text[text.index(after: at)...]

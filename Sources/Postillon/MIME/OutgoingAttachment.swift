@@ -1,17 +1,17 @@
 import PostillonHTTP
 /// A file attached to a composed message: always base64 on the wire, so its bytes arrive unchanged.
-public struct OutgoingAttachment: Sendable, Equatable {
+package struct OutgoingAttachment: Sendable, Equatable {
     /// The file name (any Unicode; written RFC 2231-encoded when not plain ASCII).
-    public let filename: String
+    package let filename: String
     /// The media type, for example `image/png` (parameters allowed).
-    public let contentType: String
+    package let contentType: String
     /// The decoded bytes.
-    public let data: [UInt8]
+    package let data: [UInt8]
     /// The Content-ID without angle brackets, making the part inline (`cid:` in the HTML), or nil.
-    public let contentID: String?
+    package let contentID: String?
 
     /// Creates an attachment.
-    public init(filename: String, contentType: String = "application/octet-stream", data: [UInt8], contentID: String? = nil) {
+    package init(filename: String, contentType: String = "application/octet-stream", data: [UInt8], contentID: String? = nil) {
         self.filename = filename
         self.contentType = contentType
         self.data = data

@@ -2,39 +2,39 @@
 ///
 /// It has no Bcc field on purpose: blind recipients exist only in the SMTP envelope, so no code
 /// path can write them into the message.
-public struct OutgoingMessage: Sendable {
+package struct OutgoingMessage: Sendable {
     /// The author (`From`).
-    public var from: OutgoingAddress
+    package var from: OutgoingAddress
     /// `To` recipients.
-    public var to: [OutgoingAddress] = []
+    package var to: [OutgoingAddress] = []
     /// `Cc` recipients.
-    public var cc: [OutgoingAddress] = []
+    package var cc: [OutgoingAddress] = []
     /// `Reply-To` addresses.
-    public var replyTo: [OutgoingAddress] = []
+    package var replyTo: [OutgoingAddress] = []
     /// The subject, or nil for none.
-    public var subject: String?
+    package var subject: String?
     /// The text/plain body.
-    public var text: String?
+    package var text: String?
     /// The text/html body.
-    public var html: String?
+    package var html: String?
     /// Attachments and inline parts (those with a content id).
-    public var attachments: [OutgoingAttachment] = []
+    package var attachments: [OutgoingAttachment] = []
     /// Extra `X-*` / `List-*` header fields, in order.
-    public var extraHeaders: [(name: String, value: String)] = []
+    package var extraHeaders: [(name: String, value: String)] = []
     /// The `In-Reply-To` message id, with angle brackets.
-    public var inReplyTo: String?
+    package var inReplyTo: String?
     /// The `References` message ids, with angle brackets.
-    public var references: [String] = []
+    package var references: [String] = []
 
     /// Creates a message from `from`; set the other fields as needed.
-    public init(from: OutgoingAddress) {
+    package init(from: OutgoingAddress) {
         self.from = from
     }
 
     /// Checks every value that becomes header text (the composer's own guard against injection,
     /// whatever validated the message before).
     /// - Throws: ``SendValidationError/headerInjection(field:reason:)`` or ``SendValidationError/invalid(_:)``.
-    public func checkHeaderText() throws(SendValidationError) {
+    package func checkHeaderText() throws(SendValidationError) {
         let groups: [(String, [OutgoingAddress])] = [("from", [from]), ("to", to), ("cc", cc), ("replyTo", replyTo)]
         for (field, addresses) in groups {
             for (index, address) in addresses.enumerated() {

@@ -1,24 +1,24 @@
 /// The header fields of a prepared (raw) message, located by byte ranges so fields can be removed
 /// or added without touching anything else: a pure parser over CRLF-normalised bytes.
-public struct RawHeaderBlock: Sendable {
+package struct RawHeaderBlock: Sendable {
     /// One header field, with its continuation lines.
-    public struct Field: Sendable, Equatable {
+    package struct Field: Sendable, Equatable {
         /// The field name as written.
-        public let name: String
+        package let name: String
         /// The value, unfolded (line breaks of continuation lines removed) and trimmed.
-        public let value: String
+        package let value: String
         /// The bytes of the field including its continuation lines and final CRLF.
-        public let range: Range<Int>
+        package let range: Range<Int>
     }
 
     /// The fields in order.
-    public let fields: [Field]
+    package let fields: [Field]
     /// Where the body starts (after the empty line), or the end of the message when it has no body.
-    public let bodyStart: Int
+    package let bodyStart: Int
 
     /// Parses the header block of `bytes` (CRLF line endings, see ``CRLFNormalizer``).
     /// - Throws: ``SendValidationError/invalid(_:)`` when the message does not start with header fields.
-    public static func parse(_ bytes: [UInt8]) throws(SendValidationError) -> RawHeaderBlock {
+    package static func parse(_ bytes: [UInt8]) throws(SendValidationError) -> RawHeaderBlock {
         var fields: [Field] = []
         var current: (name: String, valueBytes: [UInt8], start: Int)?
         var index = 0
@@ -76,13 +76,13 @@ public struct RawHeaderBlock: Sendable {
     }
 
     /// The fields named `name` (case-insensitive).
-    public func fields(named name: String) -> [Field] {
+    package func fields(named name: String) -> [Field] {
         fields.filter { $0.name.lowercased() == name.lowercased() }
     }
 
     /// `bytes` with every field named in `removing` (lower-case names) taken out and `prepending`
     /// lines (without line endings) put first.
-    public func rewrite(_ bytes: [UInt8], removing: Set<String>, prepending: [String]) -> [UInt8] {
+    package func rewrite(_ bytes: [UInt8], removing: Set<String>, prepending: [String]) -> [UInt8] {
         var output: [UInt8] = []
         output.reserveCapacity(bytes.count + prepending.reduce(0) { $0 + $1.utf8.count + 2 })
         for line in prepending {

@@ -4,16 +4,16 @@ import PostillonHTTP
 
 /// A prepared message (`Content-Type: message/rfc822`) made ready for SMTP: CRLF-normalised, its
 /// envelope taken from the query or its own headers, Bcc removed, Message-ID and Date added when missing.
-public struct RawSubmission: Sendable {
+package struct RawSubmission: Sendable {
     /// The bytes to upload.
-    public let message: [UInt8]
+    package let message: [UInt8]
     /// Sender and recipients.
-    public let envelope: SMTPEnvelope
+    package let envelope: SMTPEnvelope
     /// The message's Message-ID (its own, or the one added), with angle brackets.
-    public let messageID: String
+    package let messageID: String
 
     /// Most envelope recipients of one send (JSON or raw).
-    public static let maxRecipients = 500
+    package static let maxRecipients = 500
 
     /// Prepares `bytes` for sending as `sender`.
     /// - Parameters:
@@ -26,7 +26,7 @@ public struct RawSubmission: Sendable {
     ///   - date: for a missing Date header.
     ///   - fallbackDomain: the Message-ID domain when the sender's cannot be written in ASCII.
     /// - Throws: ``SendValidationError``.
-    public static func prepare(_ bytes: [UInt8], from: String?, to: [String], sender: String, maxBytes: Int,
+    package static func prepare(_ bytes: [UInt8], from: String?, to: [String], sender: String, maxBytes: Int,
                                date: Date = Date(), fallbackDomain: String = "localhost") throws(SendValidationError) -> RawSubmission {
         guard bytes.count <= maxBytes else { throw .tooLarge(limit: maxBytes) }
         guard bytes.contains(where: { $0 != 0x0D && $0 != 0x0A && $0 != 0x20 && $0 != 0x09 }) else {

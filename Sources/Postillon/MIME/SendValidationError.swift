@@ -2,7 +2,7 @@
 ///
 /// Mapped to problem responses in ``ErrorMapping``: 400 for the malformed, 403 for a sender the
 /// caller may not use, 413 for size, 415 for the content type.
-public enum SendValidationError: Error, Sendable, Equatable, CustomStringConvertible {
+package enum SendValidationError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The request breaks a rule (no recipient, bad field value, ...): `validation_failed`.
     case invalid(String)
     /// An address does not parse: `invalid_address`.
@@ -19,7 +19,7 @@ public enum SendValidationError: Error, Sendable, Equatable, CustomStringConvert
     /// The body is neither JSON nor `message/rfc822`: `unsupported_media_type`.
     case unsupportedMediaType(String?)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .invalid(let why): return why
         case .invalidAddress(let field, let value):

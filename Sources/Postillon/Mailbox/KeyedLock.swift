@@ -4,7 +4,7 @@ import PostillonHTTP
 /// Serialises POP3 sessions per mailbox inside this process, so concurrent requests for one
 /// mailbox queue here instead of colliding at the server (`[IN-USE]`). Blocking, for worker threads.
 /// Sendable: `queues` is only touched under `lock`.
-public final class KeyedLock: @unchecked Sendable {
+package final class KeyedLock: @unchecked Sendable {
     private struct Queue {
         var next = 0
         var serving = 0
@@ -18,13 +18,13 @@ public final class KeyedLock: @unchecked Sendable {
 
     /// Creates a lock table.
     /// - Parameter maxWaiters: most requests waiting per key (besides the holder); more are refused at once.
-    public init(maxWaiters: Int = .max) {
+    package init(maxWaiters: Int = .max) {
         self.maxWaiters = maxWaiters
     }
 
     /// Waits for `key`; returns false when the wait passed `timeoutMillis`, or at once when
     /// `maxWaiters` requests already wait for it.
-    public func acquire(_ key: String, timeoutMillis: Int64) -> Bool {
+    package func acquire(_ key: String, timeoutMillis: Int64) -> Bool {
         acquire(key, deadlineMillis: MonotonicClock.nowMillis() + timeoutMillis).acquired
     }
 
@@ -33,7 +33,7 @@ public final class KeyedLock: @unchecked Sendable {
     /// when the deadline has passed; a busy one is refused at once then, and at once when
     /// `maxWaiters` requests already wait for it.
     /// - Returns: whether the key is now held, and whether this call had to wait behind another holder.
-    public func acquire(_ key: String, deadlineMillis: Int64) -> (acquired: Bool, waited: Bool) {
+    package func acquire(_ key: String, deadlineMillis: Int64) -> (acquired: Bool, waited: Bool) {
         lock.withLock {
             if let waiting = queues[key]?.users, waiting - 1 >= maxWaiters { return (false, true) }
             var queue = queues[key] ?? Queue()
@@ -54,7 +54,7 @@ public final class KeyedLock: @unchecked Sendable {
     }
 
     /// Releases `key` for the next waiter.
-    public func release(_ key: String) {
+    package func release(_ key: String) {
         lock.withLock {
             guard var queue = queues[key] else { return }
             queue.serving += 1
@@ -70,8 +70,8 @@ public final class KeyedLock: @unchecked Sendable {
     }
 
     /// Whether `key` is held or waited for right now.
-    public func isBusy(_ key: String) -> Bool { lock.withLock { queues[key] != nil } }
+    package func isBusy(_ key: String) -> Bool { lock.withLock { queues[key] != nil } }
 
     /// Keys currently held or waited for.
-    public var activeKeys: Int { lock.withLock { queues.count } }
+    package var activeKeys: Int { lock.withLock { queues.count } }
 }

@@ -1,6 +1,6 @@
 /// Why the mailbox layer refused a request, independent of HTTP (the API maps it in
 /// `MailboxError+Problem.swift`).
-public enum MailboxError: Error, Equatable, Sendable {
+package enum MailboxError: Error, Equatable, Sendable {
     /// Other requests for the same mailbox held its lock for longer than the wait allows.
     case busy
     /// No message with this API id (undecodable, or not in the mailbox any more).

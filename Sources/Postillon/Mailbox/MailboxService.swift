@@ -40,11 +40,11 @@ import Glibc
 /// stalls; a message already flowing after RETR's `+OK` and the wait for QUIT's reply (an
 /// unanswered QUIT is `delete_outcome_unknown`) keep the full upstream timeout. A request that
 /// found its line free works with the full upstream timeout.
-public final class MailboxService: Sendable {
+package final class MailboxService: Sendable {
     /// Where sessions come from.
-    public let connector: any POP3Connector
+    package let connector: any POP3Connector
     /// The summary cache.
-    public let cache: SummaryCache
+    package let cache: SummaryCache
     private let locks: KeyedLock
     private let waitMillis: Int64
     private let reuseMillis: Int64
@@ -54,16 +54,16 @@ public final class MailboxService: Sendable {
     private let messages: MessageCache
 
     /// A list may reuse a parked session that logged in at most this long ago.
-    public static let listReuseMillis: Int64 = 1000
+    package static let listReuseMillis: Int64 = 1000
     /// Longest a session stays parked for a server's LOGIN-DELAY.
-    public static let maxLoginDelayParkMillis: Int64 = 120_000
+    package static let maxLoginDelayParkMillis: Int64 = 120_000
     /// Upstream time a request that got its line at the very end of its budget still gets (a healthy
     /// login and listing take a few milliseconds on a LAN), rather than being cut at once.
-    public static let minimumWorkMillis: Int64 = 500
+    package static let minimumWorkMillis: Int64 = 500
     /// Pause before the one retry of a login refused `[IN-USE]` right after this process's own QUIT.
-    public static let ownQuitRetryMillis: Int64 = 250
+    package static let ownQuitRetryMillis: Int64 = 250
     /// How long after this process ended a session an `[IN-USE]` for that mailbox counts as its own doing.
-    public static let ownQuitWindowMillis: Int64 = 3000
+    package static let ownQuitWindowMillis: Int64 = 3000
 
     /// Creates a service.
     /// - Parameters:
@@ -73,7 +73,7 @@ public final class MailboxService: Sendable {
     ///   - reuseMillis: how long a session stays parked for the next request (0: never).
     ///   - maxWaiters: most requests waiting for one mailbox; more get 503 at once.
     ///   - messageCacheBytes: memory for raw messages by UIDL (0: off).
-    public init(connector: any POP3Connector, cacheCapacity: Int, waitMillis: Int64, reuseMillis: Int64 = 5000, maxWaiters: Int = 32,
+    package init(connector: any POP3Connector, cacheCapacity: Int, waitMillis: Int64, reuseMillis: Int64 = 5000, maxWaiters: Int = 32,
                 messageCacheBytes: Int = 64 << 20) {
         self.connector = connector
         cache = SummaryCache(capacity: cacheCapacity)
@@ -88,30 +88,30 @@ public final class MailboxService: Sendable {
     }
 
     /// Bytes of raw messages cached now (tests).
-    public var cachedMessageBytes: Int { messages.bytes }
+    package var cachedMessageBytes: Int { messages.bytes }
     /// Parsed message views cached now (tests).
     package var cachedViewCount: Int { messages.viewCount }
 
     /// Sessions parked right now (tests).
-    public var parkedSessions: Int { park.count }
+    package var parkedSessions: Int { park.count }
 
     /// Closes every parked session with QUIT (tests; sessions park again afterwards).
-    public func closeParkedSessions() { park.closeAll(stopping: false) }
+    package func closeParkedSessions() { park.closeAll(stopping: false) }
 
     /// Closes every parked session with QUIT and parks no more (shutdown).
-    public func shutdown() { park.closeAll(stopping: true) }
+    package func shutdown() { park.closeAll(stopping: true) }
 
     /// Closes parked sessions whose time is up now (tests; a reaper thread does it otherwise).
     @discardableResult
-    public func closeIdleSessions() -> Int { park.closeExpired() }
+    package func closeIdleSessions() -> Int { park.closeExpired() }
 
     /// Largest page.
-    public static let maxLimit = 200
+    package static let maxLimit = 200
 
     // MARK: Reading
 
     /// Checks credentials with a real POP3 login (used for sign-in).
-    public func verify(_ credentials: Credentials) throws {
+    package func verify(_ credentials: Credentials) throws {
         try retryingOwnInUse(credentials.mailboxKey, cap: nil) {
             let session = try connector.connect(credentials)
             do {
@@ -129,7 +129,7 @@ public final class MailboxService: Sendable {
 
     /// Message count, total size and capabilities.
     /// - Parameter arrivedMillis: when the request arrived (monotonic; nil: now); the mailbox wait counts from it.
-    public func info(_ credentials: Credentials, arrivedMillis: Int64? = nil) throws -> MailboxInfo {
+    package func info(_ credentials: Credentials, arrivedMillis: Int64? = nil) throws -> MailboxInfo {
         try withSession(credentials, .list, arrivedMillis: arrivedMillis) { session in
             let listings = try session.listings()
             return MailboxInfo(messages: listings.count, bytes: listings.reduce(0) { $0 + $1.size }, capabilities: session.capabilities.lines,
@@ -143,7 +143,7 @@ public final class MailboxService: Sendable {
     ///   - arrivedMillis: when the request arrived (monotonic; nil: now); the mailbox wait counts from it.
     ///   - flags: given every UIDL in the mailbox, returns the stored flags (nil: no flags).
     /// - Throws: ``MailboxError/invalidCursor`` when the cursor names no message any more.
-    public func list(_ credentials: Credentials, limit: Int, cursor: PageCursor?, filter: FlagFilter = FlagFilter(),
+    package func list(_ credentials: Credentials, limit: Int, cursor: PageCursor?, filter: FlagFilter = FlagFilter(),
                      arrivedMillis: Int64? = nil, flags: (([String]) throws -> [String: MessageFlags])? = nil) throws -> MessagePage {
         let mailbox = credentials.mailboxKey
         return try withSession(credentials, .list, arrivedMillis: arrivedMillis) { session in
@@ -199,7 +199,7 @@ public final class MailboxService: Sendable {
     /// Splits `ids` into the UIDLs this mailbox has and the ids it does not (one session, read-only).
     /// Proves the credentials with a login, so it also guards state-only changes such as flags.
     /// - Throws: upstream errors.
-    public func existing(_ credentials: Credentials, ids: [String],
+    package func existing(_ credentials: Credentials, ids: [String],
                          arrivedMillis: Int64? = nil) throws -> (found: [(id: String, uidl: String)], notFound: [String]) {
         try withSession(credentials, .list, arrivedMillis: arrivedMillis) { session in
             let present = Set(try session.listings().map(\.uidl))
@@ -217,7 +217,7 @@ public final class MailboxService: Sendable {
     /// Raw downloads go through here too: the mailbox's session and line are released as soon as
     /// the message is on disk, so a client that reads slowly (or never) cannot hold the mailbox.
     /// - Throws: ``MailboxError/messageTooLarge(size:limit:)``, ``MailboxError/messageNotFound(id:)``, upstream errors.
-    public func spool(_ credentials: Credentials, id: String, maxBytes: Int?,
+    package func spool(_ credentials: Credentials, id: String, maxBytes: Int?,
                       arrivedMillis: Int64? = nil) throws -> (file: SpooledFile, listing: POP3Listing) {
         guard let uidl = MessageIdentifier.decode(id) else { throw MailboxError.messageNotFound(id: id) }
         let mailbox = credentials.mailboxKey
@@ -261,7 +261,7 @@ public final class MailboxService: Sendable {
     /// changes for a UIDL; it goes with the message when a listing shows it gone or after a delete.
     /// - Returns: the view and the message's UIDL.
     /// - Throws: what ``spool(_:id:maxBytes:arrivedMillis:)`` and `parse` throw.
-    public func parsed<View: Sendable>(_ credentials: Credentials, id: String, maxBytes: Int?, arrivedMillis: Int64? = nil,
+    package func parsed<View: Sendable>(_ credentials: Credentials, id: String, maxBytes: Int?, arrivedMillis: Int64? = nil,
                                        cost: (View) -> Int, parse: (SpooledFile, POP3Listing) throws -> View) throws -> (view: View, uidl: String) {
         guard let uidl = MessageIdentifier.decode(id) else { throw MailboxError.messageNotFound(id: id) }
         let mailbox = credentials.mailboxKey
@@ -280,7 +280,7 @@ public final class MailboxService: Sendable {
 
     /// Deletes messages in one session; done only once the server confirmed `QUIT`.
     /// - Throws: ``POP3Error/quitFailed(_:)`` when the deletion was not confirmed.
-    public func delete(_ credentials: Credentials, ids: [String], arrivedMillis: Int64? = nil) throws -> DeleteResult {
+    package func delete(_ credentials: Credentials, ids: [String], arrivedMillis: Int64? = nil) throws -> DeleteResult {
         try withSession(credentials, .delete, arrivedMillis: arrivedMillis) { session in
             let numbers = Dictionary(try session.listings().map { ($0.uidl, $0.number) }, uniquingKeysWith: { first, _ in first })
             var result = DeleteResult(deleted: [], notFound: [])

@@ -3,9 +3,9 @@
 /// A UIDL made only of `A-Z a-z 0-9 - _ .` is used as it is (Dovecot's hex UIDLs stay readable);
 /// any other UIDL becomes `~` + base64url of its bytes. `~` cannot start a plain id, so the
 /// mapping is reversible.
-public enum MessageIdentifier {
+package enum MessageIdentifier {
     /// The id for a UIDL.
-    public static func encode(_ uidl: String) -> String {
+    package static func encode(_ uidl: String) -> String {
         let plain = uidl.utf8.allSatisfy { byte in
             switch byte {
             case 48...57, 65...90, 97...122, UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."): return true
@@ -16,7 +16,7 @@ public enum MessageIdentifier {
     }
 
     /// The UIDL for an id, or nil when the id cannot be one.
-    public static func decode(_ id: String) -> String? {
+    package static func decode(_ id: String) -> String? {
         if id.hasPrefix("~") {
             guard let bytes = Base64URL.decode(String(id.dropFirst())), let uidl = String(validating: bytes, as: UTF8.self),
                   !uidl.isEmpty, uidl.utf8.count <= 70, uidl.utf8.allSatisfy({ $0 >= 0x21 && $0 <= 0x7E })

@@ -1,9 +1,9 @@
 /// One page of the newest-first message list.
-public struct MessagePage: Codable, Sendable, NullPreservingEncodable {
+package struct MessagePage: Codable, Sendable, NullPreservingEncodable {
     /// Messages in the mailbox.
-    public var total: Int
+    package var total: Int
     /// This page's summaries, newest first.
-    public var messages: [MessageSummary]
+    package var messages: [MessageSummary]
     /// Cursor for the next page, or nil at the end.
-    public var nextCursor: String?
+    package var nextCursor: String?
 }

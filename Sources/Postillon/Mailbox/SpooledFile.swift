@@ -7,16 +7,16 @@ import PostillonHTTP
 /// A private temporary file (mode 0600) that is removed when the object goes away, so large
 /// messages and parts never sit in memory and never outlive the request.
 /// Sendable: written by one thread, then only read; hand-overs between threads go through locks.
-public final class SpooledFile: @unchecked Sendable {
+package final class SpooledFile: @unchecked Sendable {
     /// The file's path.
-    public let path: String
+    package let path: String
     private var fd: Int32
     /// Bytes written so far.
-    public private(set) var size = 0
+    package private(set) var size = 0
 
     /// Creates an empty temporary file.
     /// - Throws: ``SystemError``.
-    public init() throws {
+    package init() throws {
         let directory = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
         var template = Array((directory + "/postillon-XXXXXX").utf8CString)
         fd = try syscall("mkstemp") { template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) } }
@@ -29,7 +29,7 @@ public final class SpooledFile: @unchecked Sendable {
     }
 
     /// Appends bytes.
-    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+    package func write(_ bytes: UnsafeRawBufferPointer) throws {
         var offset = 0
         while offset < bytes.count {
             let written = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
@@ -43,7 +43,7 @@ public final class SpooledFile: @unchecked Sendable {
     }
 
     /// Closes the write side (the file stays until the object is released).
-    public func finishWriting() {
+    package func finishWriting() {
         if fd >= 0 {
             close(fd)
             fd = -1
@@ -51,7 +51,7 @@ public final class SpooledFile: @unchecked Sendable {
     }
 
     /// Streams the file's contents to `sink` in 64 KiB pieces.
-    public func read(into sink: (UnsafeRawBufferPointer) throws -> Void) throws {
+    package func read(into sink: (UnsafeRawBufferPointer) throws -> Void) throws {
         let input = open(path, O_RDONLY | O_CLOEXEC)
         guard input >= 0 else { throw SystemError(call: "open", code: errno) }
         defer { close(input) }

@@ -2,7 +2,7 @@ import Synchronization
 
 /// A bounded cache of message summaries keyed by (mailbox, UIDL). Summaries never change for a
 /// UIDL, so entries need no invalidation; the oldest are evicted first when full.
-public final class SummaryCache: Sendable {
+package final class SummaryCache: Sendable {
     private struct State {
         var entries: [String: MessageSummary] = [:]
         var order: [String] = []
@@ -13,20 +13,20 @@ public final class SummaryCache: Sendable {
     private let capacity: Int
 
     /// Creates a cache holding at most `capacity` summaries (0 disables it).
-    public init(capacity: Int) {
+    package init(capacity: Int) {
         self.capacity = capacity
     }
 
     private func key(_ mailbox: String, _ uidl: String) -> String { mailbox + "\u{0}" + uidl }
 
     /// The cached summary, if any.
-    public func get(mailbox: String, uidl: String) -> MessageSummary? {
+    package func get(mailbox: String, uidl: String) -> MessageSummary? {
         let key = key(mailbox, uidl)
         return state.withLock { $0.entries[key] }
     }
 
     /// Stores a summary.
-    public func put(mailbox: String, uidl: String, summary: MessageSummary) {
+    package func put(mailbox: String, uidl: String, summary: MessageSummary) {
         guard capacity > 0 else { return }
         let key = key(mailbox, uidl)
         state.withLock { state in
@@ -44,5 +44,5 @@ public final class SummaryCache: Sendable {
     }
 
     /// Number of cached summaries.
-    public var count: Int { state.withLock { $0.entries.count } }
+    package var count: Int { state.withLock { $0.entries.count } }
 }

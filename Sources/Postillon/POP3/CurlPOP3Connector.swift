@@ -7,29 +7,29 @@ import Synchronization
 /// reads CAPA again and stops before any login. The login is ours (``POP3Login``): libcurl would
 /// choose APOP by itself whenever the greeting has a timestamp, which locks users out of servers
 /// whose APOP secret is not the login password (GNU mailutils, solid-pop3d).
-public final class CurlPOP3Connector: POP3Connector {
+package final class CurlPOP3Connector: POP3Connector {
     private let settings: UpstreamSettings
     private let authMode: POP3AuthMode
     private let logins = Atomic<Int>(0)
 
     /// Creates a connector for the configured server.
-    public init(settings: UpstreamSettings, authMode: POP3AuthMode = .auto) {
+    package init(settings: UpstreamSettings, authMode: POP3AuthMode = .auto) {
         self.settings = settings
         self.authMode = authMode
     }
 
     /// Logins the server accepted so far (tests check that a bulk operation used one).
-    public var loginCount: Int { logins.load(ordering: .relaxed) }
+    package var loginCount: Int { logins.load(ordering: .relaxed) }
 
     /// Commands libcurl itself may send before handing the connection over; anything else (`AUTH`,
     /// `USER`, `PASS`, `APOP`) would mean libcurl logged in on its own.
     static let transportVerbs: Set<String> = ["CAPA", "STLS"]
 
-    public func connect(_ credentials: Credentials) throws -> any POP3Session {
+    package func connect(_ credentials: Credentials) throws -> any POP3Session {
         try open(credentials)
     }
 
-    public func connect(_ credentials: Credentials, deadlineMillis: Int64?) throws -> any POP3Session {
+    package func connect(_ credentials: Credentials, deadlineMillis: Int64?) throws -> any POP3Session {
         try open(credentials, deadlineMillis: deadlineMillis)
     }
 

@@ -5,7 +5,7 @@ import PostillonHTTP
 /// Output bytes are exactly the stored message lines with their CRLFs; the final `.CRLF` is not
 /// part of the output. Like Python's poplib, a line starting with `..` loses its first dot;
 /// any other line starting with a dot is kept as it is.
-public struct MultilineDecoder: Sendable {
+package struct MultilineDecoder: Sendable {
     enum State: Sendable {
         case lineStart
         case middle
@@ -17,15 +17,15 @@ public struct MultilineDecoder: Sendable {
     private var state = State.lineStart
 
     /// Creates a decoder positioned just after the `+OK` line.
-    public init() {}
+    package init() {}
 
     /// Whether the terminator was seen.
-    public var isDone: Bool { if case .done = state { return true } else { return false } }
+    package var isDone: Bool { if case .done = state { return true } else { return false } }
 
     /// Decodes `input`, passing payload runs to `emit`.
     /// - Returns: the number of bytes used when the terminator was reached (the rest belongs to
     ///   the next reply), or nil when all of `input` was used and more is needed.
-    public mutating func decode(_ input: UnsafeRawBufferPointer, emit: (UnsafeRawBufferPointer) throws -> Void) rethrows -> Int? {
+    package mutating func decode(_ input: UnsafeRawBufferPointer, emit: (UnsafeRawBufferPointer) throws -> Void) rethrows -> Int? {
         var runStart = 0
         var index = 0
         let count = input.count

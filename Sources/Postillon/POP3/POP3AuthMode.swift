@@ -1,5 +1,5 @@
 /// How Postillon logs in to the POP3 server (`--pop3-auth`).
-public enum POP3AuthMode: String, Sendable, CaseIterable {
+package enum POP3AuthMode: String, Sendable, CaseIterable {
     /// `AUTH PLAIN` with an initial response when CAPA lists `SASL ... PLAIN`, else `USER`/`PASS`.
     /// Never APOP: servers that greet with a timestamp (GNU mailutils, solid-pop3d) usually keep
     /// their APOP secrets apart from the login password, so APOP would refuse a correct password.

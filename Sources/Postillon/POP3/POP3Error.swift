@@ -1,5 +1,5 @@
 /// A POP3-level failure after libcurl connected and logged in (or while reading its login reply).
-public enum POP3Error: Error, Equatable, Sendable, CustomStringConvertible {
+package enum POP3Error: Error, Equatable, Sendable, CustomStringConvertible {
     /// The server answered `-ERR` to a command; the status keeps the RFC 2449 code.
     case negative(command: String, status: POP3Status)
     /// Login was refused; the status is the server's reply when it could be read.
@@ -18,7 +18,7 @@ public enum POP3Error: Error, Equatable, Sendable, CustomStringConvertible {
     /// server may or may not have committed the deletions.
     case quitUnanswered(timedOut: Bool)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .negative(let command, let status): return "\(command) refused: -ERR \(status.code.map { "[\($0)] " } ?? "")\(status.text)"
         case .loginRefused(let status): return "login refused\(status.map { ": \($0.code.map { "[\($0)] " } ?? "")\($0.text)" } ?? "")"

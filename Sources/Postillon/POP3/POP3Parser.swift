@@ -1,8 +1,8 @@
 import PostillonHTTP
 /// Pure parsers for POP3 multi-line replies (RFC 1939), tested from literals.
-public enum POP3Parser {
+package enum POP3Parser {
     /// Splits a multi-line payload (already dot-unstuffed) into lines without CRLF.
-    public static func lines(_ payload: [UInt8]) -> [String] {
+    package static func lines(_ payload: [UInt8]) -> [String] {
         var lines: [String] = []
         var start = 0
         var index = 0
@@ -21,7 +21,7 @@ public enum POP3Parser {
 
     /// Parses `UIDL` lines (`1 whqtswO00WBw418f9t5JxYwZ`) into number -> uid.
     /// - Throws: ``POP3Error/protocolViolation(_:)`` for a malformed line or a repeated number.
-    public static func uidl(_ lines: [String]) throws -> [Int: String] {
+    package static func uidl(_ lines: [String]) throws -> [Int: String] {
         var result: [Int: String] = [:]
         for line in lines {
             let parts = line.split(separator: " ", omittingEmptySubsequences: true)
@@ -39,7 +39,7 @@ public enum POP3Parser {
 
     /// Parses `LIST` lines (`1 120`) into number -> size.
     /// - Throws: ``POP3Error/protocolViolation(_:)`` for a malformed line.
-    public static func list(_ lines: [String]) throws -> [Int: Int] {
+    package static func list(_ lines: [String]) throws -> [Int: Int] {
         var result: [Int: Int] = [:]
         for line in lines {
             let parts = line.split(separator: " ", omittingEmptySubsequences: true)
@@ -52,12 +52,12 @@ public enum POP3Parser {
     }
 
     /// Joins UIDL and LIST results into listings ordered by message number.
-    public static func listings(uidl: [Int: String], sizes: [Int: Int]) -> [POP3Listing] {
+    package static func listings(uidl: [Int: String], sizes: [Int: Int]) -> [POP3Listing] {
         uidl.keys.sorted().map { POP3Listing(number: $0, uidl: uidl[$0]!, size: sizes[$0] ?? 0) }
     }
 
     /// Parses a `STAT` reply text (`2 320`).
-    public static func stat(_ status: POP3Status) throws -> (count: Int, bytes: Int) {
+    package static func stat(_ status: POP3Status) throws -> (count: Int, bytes: Int) {
         let parts = status.text.split(separator: " ")
         guard parts.count >= 2, let count = Int(parts[0]), let bytes = Int(parts[1]) else {
             throw POP3Error.protocolViolation("bad STAT reply '\(status.text.prefix(80))'")

@@ -2,7 +2,7 @@
 ///
 /// Implementations: ``CurlPOP3Session`` (libcurl connect + login, then our own pipelined command
 /// engine) and ``InMemoryPOP3Server``'s twin for unit tests.
-public protocol POP3Session: AnyObject {
+package protocol POP3Session: AnyObject {
     /// The server's CAPA list as it was sent (empty for a server without CAPA).
     var capabilities: POP3Capabilities { get }
 
@@ -46,11 +46,11 @@ public protocol POP3Session: AnyObject {
 
 extension POP3Session {
     /// Twins without timeouts ignore the bound.
-    public func limitWaits(until deadlineMillis: Int64?) {}
+    package func limitWaits(until deadlineMillis: Int64?) {}
 }
 
 /// Opens POP3 sessions; the upstream server comes from configuration, never from a request.
-public protocol POP3Connector: Sendable {
+package protocol POP3Connector: Sendable {
     /// Connects and logs in; with PIPELINING the login may be written together with the session's
     /// first commands, so a refused login can also surface from the first command.
     /// - Throws: ``POP3Error/loginRefused(_:)`` for refused logins, ``CurlError`` for network and TLS failures.
@@ -64,7 +64,7 @@ public protocol POP3Connector: Sendable {
 
 extension POP3Connector {
     /// Twins without timeouts ignore the bound.
-    public func connect(_ credentials: Credentials, deadlineMillis: Int64?) throws -> any POP3Session {
+    package func connect(_ credentials: Credentials, deadlineMillis: Int64?) throws -> any POP3Session {
         try connect(credentials)
     }
 }

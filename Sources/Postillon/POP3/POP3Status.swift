@@ -1,21 +1,21 @@
 /// A POP3 status line: `+OK ...` or `-ERR [CODE] ...` with the RFC 2449 / RFC 3206 response code.
-public struct POP3Status: Sendable, Equatable {
+package struct POP3Status: Sendable, Equatable {
     /// True for `+OK`.
-    public let ok: Bool
+    package let ok: Bool
     /// The extended response code without brackets, upper-cased (`IN-USE`, `SYS/TEMP`, `AUTH`, `LOGIN-DELAY`), if any.
-    public let code: String?
+    package let code: String?
     /// The human-readable rest of the line.
-    public let text: String
+    package let text: String
 
     /// Creates a status.
-    public init(ok: Bool, code: String? = nil, text: String = "") {
+    package init(ok: Bool, code: String? = nil, text: String = "") {
         self.ok = ok
         self.code = code
         self.text = text
     }
 
     /// Parses a status line (without CRLF); nil when it is neither `+OK` nor `-ERR`.
-    public static func parse<S: StringProtocol>(_ line: S) -> POP3Status? {
+    package static func parse<S: StringProtocol>(_ line: S) -> POP3Status? {
         let ok: Bool
         var rest: Substring
         if line.hasPrefix("+OK") {

@@ -9,7 +9,7 @@ import PostillonHTTP
 /// libcurl reports only the last reply code, so the per-recipient results come from the debug
 /// callback: each `RCPT TO` line sent and the reply that follows it (``SMTPExchange``).
 /// `submit` blocks: call it from a worker thread, never from Swift's cooperative pool.
-public final class CurlSMTPClient: SMTPClient {
+package final class CurlSMTPClient: SMTPClient {
     private let settings: UpstreamSettings
     private let ehloName: String
 
@@ -17,12 +17,12 @@ public final class CurlSMTPClient: SMTPClient {
     /// - Parameters:
     ///   - settings: the SMTP server, TLS policy and timeouts.
     ///   - ehloName: the name given in `EHLO` (libcurl takes it from the URL path).
-    public init(settings: UpstreamSettings, ehloName: String) {
+    package init(settings: UpstreamSettings, ehloName: String) {
         self.settings = settings
         self.ehloName = ehloName
     }
 
-    public func submit(_ message: [UInt8], envelope: SMTPEnvelope, credentials: Credentials,
+    package func submit(_ message: [UInt8], envelope: SMTPEnvelope, credentials: Credentials,
                        requireAuthentication: Bool) throws -> SMTPDelivery {
         let deadline = MonotonicClock.nowMillis() + Int64(settings.timeout) * 1000
         let easy = try CurlEasy()

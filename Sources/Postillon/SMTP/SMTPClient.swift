@@ -1,6 +1,6 @@
 /// Submits one message over SMTP: the I/O boundary of sending, with a libcurl implementation
 /// (``CurlSMTPClient``) and an in-memory twin for tests (``InMemorySMTPClient``).
-public protocol SMTPClient: Sendable {
+package protocol SMTPClient: Sendable {
     /// Logs in with `credentials`, sends `MAIL FROM`, every `RCPT TO` (continuing past refused
     /// recipients) and the message, and returns only after the server answered 250 to the data.
     /// - Parameters:

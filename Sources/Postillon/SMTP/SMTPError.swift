@@ -2,7 +2,7 @@
 ///
 /// Every case but ``outcomeUnknown(timedOut:detail:)`` means the message was not accepted for
 /// delivery: a submission the server took with 250 is reported as an ``SMTPDelivery``, never as an error.
-public enum SMTPError: Error, Sendable, Equatable, CustomStringConvertible {
+package enum SMTPError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The server refused the login (SMTP AUTH, typically 535).
     case authenticationFailed(SMTPReply?)
     /// Every recipient was refused at `RCPT TO`; nothing was sent.
@@ -27,7 +27,7 @@ public enum SMTPError: Error, Sendable, Equatable, CustomStringConvertible {
     case outcomeUnknown(timedOut: Bool, detail: String)
 
     /// The server's reply behind the failure, if any.
-    public var reply: SMTPReply? {
+    package var reply: SMTPReply? {
         switch self {
         case .authenticationFailed(let reply): return reply
         case .senderRejected(let reply), .messageRejected(let reply): return reply
@@ -36,7 +36,7 @@ public enum SMTPError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .authenticationFailed(let reply): return "SMTP login refused" + (reply.map { ": \($0)" } ?? "")
         case .allRecipientsRejected(let rejections):

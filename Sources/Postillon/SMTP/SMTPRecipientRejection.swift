@@ -1,14 +1,14 @@
 /// A recipient the SMTP server refused at `RCPT TO`, with its reply (the `rejected` items of a send result).
-public struct SMTPRecipientRejection: Sendable, Equatable, Encodable {
+package struct SMTPRecipientRejection: Sendable, Equatable, Encodable {
     /// The envelope address as the caller gave it.
-    public let address: String
+    package let address: String
     /// The SMTP reply code, for example 550.
-    public let code: Int
+    package let code: Int
     /// The reply text, for example `5.1.1 <x@mail.test>: Recipient address rejected: User unknown`.
-    public let message: String
+    package let message: String
 
     /// Creates a rejection.
-    public init(address: String, code: Int, message: String) {
+    package init(address: String, code: Int, message: String) {
         self.address = address
         self.code = code
         self.message = message

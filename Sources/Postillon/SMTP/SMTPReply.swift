@@ -1,23 +1,23 @@
 /// One SMTP reply: the three-digit code and the text of its lines (joined by a space).
-public struct SMTPReply: Sendable, Equatable, CustomStringConvertible {
+package struct SMTPReply: Sendable, Equatable, CustomStringConvertible {
     /// The reply code, for example 250 or 550.
-    public let code: Int
+    package let code: Int
     /// The text after the code, for example `5.1.1 <x@mail.test>: Recipient address rejected`.
-    public let text: String
+    package let text: String
 
     /// Creates a reply.
-    public init(code: Int, text: String) {
+    package init(code: Int, text: String) {
         self.code = code
         self.text = text
     }
 
     /// Whether the code is 2xx.
-    public var isPositive: Bool { (200..<300).contains(code) }
+    package var isPositive: Bool { (200..<300).contains(code) }
 
     /// Whether the code is 4xx (a temporary failure: trying again later may work).
-    public var isTransient: Bool { (400..<500).contains(code) }
+    package var isTransient: Bool { (400..<500).contains(code) }
 
-    public var description: String { text.isEmpty ? String(code) : "\(code) \(text)" }
+    package var description: String { text.isEmpty ? String(code) : "\(code) \(text)" }
 
     /// Splits one reply line such as `250-SIZE 1000` or `550 5.1.1 Unknown`.
     /// - Returns: the code, whether more lines of the same reply follow (`-`), and the text; nil when

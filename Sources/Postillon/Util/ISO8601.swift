@@ -3,9 +3,9 @@ import Glibc
 #endif
 
 /// ISO 8601 timestamps with the original UTC offset, e.g. `2024-03-01T09:30:00+01:00`.
-public enum ISO8601 {
+package enum ISO8601 {
     /// Formats seconds since the epoch in the given offset.
-    public static func format(epochSeconds: Int64, offsetSeconds: Int) -> String {
+    package static func format(epochSeconds: Int64, offsetSeconds: Int) -> String {
         var time = time_t(epochSeconds + Int64(offsetSeconds))
         var parts = tm()
         gmtime_r(&time, &parts)

@@ -17,7 +17,7 @@ extension NullPreservingEncodable {
     }
 
     /// Encodes the stored properties except `skipping` into a keyed container.
-    public func encodeProperties(to encoder: any Encoder, skipping: Set<String> = []) throws {
+    package func encodeProperties(to encoder: any Encoder, skipping: Set<String> = []) throws {
         var container = encoder.container(keyedBy: AnyCodingKey.self)
         for child in Mirror(reflecting: self).children {
             guard let label = child.label, !skipping.contains(label) else { continue }

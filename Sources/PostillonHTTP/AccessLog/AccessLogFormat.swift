@@ -1,5 +1,5 @@
 /// How access-log lines are written.
-public enum AccessLogFormat: String, Sendable, CaseIterable {
+package enum AccessLogFormat: String, Sendable, CaseIterable {
     /// `key=value` pairs in the shape of the other log lines (timestamp, level, label, fields, message).
     case text
     /// One JSON object a line, for log shippers (Loki, Elastic): the same fields plus

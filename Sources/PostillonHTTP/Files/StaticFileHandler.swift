@@ -8,9 +8,9 @@ import Synchronization
 /// Traversal is closed twice: segments are percent-decoded one by one and `.`/`..`, encoded
 /// slashes, backslashes and NUL bytes are refused before touching the file system; then the
 /// candidate is resolved with `realpath` (following symlinks) and must still lie inside the root.
-public final class StaticFileHandler: Sendable {
+package final class StaticFileHandler: Sendable {
     /// The resolved root directory, without a trailing slash.
-    public let root: String
+    package let root: String
     /// Files up to this size are read into memory; larger ones are streamed.
     let bufferLimit = 1 << 20
     /// Files up to this size are kept in memory between requests (validated by `stat` each time).
@@ -30,7 +30,7 @@ public final class StaticFileHandler: Sendable {
 
     /// Creates a handler for `directory`.
     /// - Throws: ``SystemError`` when the directory does not exist.
-    public init(directory: String) throws {
+    package init(directory: String) throws {
         guard let resolved = Self.realPath(directory) else { throw SystemError(call: "realpath(\(directory))", code: errno) }
         var info = stat()
         guard stat(resolved, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else { throw SystemError(call: "stat(\(directory))", code: ENOTDIR) }
@@ -38,12 +38,12 @@ public final class StaticFileHandler: Sendable {
     }
 
     /// Whether `rawPath` can be answered from memory without blocking (so on the event loop).
-    public func isCached(rawPath: Substring) -> Bool {
+    package func isCached(rawPath: Substring) -> Bool {
         cache.withLock { $0[String(rawPath)] != nil }
     }
 
     /// Answers a `GET` or `HEAD` for `rawPath` (still percent-encoded).
-    public func respond(rawPath: Substring, headers: HTTPHeaders) throws -> HTTPResponse {
+    package func respond(rawPath: Substring, headers: HTTPHeaders) throws -> HTTPResponse {
         let key = String(rawPath)
         if let cached = cache.withLock({ $0[key] }) {
             var info = stat()

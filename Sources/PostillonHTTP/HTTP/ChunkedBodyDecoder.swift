@@ -20,7 +20,7 @@ public struct ChunkedBodyDecoder: Sendable {
     var decodedBytes = 0
     var trailerBytes = 0
     /// Largest decoded body accepted.
-    public let maxBodyBytes: Int
+    package let maxBodyBytes: Int
 
     /// Creates a decoder that fails once the decoded body exceeds `maxBodyBytes`.
     public init(maxBodyBytes: Int) {

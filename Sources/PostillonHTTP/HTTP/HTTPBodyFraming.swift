@@ -1,5 +1,5 @@
 /// How a request's body is delimited (RFC 9112 section 6).
-public enum HTTPBodyFraming: Sendable, Equatable {
+package enum HTTPBodyFraming: Sendable, Equatable {
     /// No body.
     case none
     /// Exactly this many bytes follow the head.

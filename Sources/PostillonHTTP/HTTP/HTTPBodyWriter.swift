@@ -1,5 +1,5 @@
 /// Where a streaming response writes its body.
-public protocol HTTPBodyWriter: AnyObject {
+package protocol HTTPBodyWriter: AnyObject {
     /// Writes `bytes` to the client, blocking until they are accepted by the socket.
     /// - Throws: ``SystemError`` or ``HTTPWriteError`` when the client is gone or too slow.
     func write(_ bytes: UnsafeRawBufferPointer) throws
@@ -7,7 +7,7 @@ public protocol HTTPBodyWriter: AnyObject {
 
 extension HTTPBodyWriter {
     /// Writes an array of bytes.
-    public func write(_ bytes: [UInt8]) throws {
+    package func write(_ bytes: [UInt8]) throws {
         try bytes.withUnsafeBytes { try write($0) }
     }
 }

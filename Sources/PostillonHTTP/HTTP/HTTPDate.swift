@@ -4,13 +4,13 @@ import Glibc
 import Synchronization
 
 /// IMF-fixdate formatting for `Date` and `Last-Modified` headers (RFC 9110 section 5.6.7).
-public enum HTTPDate {
+package enum HTTPDate {
     private static let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
     private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
     private static let cache = Mutex<(second: Int, text: String)>((-1, ""))
 
     /// Formats seconds since the epoch, for example `Sun, 06 Nov 1994 08:49:37 GMT`.
-    public static func format(epochSeconds: Int) -> String {
+    package static func format(epochSeconds: Int) -> String {
         var time = time_t(epochSeconds)
         var parts = tm()
         gmtime_r(&time, &parts)
@@ -20,7 +20,7 @@ public enum HTTPDate {
     }
 
     /// Parses an IMF-fixdate back to seconds since the epoch (for `If-Modified-Since`).
-    public static func parse(_ text: String) -> Int? {
+    package static func parse(_ text: String) -> Int? {
         let fields = text.split(separator: " ")
         guard fields.count == 6, fields[5] == "GMT",
               let day = Int32(fields[1]), let monthIndex = months.firstIndex(of: String(fields[2])),
@@ -39,7 +39,7 @@ public enum HTTPDate {
     }
 
     /// The current time, formatted once per second and shared by all threads.
-    public static func now() -> String {
+    package static func now() -> String {
         let second = time(nil)
         return cache.withLock { cached in
             if cached.second != second {

@@ -1,18 +1,18 @@
 /// An HTTP request method, kept as the token the client sent (methods are case-sensitive).
-public struct HTTPMethod: Hashable, Sendable, CustomStringConvertible {
+package struct HTTPMethod: Hashable, Sendable, CustomStringConvertible {
     /// The method token, for example `"GET"`.
-    public let rawValue: String
+    package let rawValue: String
 
     /// Wraps a method token as sent on the request line.
-    public init(_ rawValue: String) { self.rawValue = rawValue }
+    package init(_ rawValue: String) { self.rawValue = rawValue }
 
-    public static let GET = HTTPMethod("GET")
-    public static let HEAD = HTTPMethod("HEAD")
-    public static let POST = HTTPMethod("POST")
-    public static let PUT = HTTPMethod("PUT")
-    public static let DELETE = HTTPMethod("DELETE")
-    public static let PATCH = HTTPMethod("PATCH")
-    public static let OPTIONS = HTTPMethod("OPTIONS")
+    package static let GET = HTTPMethod("GET")
+    package static let HEAD = HTTPMethod("HEAD")
+    package static let POST = HTTPMethod("POST")
+    package static let PUT = HTTPMethod("PUT")
+    package static let DELETE = HTTPMethod("DELETE")
+    package static let PATCH = HTTPMethod("PATCH")
+    package static let OPTIONS = HTTPMethod("OPTIONS")
 
-    public var description: String { rawValue }
+    package var description: String { rawValue }
 }

@@ -20,7 +20,7 @@ public enum HTTPParseError: Error, Equatable, Sendable {
     case malformedChunk(String)
 
     /// The response status for this error.
-    public var status: HTTPStatus {
+    package var status: HTTPStatus {
         switch self {
         case .requestLineTooLong: return .uriTooLong
         case .headersTooLarge: return .headerFieldsTooLarge
@@ -32,7 +32,7 @@ public enum HTTPParseError: Error, Equatable, Sendable {
     }
 
     /// A stable machine-readable code for the problem document.
-    public var code: String {
+    package var code: String {
         switch self {
         case .requestLineTooLong: return "uri_too_long"
         case .headersTooLarge: return "header_fields_too_large"
@@ -46,7 +46,7 @@ public enum HTTPParseError: Error, Equatable, Sendable {
     }
 
     /// A human-readable explanation for the problem document.
-    public var detail: String {
+    package var detail: String {
         switch self {
         case .requestLineTooLong: return "The request line is longer than the server accepts."
         case .headersTooLarge: return "The request header block is larger than the server accepts."

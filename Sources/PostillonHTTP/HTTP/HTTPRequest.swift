@@ -1,22 +1,22 @@
 /// A complete request as handed to a responder: head, body and connection facts.
-public struct HTTPRequest: Sendable {
+package struct HTTPRequest: Sendable {
     /// Request line and headers.
-    public var head: HTTPRequestHead
+    package var head: HTTPRequestHead
     /// The whole body (bounded by the route's limit), empty when there is none.
-    public var body: [UInt8]
+    package var body: [UInt8]
     /// The peer's IP address as text.
-    public var remoteAddress: String
+    package var remoteAddress: String
     /// The request id: the client's valid `X-Request-Id`, or a generated one.
-    public var requestID: String
+    package var requestID: String
     /// The client's address: the peer, or the forwarded client when the peer is a trusted proxy.
-    public var clientAddress: String
+    package var clientAddress: String
     /// When the request was complete and handed to the responder (``MonotonicClock`` milliseconds):
     /// per-request budgets such as the mailbox wait count from here, so time spent waiting for a
     /// worker thread counts too.
-    public var arrivedMillis: Int64
+    package var arrivedMillis: Int64
 
     /// Creates a request.
-    public init(head: HTTPRequestHead, body: [UInt8] = [], remoteAddress: String = "127.0.0.1", requestID: String = "test") {
+    package init(head: HTTPRequestHead, body: [UInt8] = [], remoteAddress: String = "127.0.0.1", requestID: String = "test") {
         self.head = head
         self.body = body
         self.remoteAddress = remoteAddress
@@ -26,7 +26,7 @@ public struct HTTPRequest: Sendable {
     }
 
     /// The request method.
-    public var method: HTTPMethod { head.method }
+    package var method: HTTPMethod { head.method }
     /// The header fields.
-    public var headers: HTTPHeaders { head.headers }
+    package var headers: HTTPHeaders { head.headers }
 }

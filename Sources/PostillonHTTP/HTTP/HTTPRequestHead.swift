@@ -1,26 +1,26 @@
 /// The parsed request line and header block of one request.
 public struct HTTPRequestHead: Sendable {
     /// The request method.
-    public var method: HTTPMethod
+    package var method: HTTPMethod
     /// The request target exactly as sent (origin form: path plus optional query).
-    public var target: String
+    package var target: String
     /// The path part of the target, still percent-encoded.
     public var path: Substring
     /// The query part of the target without the `?`, or `nil` when there is none.
-    public var query: Substring?
+    package var query: Substring?
     /// The minor HTTP version: 0 for HTTP/1.0, 1 for HTTP/1.1.
-    public var minorVersion: Int
+    package var minorVersion: Int
     /// The header fields in order.
-    public var headers: HTTPHeaders
+    package var headers: HTTPHeaders
     /// How the body is framed.
-    public var framing: HTTPBodyFraming
+    package var framing: HTTPBodyFraming
     /// Whether the client asked for `100 Continue` before sending its body.
-    public var expectsContinue: Bool
+    package var expectsContinue: Bool
     /// Whether the connection may stay open after this exchange.
-    public var keepAlive: Bool
+    package var keepAlive: Bool
 
     /// Creates a head; `path` and `query` are split from `target`.
-    public init(
+    package init(
         method: HTTPMethod, target: String, minorVersion: Int = 1, headers: HTTPHeaders = HTTPHeaders(),
         framing: HTTPBodyFraming = .none, expectsContinue: Bool = false, keepAlive: Bool = true
     ) {

@@ -1,5 +1,5 @@
 /// What the HTTP server calls to answer requests: the router implements it, tests may use a twin.
-public protocol HTTPResponder: Sendable {
+package protocol HTTPResponder: Sendable {
     /// Decides from the head alone how large a body may be and whether the handler may run inline.
     func plan(for head: HTTPRequestHead) -> RequestPlan
 

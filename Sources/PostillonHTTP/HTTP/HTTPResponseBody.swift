@@ -1,5 +1,5 @@
 /// A response body.
-public enum HTTPResponseBody: Sendable {
+package enum HTTPResponseBody: Sendable {
     /// No body.
     case empty
     /// A body held in memory.

@@ -1,7 +1,7 @@
 /// Turns a response's status and headers into the bytes of an HTTP/1.1 response head.
-public enum HTTPResponseSerializer {
+package enum HTTPResponseSerializer {
     /// How the body of a serialized response is framed.
-    public enum Framing: Equatable, Sendable {
+    package enum Framing: Equatable, Sendable {
         /// `Content-Length: n`.
         case length(Int)
         /// `Transfer-Encoding: chunked`.
@@ -14,7 +14,7 @@ public enum HTTPResponseSerializer {
     ///
     /// Header values are written without CR, LF or NUL, so no handler can split a response.
     /// Framing and connection headers set by handlers are replaced by the server's own.
-    public static func head(
+    package static func head(
         status: HTTPStatus, headers: HTTPHeaders, framing: Framing, keepAlive: Bool, date: String, requestID: String
     ) -> [UInt8] {
         var out: [UInt8] = []

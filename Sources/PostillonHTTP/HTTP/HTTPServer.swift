@@ -12,7 +12,7 @@ import Synchronization
 /// thread), a bounded pool of worker threads runs handlers that may block on libcurl, and
 /// responses are written by the worker with `poll`-based backpressure. ``shutdown(timeoutMillis:)``
 /// stops accepting, lets in-flight requests finish within the deadline and then closes everything.
-public final class HTTPServer: Sendable {
+package final class HTTPServer: Sendable {
     /// What ``start()`` sets up and ``shutdown(timeoutMillis:)`` tears down, behind one lock.
     private struct State {
         var loops: [EventLoop] = []
@@ -26,10 +26,10 @@ public final class HTTPServer: Sendable {
     private let stopped = DispatchSemaphore(value: 0)
 
     /// The port the server listens on (resolved when configured with port 0).
-    public var port: Int { state.withLock { $0.port } }
+    package var port: Int { state.withLock { $0.port } }
 
     /// Creates a server; call ``start()`` to listen.
-    public init(configuration: HTTPServerConfiguration, responder: any HTTPResponder, logger: Logger) {
+    package init(configuration: HTTPServerConfiguration, responder: any HTTPResponder, logger: Logger) {
         context = ServerContext(configuration: configuration, responder: responder, logger: logger)
     }
 
@@ -51,7 +51,7 @@ public final class HTTPServer: Sendable {
     /// epoll instance) leaves nothing behind: the created loops close their descriptors as they
     /// go away and the listening socket is closed before the error is thrown.
     /// - Throws: ``SystemError`` when the address cannot be bound or a loop cannot be created.
-    public func start() throws {
+    package func start() throws {
         let configuration = context.configuration
         let context = self.context
         let port = try state.withLock { state -> Int in
@@ -76,11 +76,11 @@ public final class HTTPServer: Sendable {
     }
 
     /// The number of open client connections.
-    public var connectionCount: Int { context.activeConnections.load(ordering: .relaxed) }
+    package var connectionCount: Int { context.activeConnections.load(ordering: .relaxed) }
 
     /// Stops gracefully: no new connections, idle ones close, in-flight requests get until the
     /// deadline to finish (their responses carry `Connection: close`), then everything closes.
-    public func shutdown(timeoutMillis: Int64) {
+    package func shutdown(timeoutMillis: Int64) {
         guard !context.shuttingDown.exchange(true, ordering: .relaxed) else {
             stopped.wait()
             stopped.signal()
@@ -115,7 +115,7 @@ public final class HTTPServer: Sendable {
     }
 
     /// Blocks until ``shutdown(timeoutMillis:)`` has finished.
-    public func waitUntilStopped() {
+    package func waitUntilStopped() {
         stopped.wait()
         stopped.signal()
     }

@@ -1,48 +1,48 @@
 /// Everything the HTTP server needs to know: where to listen, limits and timeouts.
-public struct HTTPServerConfiguration: Sendable {
+package struct HTTPServerConfiguration: Sendable {
     /// Host (IPv4 or IPv6 literal, or `localhost`) to bind.
-    public var host: String
+    package var host: String
     /// Port to bind; 0 picks a free one (see ``HTTPServer/port``).
-    public var port: Int
+    package var port: Int
     /// Request-head limits.
-    public var parserLimits: HTTPParserLimits
+    package var parserLimits: HTTPParserLimits
     /// Most simultaneous connections; more are answered 503 and closed.
-    public var maxConnections: Int
+    package var maxConnections: Int
     /// Worker threads for handlers that may block.
-    public var workerThreads: Int
+    package var workerThreads: Int
     /// Requests that may wait for a worker before new ones get 503.
-    public var maxQueuedRequests: Int
+    package var maxQueuedRequests: Int
     /// Event loop threads (each with its own epoll instance).
-    public var eventLoops: Int
+    package var eventLoops: Int
     /// Milliseconds from a request's first byte until its head must be complete (then 408 and close).
-    public var headerTimeoutMillis: Int64
+    package var headerTimeoutMillis: Int64
     /// Milliseconds a request body may take to arrive.
-    public var bodyTimeoutMillis: Int64
+    package var bodyTimeoutMillis: Int64
     /// Milliseconds an idle keep-alive connection stays open.
-    public var idleTimeoutMillis: Int64
+    package var idleTimeoutMillis: Int64
     /// Milliseconds a client may take to accept response bytes before the connection is cut.
-    public var writeTimeoutMillis: Int64
+    package var writeTimeoutMillis: Int64
     /// Requests served on one connection before it is closed (bounds per-connection state).
-    public var maxRequestsPerConnection: Int
+    package var maxRequestsPerConnection: Int
     /// Whether to log one line per request.
-    public var accessLog: Bool
+    package var accessLog: Bool
     /// The access log's line format.
-    public var accessLogFormat: AccessLogFormat = .text
+    package var accessLogFormat: AccessLogFormat = .text
     /// Where access-log lines are written (standard error; tests use a pipe).
     package var accessLogDescriptor: Int32 = 2
     /// Proxies whose `X-Forwarded-For` names the client (for logs and rate limits).
-    public var trustedProxies: [IPNetwork] = []
+    package var trustedProxies: [IPNetwork] = []
     /// Extra worker pools by name, with their thread counts. A route names its pool
     /// (``Route/init(_:_:maxBodyBytes:runsInline:pool:handler:)``) so handlers that wait on one kind
     /// of upstream cannot take every worker from the others; unnamed routes use the shared pool
     /// of ``workerThreads``. Each pool queues at most ``maxQueuedRequests``.
-    public var workerPools: [String: Int] = [:]
+    package var workerPools: [String: Int] = [:]
     /// Most request-body bytes being received at once, over all connections (see ``BodyBudget``):
     /// a body that would pass it is answered 503 before it is read.
-    public var maxBodyBytesInFlight = 128 * 1024 * 1024
+    package var maxBodyBytesInFlight = 128 * 1024 * 1024
 
     /// Creates a configuration; the defaults suit production on a small machine.
-    public init(
+    package init(
         host: String = "127.0.0.1", port: Int = 8080, parserLimits: HTTPParserLimits = HTTPParserLimits(),
         maxConnections: Int = 10_000, workerThreads: Int = 64, maxQueuedRequests: Int = 1024, eventLoops: Int = 2,
         headerTimeoutMillis: Int64 = 10_000, bodyTimeoutMillis: Int64 = 60_000, idleTimeoutMillis: Int64 = 60_000,

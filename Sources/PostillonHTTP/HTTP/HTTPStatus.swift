@@ -1,40 +1,40 @@
 /// An HTTP status code with its reason phrase.
-public struct HTTPStatus: Hashable, Sendable, CustomStringConvertible {
+package struct HTTPStatus: Hashable, Sendable, CustomStringConvertible {
     /// The three-digit code.
-    public let code: Int
+    package let code: Int
 
     /// Wraps a status code.
-    public init(_ code: Int) { self.code = code }
+    package init(_ code: Int) { self.code = code }
 
-    public static let `continue` = HTTPStatus(100)
-    public static let ok = HTTPStatus(200)
-    public static let created = HTTPStatus(201)
-    public static let noContent = HTTPStatus(204)
-    public static let notModified = HTTPStatus(304)
-    public static let badRequest = HTTPStatus(400)
-    public static let unauthorized = HTTPStatus(401)
-    public static let forbidden = HTTPStatus(403)
-    public static let notFound = HTTPStatus(404)
-    public static let methodNotAllowed = HTTPStatus(405)
-    public static let requestTimeout = HTTPStatus(408)
-    public static let conflict = HTTPStatus(409)
-    public static let lengthRequired = HTTPStatus(411)
-    public static let payloadTooLarge = HTTPStatus(413)
-    public static let uriTooLong = HTTPStatus(414)
-    public static let unsupportedMediaType = HTTPStatus(415)
-    public static let expectationFailed = HTTPStatus(417)
-    public static let unprocessableContent = HTTPStatus(422)
-    public static let tooManyRequests = HTTPStatus(429)
-    public static let headerFieldsTooLarge = HTTPStatus(431)
-    public static let internalServerError = HTTPStatus(500)
-    public static let notImplemented = HTTPStatus(501)
-    public static let badGateway = HTTPStatus(502)
-    public static let serviceUnavailable = HTTPStatus(503)
-    public static let gatewayTimeout = HTTPStatus(504)
-    public static let httpVersionNotSupported = HTTPStatus(505)
+    package static let `continue` = HTTPStatus(100)
+    package static let ok = HTTPStatus(200)
+    package static let created = HTTPStatus(201)
+    package static let noContent = HTTPStatus(204)
+    package static let notModified = HTTPStatus(304)
+    package static let badRequest = HTTPStatus(400)
+    package static let unauthorized = HTTPStatus(401)
+    package static let forbidden = HTTPStatus(403)
+    package static let notFound = HTTPStatus(404)
+    package static let methodNotAllowed = HTTPStatus(405)
+    package static let requestTimeout = HTTPStatus(408)
+    package static let conflict = HTTPStatus(409)
+    package static let lengthRequired = HTTPStatus(411)
+    package static let payloadTooLarge = HTTPStatus(413)
+    package static let uriTooLong = HTTPStatus(414)
+    package static let unsupportedMediaType = HTTPStatus(415)
+    package static let expectationFailed = HTTPStatus(417)
+    package static let unprocessableContent = HTTPStatus(422)
+    package static let tooManyRequests = HTTPStatus(429)
+    package static let headerFieldsTooLarge = HTTPStatus(431)
+    package static let internalServerError = HTTPStatus(500)
+    package static let notImplemented = HTTPStatus(501)
+    package static let badGateway = HTTPStatus(502)
+    package static let serviceUnavailable = HTTPStatus(503)
+    package static let gatewayTimeout = HTTPStatus(504)
+    package static let httpVersionNotSupported = HTTPStatus(505)
 
     /// The reason phrase sent on the status line.
-    public var reasonPhrase: String {
+    package var reasonPhrase: String {
         switch code {
         case 100: return "Continue"
         case 200: return "OK"
@@ -68,7 +68,7 @@ public struct HTTPStatus: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Whether a response with this status may carry a body (RFC 9110 section 6.4.1).
-    public var allowsBody: Bool { !(code < 200 || code == 204 || code == 304) }
+    package var allowsBody: Bool { !(code < 200 || code == 204 || code == 304) }
 
-    public var description: String { "\(code) \(reasonPhrase)" }
+    package var description: String { "\(code) \(reasonPhrase)" }
 }

@@ -1,5 +1,5 @@
 /// Why writing a response to a client failed.
-public enum HTTPWriteError: Error, Equatable, Sendable {
+package enum HTTPWriteError: Error, Equatable, Sendable {
     /// The client did not take the bytes before the write deadline.
     case timedOut
     /// The client closed the connection.

@@ -1,18 +1,18 @@
 /// An RFC 9457 problem: the one shape every error response takes (`application/problem+json`).
-public struct Problem: Error, Sendable, Equatable {
+package struct Problem: Error, Sendable, Equatable {
     /// The HTTP status.
-    public var status: HTTPStatus
+    package var status: HTTPStatus
     /// A stable, machine-readable code such as `message_not_found`; clients switch on it.
-    public var code: String
+    package var code: String
     /// A short human-readable summary that does not change between occurrences.
-    public var title: String
+    package var title: String
     /// A human-readable explanation of this occurrence; never holds credentials.
-    public var detail: String?
+    package var detail: String?
     /// Extra response headers, for example `Retry-After` or `Allow`.
-    public var headers: HTTPHeaders
+    package var headers: HTTPHeaders
 
     /// Creates a problem; `title` defaults to the status's reason phrase.
-    public init(_ status: HTTPStatus, code: String, title: String? = nil, detail: String? = nil, headers: HTTPHeaders = HTTPHeaders()) {
+    package init(_ status: HTTPStatus, code: String, title: String? = nil, detail: String? = nil, headers: HTTPHeaders = HTTPHeaders()) {
         self.status = status
         self.code = code
         self.title = title ?? status.reasonPhrase
@@ -21,10 +21,10 @@ public struct Problem: Error, Sendable, Equatable {
     }
 
     /// The problem's `type` URI, derived from its code.
-    public var type: String { "urn:postillon:problem:\(code)" }
+    package var type: String { "urn:postillon:problem:\(code)" }
 
     /// The problem as a response: `application/problem+json` with the extra headers.
-    public func response(requestID: String) -> HTTPResponse {
+    package func response(requestID: String) -> HTTPResponse {
         var json = JSONWriter()
         json.objectStart()
         json.key("type"); json.string(type)
@@ -40,7 +40,7 @@ public struct Problem: Error, Sendable, Equatable {
         return HTTPResponse(status: status, contentType: "application/problem+json", bytes: json.bytes, headers: headers)
     }
 
-    public static func == (lhs: Problem, rhs: Problem) -> Bool {
+    package static func == (lhs: Problem, rhs: Problem) -> Bool {
         lhs.status == rhs.status && lhs.code == rhs.code && lhs.title == rhs.title && lhs.detail == rhs.detail
     }
 }

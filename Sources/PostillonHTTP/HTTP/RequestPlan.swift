@@ -1,16 +1,16 @@
 /// A responder's decision about a request, made from its head before the body is read.
-public struct RequestPlan: Sendable {
+package struct RequestPlan: Sendable {
     /// The largest body this request may carry; larger ones get 413 before they are read.
-    public var maxBodyBytes: Int
+    package var maxBodyBytes: Int
     /// Whether the handler is cheap and never blocks, so it may run on the event loop thread.
-    public var runsInline: Bool
+    package var runsInline: Bool
     /// What the request resolved to, carried to ``HTTPResponder/respond(to:plan:)``.
-    public var target: RouteTarget
+    package var target: RouteTarget
     /// Path parameters captured while matching.
-    public var parameters: [String: String]
+    package var parameters: [String: String]
     /// The worker pool that runs the handler (one of ``HTTPServerConfiguration/workerPools``);
     /// nil, or a name without a pool, is the shared pool.
-    public var pool: String?
+    package var pool: String?
     /// What to answer, instead of 413, when the body is larger than ``maxBodyBytes`` (for example
     /// 401 when only an authenticated caller may send a large body); nil for 413.
     package var bodyLimitProblem: Problem?
@@ -18,7 +18,7 @@ public struct RequestPlan: Sendable {
     package var routeLabel: String = "(unmatched)"
 
     /// Creates a plan.
-    public init(maxBodyBytes: Int, runsInline: Bool = false, target: RouteTarget = .notFound, parameters: [String: String] = [:]) {
+    package init(maxBodyBytes: Int, runsInline: Bool = false, target: RouteTarget = .notFound, parameters: [String: String] = [:]) {
         self.maxBodyBytes = maxBodyBytes
         self.runsInline = runsInline
         self.target = target

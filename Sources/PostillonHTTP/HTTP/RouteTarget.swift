@@ -1,5 +1,5 @@
 /// What a request resolved to when its head was planned; carried to the answer in ``RequestPlan``.
-public enum RouteTarget: Sendable, Equatable {
+package enum RouteTarget: Sendable, Equatable {
     /// The responder's route at this position in its table.
     case route(Int)
     /// The fallback handler (static files).

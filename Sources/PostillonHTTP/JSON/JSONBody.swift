@@ -1,10 +1,10 @@
 import Foundation
 
 /// Decoding of JSON request bodies and encoding of JSON responses.
-public enum JSONBody {
+package enum JSONBody {
     /// Decodes a request body as `T`, after checking the content type.
     /// - Throws: ``JSONBodyError`` with a precise reason.
-    public static func decode<T: Decodable>(_ type: T.Type, from request: HTTPRequest) throws -> T {
+    package static func decode<T: Decodable>(_ type: T.Type, from request: HTTPRequest) throws -> T {
         let contentType = request.headers["Content-Type"]
         guard let contentType, MediaType.essence(contentType) == "application/json" else {
             throw JSONBodyError.unsupportedMediaType(contentType)
@@ -14,7 +14,7 @@ public enum JSONBody {
 
     /// Decodes bytes as `T`.
     /// - Throws: ``JSONBodyError`` with a precise reason.
-    public static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws -> T {
+    package static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws -> T {
         if bytes.isEmpty { throw JSONBodyError.invalidJSON("the body is empty") }
         do {
             return try JSONDecoder().decode(type, from: Data(bytes))
@@ -34,7 +34,7 @@ public enum JSONBody {
     }
 
     /// A JSON response for an encodable value (ISO 8601 dates, UTF-8).
-    public static func response<T: Encodable>(_ value: T, status: HTTPStatus = .ok, headers: HTTPHeaders = HTTPHeaders()) -> HTTPResponse {
+    package static func response<T: Encodable>(_ value: T, status: HTTPStatus = .ok, headers: HTTPHeaders = HTTPHeaders()) -> HTTPResponse {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
         encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]

@@ -1,5 +1,5 @@
 /// Why a JSON request body was refused.
-public enum JSONBodyError: ProblemConvertible, Equatable, Sendable {
+package enum JSONBodyError: ProblemConvertible, Equatable, Sendable {
     /// The `Content-Type` is not `application/json`.
     case unsupportedMediaType(String?)
     /// The body is not valid JSON.
@@ -10,7 +10,7 @@ public enum JSONBodyError: ProblemConvertible, Equatable, Sendable {
     case invalidField(String)
 
     /// The problem answered for this error.
-    public var problem: Problem {
+    package var problem: Problem {
         switch self {
         case .unsupportedMediaType(let type):
             return Problem(.unsupportedMediaType, code: "unsupported_media_type",

@@ -1,16 +1,16 @@
 import Logging
 
 /// What a route handler gets: the request, its path parameters, and a logger tagged with the request id.
-public struct RequestContext: Sendable {
+package struct RequestContext: Sendable {
     /// The request.
-    public let request: HTTPRequest
+    package let request: HTTPRequest
     /// Path parameters by name, percent-decoded.
-    public let parameters: [String: String]
+    package let parameters: [String: String]
     /// A logger carrying `request.id` metadata.
-    public let logger: Logger
+    package let logger: Logger
 
     /// Creates a context.
-    public init(request: HTTPRequest, parameters: [String: String] = [:], logger: Logger) {
+    package init(request: HTTPRequest, parameters: [String: String] = [:], logger: Logger) {
         self.request = request
         self.parameters = parameters
         var logger = logger
@@ -19,13 +19,13 @@ public struct RequestContext: Sendable {
     }
 
     /// The request id.
-    public var requestID: String { request.requestID }
+    package var requestID: String { request.requestID }
 
     /// A path parameter; routes only call this for parameters their pattern declares.
-    public func parameter(_ name: String) -> String { parameters[name] ?? "" }
+    package func parameter(_ name: String) -> String { parameters[name] ?? "" }
 
     /// Query parameters in order, percent-decoded (`+` as space); invalid escapes are kept literally.
-    public var queryItems: [(name: String, value: String)] {
+    package var queryItems: [(name: String, value: String)] {
         guard let query = request.head.query, !query.isEmpty else { return [] }
         return query.split(separator: "&").map { pair in
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
@@ -36,8 +36,8 @@ public struct RequestContext: Sendable {
     }
 
     /// The first value of a query parameter.
-    public func query(_ name: String) -> String? { queryItems.first { $0.name == name }?.value }
+    package func query(_ name: String) -> String? { queryItems.first { $0.name == name }?.value }
 
     /// Every value of a repeatable query parameter.
-    public func queryAll(_ name: String) -> [String] { queryItems.filter { $0.name == name }.map(\.value) }
+    package func queryAll(_ name: String) -> [String] { queryItems.filter { $0.name == name }.map(\.value) }
 }

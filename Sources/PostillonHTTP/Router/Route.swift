@@ -1,25 +1,25 @@
 /// A route: method, path pattern, body limit, and the handler that answers it.
-public struct Route: Sendable {
+package struct Route: Sendable {
     /// A route handler; throw any error and the router maps it to a problem response.
-    public typealias Handler = @Sendable (RequestContext) throws -> HTTPResponse
+    package typealias Handler = @Sendable (RequestContext) throws -> HTTPResponse
 
     /// The method (a `GET` route also answers `HEAD`).
-    public let method: HTTPMethod
+    package let method: HTTPMethod
     /// The pattern as written, for example `/api/v1/messages/{id}`.
-    public let pattern: String
+    package let pattern: String
     let segments: [PathSegment]
     /// How many segments are literals: among patterns matching a path, the most literal wins.
     let literalCount: Int
     /// The largest request body accepted.
-    public let maxBodyBytes: Int
+    package let maxBodyBytes: Int
     /// Whether the handler is cheap and never blocks, so it may run on the event loop.
-    public let runsInline: Bool
+    package let runsInline: Bool
     /// The worker pool the handler runs on (see ``HTTPServerConfiguration/workerPools``); nil is the shared one.
-    public let pool: String?
+    package let pool: String?
     let handler: Handler
 
     /// Creates a route.
-    public init(_ method: HTTPMethod, _ pattern: String, maxBodyBytes: Int = 0, runsInline: Bool = false, pool: String? = nil,
+    package init(_ method: HTTPMethod, _ pattern: String, maxBodyBytes: Int = 0, runsInline: Bool = false, pool: String? = nil,
                 handler: @escaping Handler) {
         self.method = method
         self.pattern = pattern

@@ -3,7 +3,7 @@ import Logging
 /// Matches requests to routes and turns every thrown error into a problem response in one place.
 ///
 /// Paths outside `/api/` that match no route go to the fallback (the static files), for `GET` and `HEAD`.
-public final class Router: HTTPResponder {
+package final class Router: HTTPResponder {
     private let routes: [Route]
     private let fallback: Route.Handler?
     private let fallbackIsInline: (@Sendable (Substring) -> Bool)?
@@ -17,7 +17,7 @@ public final class Router: HTTPResponder {
     /// limit: nil allows it, a problem is answered instead of reading the larger body. The API
     /// layer passes "is this head plausibly authenticated"; it runs on the event loop, so it must
     /// be cheap and never block.
-    public typealias BodyGate = @Sendable (HTTPRequestHead) -> Problem?
+    package typealias BodyGate = @Sendable (HTTPRequestHead) -> Problem?
 
     /// Creates a router.
     /// - Parameters:
@@ -27,7 +27,7 @@ public final class Router: HTTPResponder {
     ///   - logger: the server's logger.
     ///   - bodyGate: consulted for routes that accept more than `smallBodyBytes`; nil accepts every body up to the route's limit.
     ///   - smallBodyBytes: the body limit of requests the gate refuses.
-    public init(routes: [Route], fallback: Route.Handler? = nil, fallbackIsInline: (@Sendable (Substring) -> Bool)? = nil, logger: Logger,
+    package init(routes: [Route], fallback: Route.Handler? = nil, fallbackIsInline: (@Sendable (Substring) -> Bool)? = nil, logger: Logger,
                 bodyGate: BodyGate? = nil, smallBodyBytes: Int = 16 * 1024) {
         self.routes = routes
         self.fallback = fallback
@@ -38,9 +38,9 @@ public final class Router: HTTPResponder {
     }
 
     /// The route table as `(method, pattern)` pairs, for documentation checks.
-    public var routeTable: [(method: String, pattern: String)] { routes.map { ($0.method.rawValue, $0.pattern) } }
+    package var routeTable: [(method: String, pattern: String)] { routes.map { ($0.method.rawValue, $0.pattern) } }
 
-    public func plan(for head: HTTPRequestHead) -> RequestPlan {
+    package func plan(for head: HTTPRequestHead) -> RequestPlan {
         guard let path = Self.decodedSegments(head.path) else {
             var plan = RequestPlan(maxBodyBytes: unmatchedBodyLimit, runsInline: true, target: .badPath)
             plan.routeLabel = "(bad_path)"
@@ -89,7 +89,7 @@ public final class Router: HTTPResponder {
         return RequestPlan(maxBodyBytes: unmatchedBodyLimit, runsInline: true, target: .notFound)
     }
 
-    public func respond(to request: HTTPRequest, plan: RequestPlan) -> HTTPResponse {
+    package func respond(to request: HTTPRequest, plan: RequestPlan) -> HTTPResponse {
         let context = RequestContext(request: request, parameters: plan.parameters, logger: logger)
         do {
             switch plan.target {

@@ -3,13 +3,13 @@ import Glibc
 #endif
 
 /// An IP network in CIDR notation (`10.0.0.0/8`, `fd00::/8`) or a single address (`127.0.0.1`).
-public struct IPNetwork: Sendable, Equatable, CustomStringConvertible {
+package struct IPNetwork: Sendable, Equatable, CustomStringConvertible {
     private let bytes: [UInt8]
     private let prefix: Int
-    public let description: String
+    package let description: String
 
     /// Parses `address[/prefix]`; nil when it is not an IPv4 or IPv6 network.
-    public init?(_ text: String) {
+    package init?(_ text: String) {
         let parts = text.split(separator: "/", maxSplits: 1)
         guard let first = parts.first, let address = IPNetwork.parse(String(first)) else { return nil }
         let maxPrefix = address.count * 8
@@ -24,7 +24,7 @@ public struct IPNetwork: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Whether `address` (text) lies in this network; IPv4-mapped IPv6 addresses match IPv4 networks.
-    public func contains(_ address: String) -> Bool {
+    package func contains(_ address: String) -> Bool {
         guard var other = IPNetwork.parse(address) else { return false }
         if other.count == 16 && bytes.count == 4 && other[0..<12] == [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF] {
             other = Array(other[12...])

@@ -1,27 +1,27 @@
 /// A small streaming JSON writer for hot paths where `JSONEncoder` is too slow or too indirect.
 ///
 /// Callers emit tokens in order; commas are inserted automatically.
-public struct JSONWriter: Sendable {
+package struct JSONWriter: Sendable {
     /// The UTF-8 text written so far.
-    public private(set) var bytes: [UInt8] = []
+    package private(set) var bytes: [UInt8] = []
     private var needsComma = false
 
     /// An empty writer.
-    public init() {
+    package init() {
         bytes.reserveCapacity(256)
     }
 
     /// Starts an object.
-    public mutating func objectStart() { separator(); bytes.append(UInt8(ascii: "{")); needsComma = false }
+    package mutating func objectStart() { separator(); bytes.append(UInt8(ascii: "{")); needsComma = false }
     /// Ends an object.
-    public mutating func objectEnd() { bytes.append(UInt8(ascii: "}")); needsComma = true }
+    package mutating func objectEnd() { bytes.append(UInt8(ascii: "}")); needsComma = true }
     /// Starts an array.
-    public mutating func arrayStart() { separator(); bytes.append(UInt8(ascii: "[")); needsComma = false }
+    package mutating func arrayStart() { separator(); bytes.append(UInt8(ascii: "[")); needsComma = false }
     /// Ends an array.
-    public mutating func arrayEnd() { bytes.append(UInt8(ascii: "]")); needsComma = true }
+    package mutating func arrayEnd() { bytes.append(UInt8(ascii: "]")); needsComma = true }
 
     /// Writes an object key; the next token is its value.
-    public mutating func key(_ name: String) {
+    package mutating func key(_ name: String) {
         separator()
         appendQuoted(name)
         bytes.append(UInt8(ascii: ":"))
@@ -29,17 +29,17 @@ public struct JSONWriter: Sendable {
     }
 
     /// Writes a string value.
-    public mutating func string(_ value: String) { separator(); appendQuoted(value); needsComma = true }
+    package mutating func string(_ value: String) { separator(); appendQuoted(value); needsComma = true }
     /// Writes a string value or `null`.
-    public mutating func stringOrNull(_ value: String?) {
+    package mutating func stringOrNull(_ value: String?) {
         if let value { string(value) } else { null() }
     }
     /// Writes an integer value.
-    public mutating func int(_ value: Int) { separator(); bytes.append(contentsOf: String(value).utf8); needsComma = true }
+    package mutating func int(_ value: Int) { separator(); bytes.append(contentsOf: String(value).utf8); needsComma = true }
     /// Writes a boolean value.
-    public mutating func bool(_ value: Bool) { separator(); bytes.append(contentsOf: (value ? "true" : "false").utf8); needsComma = true }
+    package mutating func bool(_ value: Bool) { separator(); bytes.append(contentsOf: (value ? "true" : "false").utf8); needsComma = true }
     /// Writes `null`.
-    public mutating func null() { separator(); bytes.append(contentsOf: "null".utf8); needsComma = true }
+    package mutating func null() { separator(); bytes.append(contentsOf: "null".utf8); needsComma = true }
 
     private mutating func separator() {
         if needsComma { bytes.append(UInt8(ascii: ",")) }

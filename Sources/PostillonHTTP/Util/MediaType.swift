@@ -1,13 +1,13 @@
 /// Helpers for media types in `Content-Type` headers.
-public enum MediaType {
+package enum MediaType {
     /// The lower-cased `type/subtype` without parameters.
-    public static func essence(_ value: String) -> String {
+    package static func essence(_ value: String) -> String {
         let main = value.split(separator: ";", maxSplits: 1).first ?? ""
         return main.trimming(" \t").lowercased()
     }
 
     /// The content type for a file name's extension.
-    public static func forFileName(_ name: String) -> String {
+    package static func forFileName(_ name: String) -> String {
         let ext = name.split(separator: ".").last.map { $0.lowercased() } ?? ""
         switch ext {
         case "html", "htm": return "text/html; charset=utf-8"

@@ -1,13 +1,13 @@
 /// RFC 3986 percent-decoding of URL components.
-public enum PercentDecoding {
+package enum PercentDecoding {
     /// Decodes `%XX` escapes; returns nil for a malformed escape or bytes that are not UTF-8.
-    public static func decode<S: StringProtocol>(_ text: S, plusAsSpace: Bool = false) -> String? {
+    package static func decode<S: StringProtocol>(_ text: S, plusAsSpace: Bool = false) -> String? {
         guard let bytes = decodeBytes(text, plusAsSpace: plusAsSpace) else { return nil }
         return String(validating: bytes, as: UTF8.self)
     }
 
     /// Decodes `%XX` escapes into raw bytes; nil for a malformed escape.
-    public static func decodeBytes<S: StringProtocol>(_ text: S, plusAsSpace: Bool = false) -> [UInt8]? {
+    package static func decodeBytes<S: StringProtocol>(_ text: S, plusAsSpace: Bool = false) -> [UInt8]? {
         var out: [UInt8] = []
         out.reserveCapacity(text.utf8.count)
         var iterator = text.utf8.makeIterator()
@@ -25,7 +25,7 @@ public enum PercentDecoding {
     }
 
     /// Percent-encodes everything but RFC 3986 unreserved characters.
-    public static func encode(_ text: String) -> String {
+    package static func encode(_ text: String) -> String {
         var out = ""
         for byte in text.utf8 {
             switch byte {

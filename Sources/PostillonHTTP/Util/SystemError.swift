@@ -3,19 +3,19 @@ import Glibc
 #endif
 
 /// A failed system call: the call's name and the `errno` it left, printable with `strerror`.
-public struct SystemError: Error, CustomStringConvertible, Sendable, Equatable {
+package struct SystemError: Error, CustomStringConvertible, Sendable, Equatable {
     /// The name of the system call that failed, for example `"bind"`.
-    public let call: String
+    package let call: String
     /// The `errno` value the call left.
-    public let code: Int32
+    package let code: Int32
 
     /// Creates an error for `call` with the given `errno` value.
-    public init(call: String, code: Int32) {
+    package init(call: String, code: Int32) {
         self.call = call
         self.code = code
     }
 
-    public var description: String {
+    package var description: String {
         "\(call) failed: \(String(cString: strerror(code))) (errno \(code))"
     }
 }

@@ -24,13 +24,15 @@ final class MessageCache: @unchecked Sendable {
     private var tick: UInt64 = 0
     /// Most bytes held (0: off).
     let capacityBytes: Int
-    /// Largest message kept (a sixteenth of the capacity, at most 4 MiB).
+    /// Largest entry kept (a sixteenth of the capacity, at most 1 MiB): the cache is for the small
+    /// messages people open again and again; a large one (or a part bomb) is downloaded again rather
+    /// than held, so memory returns after it.
     let maxEntryBytes: Int
 
     /// Creates a cache of at most `capacityBytes` bytes.
     init(capacityBytes: Int) {
         self.capacityBytes = capacityBytes
-        maxEntryBytes = min(capacityBytes / 16, 4 << 20)
+        maxEntryBytes = min(capacityBytes / 16, 1 << 20)
     }
 
     /// The cached bytes of a message, if any.

@@ -9,14 +9,17 @@ import Foundation
 final class VerifiedLogins: @unchecked Sendable {
     private let lock = ConditionLock()
     // Guarded by `lock`.
-    private var entries: [String: (fingerprint: String, expiresMillis: Int64)] = [:]
+    private var entries: [String: (fingerprint: String, expiresMillis: Int64, sequence: UInt64)] = [:]
+    private var sequence: UInt64 = 0
     private let lifetimeMillis: Int64
     private let salt = (0..<16).map { _ in UInt8.random(in: 0...255) }
-    static let maxEntries = 100_000
+    /// Most entries kept (only logins the server accepted are recorded, so guesses cannot fill it).
+    let maxEntries: Int
 
-    /// Creates a table whose entries last `lifetimeMillis`.
-    init(lifetimeMillis: Int64) {
+    /// Creates a table whose entries last `lifetimeMillis`, of at most `maxEntries` entries.
+    init(lifetimeMillis: Int64, maxEntries: Int = 100_000) {
         self.lifetimeMillis = lifetimeMillis
+        self.maxEntries = max(1, maxEntries)
     }
 
     /// The fingerprint of `credentials`.
@@ -29,9 +32,17 @@ final class VerifiedLogins: @unchecked Sendable {
         let print = fingerprint(credentials)
         let now = MonotonicClock.nowMillis()
         lock.withLock {
-            if entries.count >= Self.maxEntries { entries = entries.filter { $0.value.expiresMillis > now } }
-            if entries.count >= Self.maxEntries { entries.removeAll() }
-            entries[credentials.mailboxKey] = (print, now + lifetimeMillis)
+            if entries[credentials.mailboxKey] == nil, entries.count >= maxEntries {
+                entries = entries.filter { $0.value.expiresMillis > now }
+                // Still full of live entries: the tenth that expires soonest goes (those callers are
+                // simply checked upstream again), so the others keep their fast path.
+                if entries.count >= maxEntries {
+                    let oldest = entries.sorted { ($0.value.expiresMillis, $0.value.sequence) < ($1.value.expiresMillis, $1.value.sequence) }.prefix(max(1, maxEntries / 10))
+                    for (key, _) in oldest { entries.removeValue(forKey: key) }
+                }
+            }
+            sequence += 1
+            entries[credentials.mailboxKey] = (print, now + lifetimeMillis, sequence)
         }
     }
 
@@ -44,6 +55,9 @@ final class VerifiedLogins: @unchecked Sendable {
             return entry.fingerprint == print && entry.expiresMillis > now
         }
     }
+
+    /// Entries kept now (tests).
+    var count: Int { lock.withLock { entries.count } }
 
     /// Forgets `credentials` after the server refused them (a changed password); another
     /// caller's refused guess leaves the entry alone.

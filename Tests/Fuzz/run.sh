@@ -25,8 +25,12 @@ for dir in "$BIN"/*.build; do
   case "$(basename "$dir")" in
     PostillonServer.build|MIMECheck.build|PostillonTestSupport.build|*Tests.build|ArgumentParser*) continue ;;
   esac
-  # Only the objects of the current sources (the output file map), never stale ones of deleted files.
-  [[ -f $dir/output-file-map.json ]] || continue
+  # C targets (BoringSSL for swift-crypto, the shims): every object they built.
+  if [[ ! -f $dir/output-file-map.json ]]; then
+    while IFS= read -r -d '' object; do OBJECTS+=("$object"); done < <(find "$dir" -name '*.o' -print0)
+    continue
+  fi
+  # Swift targets: only the objects of the current sources (the output file map), never stale ones of deleted files.
   while IFS= read -r object; do [[ -f $object ]] && OBJECTS+=("$object"); done < <(python3 -c '
 import json, sys
 for entry in json.load(open(sys.argv[1])).values():

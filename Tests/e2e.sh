@@ -107,7 +107,11 @@ stop_server() {
 trap stop_server EXIT
 
 step "starting $BIN on $BASE_URL (log: $SERVER_LOG)"
-"$BIN" --listen "127.0.0.1:$PORT" \
+# An operator token (through the environment, as the README advises) so /metrics on the public
+# port can be validated too.
+OPERATOR_TOKEN="$("$PYTHON" -c 'import secrets; print(secrets.token_hex(16))')"
+export POSTILLON_E2E_OPERATOR_TOKEN="$OPERATOR_TOKEN"
+POSTILLON_OPERATOR_TOKEN="$OPERATOR_TOKEN" "$BIN" --listen "127.0.0.1:$PORT" \
   --pop3-url "pop3://127.0.0.1:$POP3_PORT" --smtp-url "smtp://127.0.0.1:$SUBMISSION_PORT" \
   --ca-file "$CA_FILE" --mail-domain "$DOMAIN" --public-dir "$ROOT/Public" \
   --state "sqlite:$(mktemp -d /tmp/postillon-e2e-state.XXXXXX)/state.db" --cors-origins "$CORS_ORIGIN" --webhook-allow-networks 127.0.0.0/8 >"$SERVER_LOG" 2>&1 &

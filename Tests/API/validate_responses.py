@@ -339,6 +339,13 @@ def main():
     c.check("", "GET", "/api/v1/ready", client.request("GET", "/api/v1/ready"), 200,
             extra=lambda r, b: [None if b["status"] == "ready" else f"status {b['status']}"])
 
+    # Metrics on the public listener: only with the operator token (e2e.sh configures one).
+    operator = os.environ.get("POSTILLON_E2E_OPERATOR_TOKEN")
+    if operator:
+        c.check("no operator token", "GET", "/metrics", client.request("GET", "/metrics"), 401, "unauthorized")
+        c.check("operator token", "GET", "/metrics", client.request("GET", "/metrics", headers={"Authorization": "Bearer " + operator}), 200,
+                extra=lambda r, b: [None if b"postillon_http_requests_total" in r.body else "no postillon_http_requests_total family"])
+
     # Fixtures (delivered through Postfix, read back through POP3).
     token = uuid.uuid4().hex[:8]
     basic = {"Authorization": "Basic " + base64.b64encode(f"{args.user}:{args.password}".encode()).decode()}

@@ -11,7 +11,11 @@ final class Connection: @unchecked Sendable {
     enum BodyState {
         case none
         case length(Int)
-        case chunked(ChunkedBodyDecoder, [UInt8])
+        /// A `Content-Length` body going to a temporary file; `remaining` bytes are still to come.
+        case spooling(remaining: Int, BodySpool)
+        /// A chunked body: decoded bytes in memory until they pass the route's spool threshold,
+        /// then in the spool (the array then holds only the latest decoded piece, briefly).
+        case chunked(ChunkedBodyDecoder, [UInt8], BodySpool?)
     }
 
     /// The parser's working data for a request whose head was parsed (its body is being read).

@@ -345,6 +345,7 @@ final class EventLoop: @unchecked Sendable {
         let headCap = context.configuration.parserLimits.maxHeaderBytes + 1024
         guard let body = connection.pendingBody else { return max(headCap, 64 * 1024) }
         if case .length(let length) = body.state { return length + 64 * 1024 }
+        // A chunked or spooled body is consumed as it arrives.
         return 256 * 1024
     }
 
@@ -417,6 +418,9 @@ final class EventLoop: @unchecked Sendable {
     /// Closes and forgets a connection: the one place a connection ends.
     func closeConnection(_ connection: Connection) {
         guard connections.removeValue(forKey: connection.fd) != nil else { return }
+        // A body being received goes now: its spool file (nameless) is freed with it.
+        connection.pendingBody = nil
+        connection.bodyReservation = nil
         close(connection.fd)
         context.activeConnections.wrappingSubtract(1, ordering: .relaxed)
     }

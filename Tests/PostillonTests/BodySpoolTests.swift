@@ -54,7 +54,7 @@ import Testing
 
     /// A server whose `/upload` spools bodies over 1 MiB into `directory` and answers
     /// "file|memory <count> <checksum> <open spool files while the handler ran>".
-    func server(_ directory: SpoolDirectory) throws -> TestServer {
+    func makeServer(_ directory: SpoolDirectory) throws -> TestServer {
         try TestServer(configure: { $0.bodySpoolDirectory = directory.path }, routes: [
             Route(.POST, "/upload", maxBodyBytes: 8 << 20, spoolBodyOver: 1 << 20) { context in
                 let request = context.request
@@ -68,7 +68,7 @@ import Testing
 
     @Test func contentLengthBodyOverTheThresholdReachesTheHandlerFromAFile() throws {
         let directory = try SpoolDirectory()
-        let server = try server(directory)
+        let server = try makeServer(directory)
         defer { server.stop() }
         let body = Self.body(3 << 20)
         let client = try RawClient(port: server.port)
@@ -86,7 +86,7 @@ import Testing
 
     @Test func chunkedBodyOverTheThresholdReachesTheHandlerFromAFile() throws {
         let directory = try SpoolDirectory()
-        let server = try server(directory)
+        let server = try makeServer(directory)
         defer { server.stop() }
         let body = Self.body(3 << 20)
         let client = try RawClient(port: server.port)
@@ -109,7 +109,7 @@ import Testing
 
     @Test func clientThatDisconnectsMidBodyLeavesNoFile() throws {
         let directory = try SpoolDirectory()
-        let server = try server(directory)
+        let server = try makeServer(directory)
         defer { server.stop() }
         for chunked in [false, true] {
             let client = try RawClient(port: server.port)
@@ -131,7 +131,7 @@ import Testing
 
     @Test func bodyOverTheLimitAnswers413AndLeavesNoFile() throws {
         let directory = try SpoolDirectory()
-        let server = try server(directory)
+        let server = try makeServer(directory)
         defer { server.stop() }
         let client = try RawClient(port: server.port)
         client.send("POST /upload HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n")
@@ -144,7 +144,7 @@ import Testing
 
     @Test func shutdownMidBodyLeavesNoFile() throws {
         let directory = try SpoolDirectory()
-        let server = try server(directory)
+        let server = try makeServer(directory)
         let client = try RawClient(port: server.port)
         client.send(Array("POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 4000000\r\n\r\n".utf8) + Self.body(1_500_000))
         #expect(directory.wait { directory.openFiles == 1 })

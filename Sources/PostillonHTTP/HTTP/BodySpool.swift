@@ -34,8 +34,9 @@ final class BodySpool {
         guard code == EOPNOTSUPP || code == EISDIR || code == EINVAL else { throw SystemError(call: "open(O_TMPFILE)", code: code) }
         var template = Array((directory.hasSuffix("/") ? directory : directory + "/").utf8) + Array("postillon-body.XXXXXX".utf8) + [0]
         let named = try template.withUnsafeMutableBufferPointer { buffer in
-            try syscall("mkostemp") { mkostemp(UnsafeMutableRawPointer(buffer.baseAddress!).assumingMemoryBound(to: CChar.self), O_CLOEXEC) }
+            try syscall("mkstemp") { mkstemp(UnsafeMutableRawPointer(buffer.baseAddress!).assumingMemoryBound(to: CChar.self)) }
         }
+        _ = fcntl(named, F_SETFD, FD_CLOEXEC)
         let spool = BodySpool(fd: named)
         _ = template.withUnsafeBufferPointer { buffer in
             unlink(UnsafeRawPointer(buffer.baseAddress!).assumingMemoryBound(to: CChar.self))

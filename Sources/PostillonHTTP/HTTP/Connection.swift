@@ -35,6 +35,9 @@ final class Connection: @unchecked Sendable {
     var readIndex = 0
     /// Set from a parsed head until its request is complete (nil: the parser reads a head).
     var pendingBody: PendingBody?
+    /// epoll reported the peer's end of input (or an error): a short read no longer means the
+    /// socket is empty, so reading goes on until end of file or `EAGAIN`.
+    var peerHungUp = false
     /// Response bytes the loop could not write yet.
     var output: [UInt8] = []
     var outputIndex = 0

@@ -129,6 +129,22 @@ import Testing
         #expect(directory.entries.isEmpty)
     }
 
+    /// Regression: when the last bytes and the FIN arrived in one epoll event, the short read was
+    /// taken for an empty socket and the connection (and its spool file) waited for the body deadline.
+    @Test func clientThatHangsUpWithItsLastBytesIsClosedAtOnce() throws {
+        let directory = try SpoolDirectory()
+        let server = try makeServer(directory)
+        defer { server.stop() }
+        for _ in 0..<20 {
+            let client = try RawClient(port: server.port, timeoutMillis: 3000)
+            // Head and a few body bytes, then the FIN at once: usually one event on the loop.
+            client.send(Array("POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 4000000\r\n\r\n".utf8) + Self.body(100))
+            shutdown(client.fd, Int32(SHUT_WR))
+            #expect(client.waitForClose(), "the server closed the connection (not at its 60 s body deadline)")
+            #expect(directory.wait { directory.openFiles == 0 })
+        }
+    }
+
     @Test func bodyOverTheLimitAnswers413AndLeavesNoFile() throws {
         let directory = try SpoolDirectory()
         let server = try makeServer(directory)

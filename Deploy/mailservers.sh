@@ -192,6 +192,8 @@ virtual_minimum_uid = $VUID
 default_transport = error:outbound-mail-disabled-in-tests
 relay_transport = error:outbound-mail-disabled-in-tests
 smtpd_reject_unlisted_recipient = yes
+# Room for Postillon's default --max-send-bytes (25 MiB) plus headers; Postfix's default is 10 MB.
+message_size_limit = 30000000
 smtpd_relay_restrictions = reject_unauth_destination
 smtpd_tls_cert_file = $D/tls/server.pem
 smtpd_tls_key_file = $D/tls/server.key

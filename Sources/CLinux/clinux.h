@@ -10,6 +10,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <malloc.h>
+#include <fcntl.h>
 
 // accept4(2) is declared by glibc only under _GNU_SOURCE, which would change struct layouts seen by
 // other modules (fd_set), so it is declared here by hand.
@@ -30,5 +31,11 @@ static inline int clinux_accept4(int fd, struct sockaddr *address, socklen_t *le
 /// malloc_trim(3): returns freed heap pages of every arena to the system.
 static inline int clinux_malloc_trim(size_t pad) {
     return malloc_trim(pad);
+}
+
+/// open(2) with O_TMPFILE: a nameless regular file in `directory`, gone when its last descriptor
+/// closes (glibc defines O_TMPFILE only under _GNU_SOURCE; its building block is always there).
+static inline int clinux_open_tmpfile(const char *directory, int mode) {
+    return open(directory, __O_TMPFILE | O_RDWR | O_CLOEXEC, mode);
 }
 #endif

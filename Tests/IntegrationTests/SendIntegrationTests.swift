@@ -146,6 +146,34 @@ struct SendIntegrationTests {
         #expect(environment.waitForMessages(of: "dave", containing: marker).count == 1)
     }
 
+    /// A 10 MiB raw message is spooled to a file while it arrives and uploaded from it (issue 11,
+    /// item 2): it arrives complete, line endings normalised, dot lines intact, Bcc removed.
+    @Test func largeRawMessageIsSpooledAndArrivesIntact() throws {
+        let app = try LiveApp.againstMailServers(environment)
+        let marker = token("spooled")
+        var body: [UInt8] = []
+        var line = 0
+        while body.count < 10 << 20 {
+            // 76-character lines, every 100th starting with a dot, bare LF and CRLF mixed.
+            let text = (line % 100 == 0 ? "." : "") + String(repeating: String(line % 10), count: 70) + String(format: "%05d", line % 100_000)
+            body += Array(text.utf8) + (line % 3 == 0 ? [13, 10] : [10])
+            line += 1
+        }
+        let header = "From: Alice <alice@mail.test>\nTo: Erin <erin@mail.test>\nBcc: dave@mail.test\nSubject: big \(marker)\n\n"
+        let raw = Array(header.utf8) + body
+        #expect(raw.count > 10 << 20)
+        let response = try send(app, raw, contentType: "message/rfc822", query: "?to=erin%40mail.test")
+        #expect(response.status == 200, "\(response.status) \(response.text)")
+        let stored = try #require(environment.waitForMessages(of: "erin", containing: "big \(marker)", timeout: 60).first)
+        let bytes = stored
+        let separator = try #require(bytes.firstRange(of: Array("\r\n\r\n".utf8)) ?? bytes.firstRange(of: Array("\n\n".utf8)))
+        let storedBody = Array(bytes[separator.upperBound...])
+        // Maildir keeps LF or CRLF depending on the delivery agent: compare with LF line ends.
+        func lf(_ bytes: [UInt8]) -> [UInt8] { bytes.filter { $0 != 13 } }
+        #expect(lf(storedBody) == lf(body), "the whole body arrived (\(storedBody.count) of \(body.count) bytes)")
+        #expect(!headerBlock(stored).contains("\nbcc:"))
+    }
+
     @Test func wrongPasswordIsRefusedBySubmissionAuth() throws {
         let app = try LiveApp.againstMailServers(environment)
         let response = try send(app, json: #"{"to": ["carol@mail.test"], "text": "x"}"#, password: "wrong-password")

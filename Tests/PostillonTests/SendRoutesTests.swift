@@ -31,12 +31,15 @@ import Testing
         }
 
         func send(_ body: String, contentType: String = "application/json", query: String = "", password: String = "alice-secret",
-                  headers extra: [(String, String)] = []) -> (status: Int, json: [String: Any], headers: HTTPHeaders) {
+                  headers extra: [(String, String)] = [], spooled: Bool = false) -> (status: Int, json: [String: Any], headers: HTTPHeaders) {
             var headers: HTTPHeaders = ["Content-Type": contentType,
                                         "Authorization": "Basic " + Data("alice:\(password)".utf8).base64EncodedString()]
             for (name, value) in extra { headers.add(name, value) }
             let head = HTTPRequestHead(method: .POST, target: "/api/v1/send" + query, headers: headers)
-            let response = router.respond(to: HTTPRequest(head: head, body: Array(body.utf8)), plan: router.plan(for: head))
+            var request = HTTPRequest(head: head, body: spooled ? [] : Array(body.utf8))
+            // As the server hands over a body it spooled to a file (over `SendRoutes.spoolBodyOver`).
+            if spooled { request.spooledBody = try! SpooledBody.make(Array(body.utf8)) }
+            let response = router.respond(to: request, plan: router.plan(for: head))
             guard case .bytes(let bytes) = response.body else { return (response.status.code, [:], response.headers) }
             let json = (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any] ?? [:]
             return (response.status.code, json, response.headers)
@@ -116,6 +119,27 @@ import Testing
         let sent = fixture.smtp.submissions.map { String(decoding: $0.message, as: UTF8.self) }
         #expect(sent.allSatisfy { $0.contains("\r\nline\r\n.\r\nend\r\n") && !$0.contains("Bcc") })
         #expect(code(fixture.send(raw.replacingOccurrences(of: "From: alice", with: "From: eve"), contentType: "message/rfc822")) == "403 from_not_allowed")
+    }
+
+    /// A body the server spooled to a file sends the same message as one in memory, and counts as
+    /// the same body for its Idempotency-Key.
+    @Test func spooledBodiesSendTheSameMessage() throws {
+        let fixture = Fixture()
+        let raw = "From: alice@mail.test\nTo: bob@mail.test\nBcc: carol@mail.test\nMessage-ID: <s@mail.test>\nDate: Tue, 14 Nov 2023 22:13:20 +0000\n\nline\n.\nend\n"
+        #expect(fixture.send(raw, contentType: "message/rfc822").status == 200)
+        #expect(fixture.send(raw, contentType: "message/rfc822", spooled: true).status == 200)
+        let json = #"{"to": ["bob@mail.test"], "subject": "spooled", "text": "x"}"#
+        #expect(fixture.send(json, spooled: true).status == 200)
+        let sent = fixture.smtp.submissions
+        #expect(sent.count == 3)
+        #expect(sent[0].message == sent[1].message && sent[0].envelope == sent[1].envelope)
+        #expect(String(decoding: sent[2].message, as: UTF8.self).contains("Subject: spooled"))
+        let key = [("Idempotency-Key", "spool-1")]
+        #expect(fixture.send(raw, contentType: "message/rfc822", headers: key).status == 200)
+        let replay = fixture.send(raw, contentType: "message/rfc822", headers: key, spooled: true)
+        #expect(replay.status == 200 && replay.headers["Idempotent-Replayed"] == "true")
+        #expect(code(fixture.send(raw + "more\n", contentType: "message/rfc822", headers: key, spooled: true)) == "422 idempotency_key_reused")
+        #expect(fixture.smtp.submissions.count == 4)
     }
 
     @Test func allRejectedIs422AndNothingSent() {

@@ -52,8 +52,10 @@ package final class InMemorySMTPClient: SMTPClient {
     /// The submissions the twin accepted, in order.
     package var submissions: [Submission] { state.withLock { $0.submissions } }
 
-    package func submit(_ message: [UInt8], envelope: SMTPEnvelope, credentials: Credentials,
+    package func submit(_ upload: SMTPMessage, envelope: SMTPEnvelope, credentials: Credentials,
                        requireAuthentication: Bool) throws -> SMTPDelivery {
+        // The bytes as the real client uploads them (a spooled tail read from its file).
+        let message = try upload.bytes()
         if delayMillis > 0 { usleep(UInt32(delayMillis) * 1000) }
         if let failure = state.withLock({ $0.failure }) { throw failure }
         if !offersAuthentication && requireAuthentication { throw SMTPError.authenticationUnavailable }

@@ -42,12 +42,19 @@ package final class IdempotencyStore: Sendable {
     ///   - body: the request body (its SHA-256 is the fingerprint).
     /// - Throws: ``Problem`` for a malformed or reused key, ``StateStoreError``, or what `work` throws.
     package func run(key: String?, scope: String, body: [UInt8], work: () throws -> HTTPResponse) throws -> HTTPResponse {
+        try run(key: key, scope: scope, fingerprint: { Hashing.sha256Hex(body) }, work: work)
+    }
+
+    /// ``run(key:scope:body:work:)`` with the body's fingerprint computed by `fingerprint`, only when
+    /// a key was given (a spooled body is hashed from its file).
+    package func run(key: String?, scope: String, fingerprint makeFingerprint: () throws -> String,
+                     work: () throws -> HTTPResponse) throws -> HTTPResponse {
         guard let key else { return try Self.answer(work).response }
         guard !key.isEmpty, key.utf8.count <= 255, key.utf8.allSatisfy({ $0 >= 0x21 && $0 <= 0x7E }) else {
             throw Problem(.badRequest, code: "invalid_parameter", detail: "Idempotency-Key must be 1 to 255 visible ASCII characters.")
         }
         let slot = Hashing.sha256Hex(Array((scope + "\u{0}" + key).utf8))
-        let fingerprint = Hashing.sha256Hex(body)
+        let fingerprint = try makeFingerprint()
         let deadline = MonotonicClock.nowMillis() + waitMillis
         var pause: UInt32 = 10_000
         var createdAt: Int64 = 0

@@ -9,7 +9,17 @@ import PostillonHTTP
 /// if it holds '@', else login@mail-domain; an API-key account's configured address). `from` may
 /// add a display name but must be that address (case-insensitive), else 403 `from_not_allowed`;
 /// for raw messages both the envelope sender and the From header must be it.
+///
+/// Large bodies (over ``spoolBodyOver``) are written to a nameless temporary file while they
+/// arrive, not kept in RAM (see ``SpooledBody``). A raw `message/rfc822` body stays there: its
+/// header block is read and rewritten, the rest is read from the file, CRLF-normalised, while
+/// libcurl uploads it. A JSON body must be decoded whole (base64 attachments inside one document),
+/// so a spooled JSON body is read into memory here, on the SMTP worker, once the caller is
+/// authorised: at most one such body per SMTP worker thread, never one per slow connection.
 enum SendRoutes {
+    /// Bodies larger than this are spooled to a temporary file while they arrive.
+    static let spoolBodyOver = 1 << 20
+
     /// The route, using the services' authenticator, SMTP client and idempotency store.
     static func routes(_ services: AppServices) -> [Route] {
         let configuration = services.configuration
@@ -18,14 +28,22 @@ enum SendRoutes {
         // message limit, which is checked again on the decoded content.
         let maxBodyBytes = maxBytes + maxBytes / 2 + (1 << 20)
         return [
-            Route(.POST, "/api/v1/send", maxBodyBytes: maxBodyBytes, pool: WorkerPoolName.smtp) { context in
+            Route(.POST, "/api/v1/send", maxBodyBytes: maxBodyBytes, spoolBodyOver: spoolBodyOver, pool: WorkerPoolName.smtp) { context in
                 try services.authorized(context) { principal in
                     let request = context.request
                     let contentType = request.headers["Content-Type"]
-                    let fingerprint = Array("\(contentType.map(MediaType.essence) ?? "")\n\(request.head.query ?? "")\n".utf8) + request.body
-                    return try services.idempotency.run(key: request.headers["Idempotency-Key"],
-                                                        scope: principal.identity + " POST /api/v1/send", body: fingerprint) {
-                        let prepared = try prepare(context, contentType: contentType, sender: principal.address, configuration: configuration)
+                    let isRaw = contentType.map(MediaType.essence) == "message/rfc822"
+                    // A raw message stays in its file; anything else is needed whole (see above).
+                    let spooledRaw = isRaw ? request.spooledBody : nil
+                    let body: [UInt8] = try spooledRaw == nil ? loadBody(request) : []
+                    let prefix = Array("\(contentType.map(MediaType.essence) ?? "")\n\(request.head.query ?? "")\n".utf8)
+                    return try services.idempotency.run(key: request.headers["Idempotency-Key"], scope: principal.identity + " POST /api/v1/send",
+                                                        fingerprint: {
+                                                            guard let spooledRaw else { return Hashing.sha256Hex(prefix + body) }
+                                                            return try Hashing.sha256Hex(prefix, then: spooledRaw)
+                                                        }) {
+                        let prepared = try prepare(context, body: body, spooled: spooledRaw, contentType: contentType,
+                                                   sender: principal.address, configuration: configuration)
                         // Fail closed: the caller is proven by SMTP AUTH, or, with a trusted relay,
                         // by a POP3 login (sessions had one at sign-in; API keys are the operator's).
                         if configuration.smtpTrustedRelay && principal.method == .basic {
@@ -33,7 +51,7 @@ enum SendRoutes {
                         }
                         let delivery: SMTPDelivery
                         do {
-                            delivery = try services.smtp.submit(prepared.message, envelope: prepared.envelope, credentials: principal.credentials,
+                            delivery = try services.smtp.submit(prepared.upload, envelope: prepared.envelope, credentials: principal.credentials,
                                                                 requireAuthentication: !configuration.smtpTrustedRelay)
                         } catch let error as SMTPError {
                             switch error {
@@ -63,23 +81,40 @@ enum SendRoutes {
         ]
     }
 
-    /// The bytes, envelope and Message-ID of the request's message, JSON or raw.
+    /// The request body in memory, read from its spool file if it was spooled (on this worker).
+    /// - Throws: a 503 ``Problem`` when the file cannot be read.
+    private static func loadBody(_ request: HTTPRequest) throws -> [UInt8] {
+        do {
+            return try request.bodyBytes()
+        } catch {
+            throw Problem(.serviceUnavailable, code: "server_busy", detail: "The request body could not be read back; retry shortly.",
+                          headers: ["Retry-After": "5"])
+        }
+    }
+
+    /// The message to upload, its envelope and Message-ID, from a JSON or raw body (`body`, or
+    /// `spooled` for a raw message left in its file).
     /// - Throws: ``SendValidationError`` or ``JSONBodyError``.
-    private static func prepare(_ context: RequestContext, contentType: String?, sender: String,
-                                configuration: Configuration) throws -> (message: [UInt8], envelope: SMTPEnvelope, messageID: String) {
+    private static func prepare(_ context: RequestContext, body: [UInt8], spooled: SpooledBody?, contentType: String?, sender: String,
+                                configuration: Configuration) throws -> (upload: SMTPMessage, envelope: SMTPEnvelope, messageID: String) {
         switch contentType.map(MediaType.essence) {
         case "application/json":
             if context.query("from") != nil || context.query("to") != nil {
                 throw SendValidationError.invalid("The 'from' and 'to' query parameters apply only to message/rfc822 bodies.")
             }
-            let request = try JSONBody.decode(SendRequest.self, from: context.request.body)
+            let request = try JSONBody.decode(SendRequest.self, from: body)
             let (message, envelope) = try request.validated(sender: sender, maxBytes: configuration.maxSendBytes)
             let composed = try MessageComposer.compose(message, fallbackDomain: configuration.ehloName)
-            return (composed.bytes, envelope, composed.messageID)
+            return (SMTPMessage(composed.bytes), envelope, composed.messageID)
         case "message/rfc822":
-            let raw = try RawSubmission.prepare(context.request.body, from: context.query("from"), to: context.queryAll("to"),
-                                                sender: sender, maxBytes: configuration.maxSendBytes, fallbackDomain: configuration.ehloName)
-            return (raw.message, raw.envelope, raw.messageID)
+            let raw = if let spooled {
+                try RawSubmission.prepare(spooled: spooled, from: context.query("from"), to: context.queryAll("to"),
+                                          sender: sender, maxBytes: configuration.maxSendBytes, fallbackDomain: configuration.ehloName)
+            } else {
+                try RawSubmission.prepare(body, from: context.query("from"), to: context.queryAll("to"),
+                                          sender: sender, maxBytes: configuration.maxSendBytes, fallbackDomain: configuration.ehloName)
+            }
+            return (raw.upload, raw.envelope, raw.messageID)
         default:
             throw SendValidationError.unsupportedMediaType(contentType)
         }

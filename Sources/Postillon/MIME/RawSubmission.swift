@@ -5,8 +5,11 @@ import PostillonHTTP
 /// A prepared message (`Content-Type: message/rfc822`) made ready for SMTP: CRLF-normalised, its
 /// envelope taken from the query or its own headers, Bcc removed, Message-ID and Date added when missing.
 package struct RawSubmission: Sendable {
-    /// The bytes to upload.
-    package let message: [UInt8]
+    /// The bytes to upload: in memory, or the rewritten header block followed by the rest of a
+    /// spooled body (``prepare(spooled:from:to:sender:maxBytes:date:fallbackDomain:)``).
+    package let upload: SMTPMessage
+    /// The bytes in memory: the whole message, or only the rewritten header block of a spooled one.
+    package var message: [UInt8] { upload.head }
     /// Sender and recipients.
     package let envelope: SMTPEnvelope
     /// The message's Message-ID (its own, or the one added), with angle brackets.
@@ -34,7 +37,51 @@ package struct RawSubmission: Sendable {
         }
         let normalized = CRLFNormalizer.normalize(bytes)
         let header = try RawHeaderBlock.parse(normalized)
+        let plan = try envelopePlan(header, from: from, to: to, sender: sender, date: date, fallbackDomain: fallbackDomain)
+        let message = header.rewrite(normalized, removing: ["bcc"], prepending: plan.added)
+        return RawSubmission(upload: SMTPMessage(message), envelope: plan.envelope, messageID: plan.messageID)
+    }
 
+    /// Most bytes of a spooled message read to find its header block; a longer header block is refused.
+    static let maxSpooledHeaderBytes = 256 * 1024
+
+    /// Prepares a message spooled to a file (a large request body) without reading it into memory:
+    /// the header block is read, checked and rewritten as ``prepare(_:from:to:sender:maxBytes:date:fallbackDomain:)``
+    /// does; the body stays in the file and is normalised while it is uploaded. The same bytes go out
+    /// either way. Reads the file (blocking): call on a worker thread.
+    /// - Throws: ``SendValidationError``; ``SendValidationError/invalid(_:)`` also when the file cannot be read.
+    package static func prepare(spooled body: SpooledBody, from: String?, to: [String], sender: String, maxBytes: Int,
+                               date: Date = Date(), fallbackDomain: String = "localhost") throws(SendValidationError) -> RawSubmission {
+        guard body.count <= maxBytes else { throw .tooLarge(limit: maxBytes) }
+        let prefix: [UInt8]
+        do {
+            prefix = try body.bytes(length: maxSpooledHeaderBytes + 1)
+        } catch {
+            throw .invalid("The message could not be read back from its temporary file.")
+        }
+        // A small message is prepared in memory, exactly as if it had not been spooled.
+        if prefix.count == body.count {
+            return try prepare(prefix, from: from, to: to, sender: sender, maxBytes: maxBytes, date: date, fallbackDomain: fallbackDomain)
+        }
+        guard let split = CRLFStream.headerBlock(of: prefix) else {
+            throw .invalid("The message's header block must end (with an empty line) within its first \(maxSpooledHeaderBytes) bytes.")
+        }
+        let headerBytes = split.header
+        let header = try RawHeaderBlock.parse(headerBytes)
+        let plan = try envelopePlan(header, from: from, to: to, sender: sender, date: date, fallbackDomain: fallbackDomain)
+        let head = header.rewrite(headerBytes, removing: ["bcc"], prepending: plan.added)
+        let upload: SMTPMessage
+        do {
+            upload = try SMTPMessage(head: head, body: body, from: split.bodyOffset)
+        } catch {
+            throw .invalid("The message could not be read back from its temporary file.")
+        }
+        return RawSubmission(upload: upload, envelope: plan.envelope, messageID: plan.messageID)
+    }
+
+    /// The envelope, Message-ID and added header lines for a parsed header block, after the sender checks.
+    private static func envelopePlan(_ header: RawHeaderBlock, from: String?, to: [String], sender: String, date: Date,
+                             fallbackDomain: String) throws(SendValidationError) -> (envelope: SMTPEnvelope, messageID: String, added: [String]) {
         // The author: exactly one From mailbox, the caller's own.
         let fromFields = header.fields(named: "From")
         guard fromFields.count == 1 else { throw .invalid("The message must have exactly one From header field.") }
@@ -78,8 +125,7 @@ package struct RawSubmission: Sendable {
             added.append("Message-ID: \(messageID)")
         }
         if header.fields(named: "Date").isEmpty { added.append("Date: \(formatDate(date))") }
-        let message = header.rewrite(normalized, removing: ["bcc"], prepending: added)
-        return RawSubmission(message: message, envelope: envelope, messageID: messageID)
+        return (envelope, messageID, added)
     }
 
     /// The addr-specs of an address-list header value (RFC 2047 names and groups understood), each validated.

@@ -22,7 +22,7 @@ package final class CurlSMTPClient: SMTPClient {
         self.ehloName = ehloName
     }
 
-    package func submit(_ message: [UInt8], envelope: SMTPEnvelope, credentials: Credentials,
+    package func submit(_ message: SMTPMessage, envelope: SMTPEnvelope, credentials: Credentials,
                        requireAuthentication: Bool) throws -> SMTPDelivery {
         let deadline = MonotonicClock.nowMillis() + Int64(settings.timeout) * 1000
         let easy = try CurlEasy()
@@ -42,7 +42,7 @@ package final class CurlSMTPClient: SMTPClient {
             _ = ccurl_easy_setopt_data_callback(easy.handle, CURLOPT_READFUNCTION) { buffer, size, count, userdata in
                 guard let buffer, let userdata else { return 0 }
                 let source = Unmanaged<SMTPUploadSource>.fromOpaque(userdata).takeUnretainedValue()
-                return source.read(into: UnsafeMutableRawPointer(buffer), capacity: size * count)
+                return source.read(into: UnsafeMutableRawPointer(buffer), capacity: size * count, abort: Int(CURL_READFUNC_ABORT))
             }
             try easy.set(CURLOPT_DEBUGDATA, pointer: sinkPointer)
             _ = ccurl_easy_setopt_debug_callback(easy.handle) { _, type, data, size, userdata in
@@ -92,6 +92,11 @@ package final class CurlSMTPClient: SMTPClient {
                 if sink.stoppedUnauthenticated {
                     ServiceMetrics.smtpSessionEnded(outcome: .authUnavailable, phases: easy.phases(restPhase: "transaction"))
                     throw SMTPError.authenticationUnavailable
+                }
+                if let readError = source.readError {
+                    // The spooled message could not be read back: nothing complete went out.
+                    ServiceMetrics.smtpSessionEnded(outcome: .error, phases: easy.phases(restPhase: "transaction"))
+                    throw SMTPError.protocolFailure("reading the spooled message failed: \(readError)", nil)
                 }
                 let exchange = SMTPExchange(events: sink.smtp.events)
                 // The final "." follows the data only when the upload ended without a send error.

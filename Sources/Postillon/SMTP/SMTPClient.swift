@@ -4,7 +4,8 @@ package protocol SMTPClient: Sendable {
     /// Logs in with `credentials`, sends `MAIL FROM`, every `RCPT TO` (continuing past refused
     /// recipients) and the message, and returns only after the server answered 250 to the data.
     /// - Parameters:
-    ///   - message: the whole message, CRLF line endings (not dot-stuffed: that is the client's job).
+    ///   - message: the message, CRLF line endings (not dot-stuffed: that is the client's job); a
+    ///     large raw one is partly in a spooled file, read while it is uploaded.
     ///   - envelope: sender and recipients.
     ///   - credentials: the SMTP AUTH login (the caller's mail login or the API-key account's).
     ///   - requireAuthentication: stop before `MAIL FROM` unless the server accepted `AUTH` with
@@ -13,5 +14,13 @@ package protocol SMTPClient: Sendable {
     /// - Throws: ``SMTPError``; ``SMTPError/allRecipientsRejected(_:)`` when nobody was accepted (nothing was sent),
     ///   ``SMTPError/authenticationUnavailable`` when AUTH was required but did not happen,
     ///   ``SMTPError/outcomeUnknown(timedOut:detail:)`` when the message went out and no reply came.
-    func submit(_ message: [UInt8], envelope: SMTPEnvelope, credentials: Credentials, requireAuthentication: Bool) throws -> SMTPDelivery
+    func submit(_ message: SMTPMessage, envelope: SMTPEnvelope, credentials: Credentials, requireAuthentication: Bool) throws -> SMTPDelivery
+}
+
+extension SMTPClient {
+    /// Submits a message held in memory (see ``submit(_:envelope:credentials:requireAuthentication:)``).
+    package func submit(_ bytes: [UInt8], envelope: SMTPEnvelope, credentials: Credentials,
+                       requireAuthentication: Bool) throws -> SMTPDelivery {
+        try submit(SMTPMessage(bytes), envelope: envelope, credentials: credentials, requireAuthentication: requireAuthentication)
+    }
 }

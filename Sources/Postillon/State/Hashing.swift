@@ -1,10 +1,21 @@
 import Crypto
+import PostillonHTTP
 
 /// SHA-256 helpers over swift-crypto, for API-key hashes, token hashes and idempotency fingerprints.
 package enum Hashing {
     /// The digest of `bytes` as lower-case hex.
     package static func sha256Hex<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
         hex(Array(SHA256.hash(data: Array(bytes))))
+    }
+
+    /// The digest of `prefix` followed by a spooled body's bytes, as lower-case hex: the same as
+    /// ``sha256Hex(_:)`` of the bytes in memory, read from the file piece by piece (blocking).
+    /// - Throws: ``SystemError`` when the file cannot be read.
+    package static func sha256Hex(_ prefix: [UInt8], then body: SpooledBody) throws -> String {
+        var hasher = SHA256()
+        hasher.update(data: prefix)
+        try body.forEachChunk { hasher.update(bufferPointer: $0) }
+        return hex(Array(hasher.finalize()))
     }
 
     /// HMAC-SHA256 of `message` under `key`, as raw bytes.

@@ -11,7 +11,11 @@ final class Connection: @unchecked Sendable {
     enum BodyState {
         case none
         case length(Int)
-        case chunked(ChunkedBodyDecoder, [UInt8])
+        /// A `Content-Length` body going to a temporary file; `remaining` bytes are still to come.
+        case spooling(remaining: Int, BodySpool)
+        /// A chunked body: decoded bytes in memory until they pass the route's spool threshold,
+        /// then in the spool (the array then holds only the latest decoded piece, briefly).
+        case chunked(ChunkedBodyDecoder, [UInt8], BodySpool?)
     }
 
     /// The parser's working data for a request whose head was parsed (its body is being read).
@@ -31,6 +35,9 @@ final class Connection: @unchecked Sendable {
     var readIndex = 0
     /// Set from a parsed head until its request is complete (nil: the parser reads a head).
     var pendingBody: PendingBody?
+    /// epoll reported the peer's end of input (or an error): a short read no longer means the
+    /// socket is empty, so reading goes on until end of file or `EAGAIN`.
+    var peerHungUp = false
     /// Response bytes the loop could not write yet.
     var output: [UInt8] = []
     var outputIndex = 0

@@ -30,7 +30,24 @@ extension EventLoop {
             let body = Array(connection.buffer[connection.readIndex..<connection.readIndex + length])
             connection.readIndex += length
             return complete(connection, pending, body: body)
-        case .chunked(var decoder, var body):
+        case .spooling(let remaining, let spool):
+            let available = min(connection.unconsumed, remaining)
+            guard available > 0 else { return connection.machine.needMoreBytes() }
+            do {
+                try connection.buffer.withUnsafeBytes { all in
+                    try spool.append(UnsafeRawBufferPointer(rebasing: all[connection.readIndex..<connection.readIndex + available]))
+                }
+            } catch {
+                return spoolFailed(connection, error)
+            }
+            connection.readIndex += available
+            if available == remaining { return complete(connection, pending, body: [], spooled: spool.finish()) }
+            pending.state = .spooling(remaining: remaining - available, spool)
+            connection.pendingBody = pending
+            // Drop the consumed bytes now: a fast sender keeps the loop reading without a pause.
+            connection.compact()
+            return connection.machine.needMoreBytes()
+        case .chunked(var decoder, var body, var spool):
             guard connection.unconsumed > 0 else { return connection.machine.needMoreBytes() }
             // Free the stored copy so decoding appends to a uniquely held array.
             pending.state = .none
@@ -38,15 +55,26 @@ extension EventLoop {
             let result = connection.buffer.withUnsafeBufferPointer { all in
                 decoder.decode(UnsafeBufferPointer(rebasing: all[connection.readIndex...]), into: &body)
             }
-            pending.state = .chunked(decoder, body)
+            // Past the route's threshold the decoded bytes go to the spool, so memory stays at one read's worth.
+            if let threshold = pending.plan.spoolBodyOver, spool != nil || body.count > threshold, !body.isEmpty {
+                do {
+                    if spool == nil { spool = try BodySpool.create(in: context.configuration.bodySpoolDirectory) }
+                    try spool!.append(body)
+                } catch {
+                    return spoolFailed(connection, error)
+                }
+                body.removeAll(keepingCapacity: body.capacity <= 256 * 1024)
+            }
+            pending.state = .chunked(decoder, body, spool)
             connection.pendingBody = pending
             switch result {
             case .needMore(let consumed):
                 connection.readIndex += consumed
+                connection.compact()
                 return connection.machine.needMoreBytes()
             case .done(let consumed):
                 connection.readIndex += consumed
-                return complete(connection, pending, body: body)
+                return complete(connection, pending, body: body, spooled: spool?.finish())
             case .failure(let error):
                 if case .bodyTooLarge = error, let problem = pending.plan.bodyLimitProblem {
                     return fail(connection, problem)
@@ -61,20 +89,12 @@ extension EventLoop {
         connection.requestStartNanos = MonotonicClock.nowNanos()
         let requestID = Self.validRequestID(head.headers["X-Request-Id"]) ?? nextRequestID()
         let plan = context.responder.plan(for: head)
-        let state: Connection.BodyState
-        switch head.framing {
-        case .none:
-            state = .none
-        case .length(let length):
-            if length > plan.maxBodyBytes {
-                return fail(connection, plan.bodyLimitProblem ?? Problem(.payloadTooLarge, code: "payload_too_large",
-                                         detail: "The request body is \(length) bytes; this route accepts at most \(plan.maxBodyBytes)."))
-            }
-            state = .length(length)
-        case .chunked:
-            state = .chunked(ChunkedBodyDecoder(maxBodyBytes: plan.maxBodyBytes), [])
+        if case .length(let length) = head.framing, length > plan.maxBodyBytes {
+            return fail(connection, plan.bodyLimitProblem ?? Problem(.payloadTooLarge, code: "payload_too_large",
+                                     detail: "The request body is \(length) bytes; this route accepts at most \(plan.maxBodyBytes)."))
         }
-        // Reserve the body's bytes (a chunked body may grow to its limit) before any is buffered.
+        // Reserve the body's bytes (a chunked body may grow to its limit) before any is buffered
+        // or spooled: the budget bounds memory and disk alike.
         if head.framing != .none {
             let announced = if case .length(let length) = head.framing { length } else { plan.maxBodyBytes }
             guard let reservation = context.bodyBudget.reserve(announced) else {
@@ -83,13 +103,32 @@ extension EventLoop {
             }
             connection.bodyReservation = reservation
         }
+        let state: Connection.BodyState
+        switch head.framing {
+        case .none:
+            state = .none
+        case .length(let length):
+            if let threshold = plan.spoolBodyOver, length > threshold {
+                do {
+                    state = .spooling(remaining: length, try BodySpool.create(in: context.configuration.bodySpoolDirectory))
+                } catch {
+                    connection.pendingBody = Connection.PendingBody(head: head, plan: plan, state: .none, requestID: requestID)
+                    return spoolFailed(connection, error)
+                }
+            } else {
+                state = .length(length)
+            }
+        case .chunked:
+            state = .chunked(ChunkedBodyDecoder(maxBodyBytes: plan.maxBodyBytes), [], nil)
+        }
         connection.pendingBody = Connection.PendingBody(head: head, plan: plan, state: state, requestID: requestID)
         return connection.machine.headParsed(now: MonotonicClock.nowMillis(), hasBody: head.framing != .none,
                                              expectsContinue: head.expectsContinue, bodyBytesBuffered: connection.unconsumed > 0)
     }
 
     /// Runs or dispatches a complete request.
-    private func complete(_ connection: Connection, _ pending: Connection.PendingBody, body: [UInt8]) -> ConnectionStateMachine.Action {
+    private func complete(_ connection: Connection, _ pending: Connection.PendingBody, body: [UInt8],
+                          spooled: SpooledBody? = nil) -> ConnectionStateMachine.Action {
         let head = pending.head
         let plan = pending.plan
         let requestID = pending.requestID
@@ -100,6 +139,7 @@ extension EventLoop {
         connection.compact()
         let context = self.context
         var incoming = HTTPRequest(head: head, body: body, remoteAddress: connection.remoteAddress, requestID: requestID)
+        incoming.spooledBody = spooled
         if !context.configuration.trustedProxies.isEmpty {
             // Every X-Forwarded-For line, in order: a proxy may append its own line (RFC 9110 section 5.3).
             let forwardedFor = head.headers.values("X-Forwarded-For")
@@ -166,6 +206,15 @@ extension EventLoop {
             return connection.machine.failed(now: MonotonicClock.nowMillis())
         }
         return connection.machine.dispatchedToWorker()
+    }
+
+    /// The spool file could not be created or written (a full disk, a missing directory): 503, logged.
+    private func spoolFailed(_ connection: Connection, _ error: any Error) -> ConnectionStateMachine.Action {
+        context.logger.error("could not spool a request body", metadata: [
+            "directory": .string(context.configuration.bodySpoolDirectory), "error": .string("\(error)"),
+        ])
+        return fail(connection, Problem(.serviceUnavailable, code: "server_busy",
+                                        detail: "The request body could not be stored; retry shortly.", headers: ["Retry-After": "5"]))
     }
 
     /// A client-sent request id if it is short and made of safe characters.

@@ -213,6 +213,10 @@ final class EventLoop: @unchecked Sendable {
 
     private func handleEvent(_ connection: Connection, flags: UInt32) {
         let readable = flags & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0
+        // Edge-triggered: when the last bytes and the FIN come in one event, no event follows the
+        // short read that takes the bytes, so the end of input must be read now (else the connection
+        // would wait for its body deadline, holding its buffers and spool file).
+        if flags & (EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0 { connection.peerHungUp = true }
         perform(connection.machine.socketEvent(readable: readable), on: connection)
     }
 
@@ -326,8 +330,9 @@ final class EventLoop: @unchecked Sendable {
             if count > 0 {
                 connection.buffer.append(contentsOf: scratch[0..<count])
                 received += count
-                // A short read emptied the socket; edge-triggered epoll reports the next arrival.
-                if count < scratch.count { return (received, .drained) }
+                // A short read emptied the socket; edge-triggered epoll reports the next arrival
+                // (but not an end of input that came with these bytes: then read on to it).
+                if count < scratch.count && !connection.peerHungUp { return (received, .drained) }
                 continue
             }
             if count == 0 { return (received, .closed) }
@@ -345,6 +350,7 @@ final class EventLoop: @unchecked Sendable {
         let headCap = context.configuration.parserLimits.maxHeaderBytes + 1024
         guard let body = connection.pendingBody else { return max(headCap, 64 * 1024) }
         if case .length(let length) = body.state { return length + 64 * 1024 }
+        // A chunked or spooled body is consumed as it arrives.
         return 256 * 1024
     }
 
@@ -417,6 +423,9 @@ final class EventLoop: @unchecked Sendable {
     /// Closes and forgets a connection: the one place a connection ends.
     func closeConnection(_ connection: Connection) {
         guard connections.removeValue(forKey: connection.fd) != nil else { return }
+        // A body being received goes now: its spool file (nameless) is freed with it.
+        connection.pendingBody = nil
+        connection.bodyReservation = nil
         close(connection.fd)
         context.activeConnections.wrappingSubtract(1, ordering: .relaxed)
     }

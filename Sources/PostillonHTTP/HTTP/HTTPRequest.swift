@@ -2,8 +2,12 @@
 package struct HTTPRequest: Sendable {
     /// Request line and headers.
     package var head: HTTPRequestHead
-    /// The whole body (bounded by the route's limit), empty when there is none.
+    /// The whole body (bounded by the route's limit), empty when there is none or when it was
+    /// spooled to a file (``spooledBody``).
     package var body: [UInt8]
+    /// The body, when its route spools large bodies (``Route/spoolBodyOver``) and this one was
+    /// larger: it is in a temporary file, and ``body`` is empty.
+    package var spooledBody: SpooledBody?
     /// The peer's IP address as text.
     package var remoteAddress: String
     /// The request id: the client's valid `X-Request-Id`, or a generated one.
@@ -23,6 +27,17 @@ package struct HTTPRequest: Sendable {
         self.requestID = requestID
         self.clientAddress = remoteAddress
         self.arrivedMillis = MonotonicClock.nowMillis()
+    }
+
+    /// The body's length, in memory or spooled.
+    package var bodyCount: Int { spooledBody?.count ?? body.count }
+
+    /// The whole body as bytes: ``body``, or the spooled file read into memory. Reading the file
+    /// blocks on the disk: call this on a worker thread, only when the handler needs every byte at once.
+    /// - Throws: ``SystemError`` when the file cannot be read.
+    package func bodyBytes() throws -> [UInt8] {
+        guard let spooledBody else { return body }
+        return try spooledBody.bytes(length: spooledBody.count)
     }
 
     /// The request method.

@@ -33,13 +33,16 @@ package struct HTTPServerConfiguration: Sendable {
     /// Proxies whose `X-Forwarded-For` names the client (for logs and rate limits).
     package var trustedProxies: [IPNetwork] = []
     /// Extra worker pools by name, with their thread counts. A route names its pool
-    /// (``Route/init(_:_:maxBodyBytes:runsInline:pool:handler:)``) so handlers that wait on one kind
+    /// (``Route/init(_:_:maxBodyBytes:spoolBodyOver:runsInline:pool:handler:)``) so handlers that wait on one kind
     /// of upstream cannot take every worker from the others; unnamed routes use the shared pool
     /// of ``workerThreads``. Each pool queues at most ``maxQueuedRequests``.
     package var workerPools: [String: Int] = [:]
     /// Most request-body bytes being received at once, over all connections (see ``BodyBudget``):
     /// a body that would pass it is answered 503 before it is read.
     package var maxBodyBytesInFlight = 128 * 1024 * 1024
+    /// Where bodies of routes that spool (``Route/spoolBodyOver``) are written while they arrive:
+    /// nameless files (`O_TMPFILE`, 0600) that vanish when the request ends. `$TMPDIR`, else `/tmp`.
+    package var bodySpoolDirectory = SpooledBody.defaultDirectory
 
     /// Creates a configuration; the defaults suit production on a small machine.
     package init(

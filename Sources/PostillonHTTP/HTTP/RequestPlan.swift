@@ -14,6 +14,9 @@ package struct RequestPlan: Sendable {
     /// What to answer, instead of 413, when the body is larger than ``maxBodyBytes`` (for example
     /// 401 when only an authenticated caller may send a large body); nil for 413.
     package var bodyLimitProblem: Problem?
+    /// Bodies larger than this are written to a temporary file as they arrive and reach the handler
+    /// as ``HTTPRequest/spooledBody`` (empty ``HTTPRequest/body``); nil keeps every body in memory.
+    package var spoolBodyOver: Int?
     /// A bounded label for metrics: the matched route's template, never the raw path.
     package var routeLabel: String = "(unmatched)"
 

@@ -14,19 +14,23 @@ package struct Route: Sendable {
     package let maxBodyBytes: Int
     /// Whether the handler is cheap and never blocks, so it may run on the event loop.
     package let runsInline: Bool
+    /// Bodies larger than this are spooled to a temporary file while they arrive (the handler reads
+    /// ``HTTPRequest/spooledBody``, on its worker); nil keeps every body in memory.
+    package let spoolBodyOver: Int?
     /// The worker pool the handler runs on (see ``HTTPServerConfiguration/workerPools``); nil is the shared one.
     package let pool: String?
     let handler: Handler
 
     /// Creates a route.
-    package init(_ method: HTTPMethod, _ pattern: String, maxBodyBytes: Int = 0, runsInline: Bool = false, pool: String? = nil,
-                handler: @escaping Handler) {
+    package init(_ method: HTTPMethod, _ pattern: String, maxBodyBytes: Int = 0, spoolBodyOver: Int? = nil, runsInline: Bool = false,
+                pool: String? = nil, handler: @escaping Handler) {
         self.method = method
         self.pattern = pattern
         self.segments = PathSegment.parse(pattern)
         self.literalCount = segments.filter { if case .literal = $0 { true } else { false } }.count
         self.maxBodyBytes = maxBodyBytes
         self.runsInline = runsInline
+        self.spoolBodyOver = runsInline ? nil : spoolBodyOver
         self.pool = pool
         self.handler = handler
     }

@@ -64,6 +64,7 @@ package final class Router: HTTPResponder {
             if route.method == head.method || (head.method == .HEAD && route.method == .GET) {
                 var plan = RequestPlan(maxBodyBytes: route.maxBodyBytes, runsInline: route.runsInline, target: .route(index), parameters: parameters)
                 plan.pool = route.pool
+                plan.spoolBodyOver = route.spoolBodyOver
                 plan.routeLabel = route.pattern
                 // A large body only after the head passed the gate (credentials present and plausible).
                 if route.maxBodyBytes > smallBodyBytes, head.framing != .none, let refusal = bodyGate?(head) {

@@ -26,16 +26,7 @@ import time
 import tempfile
 import urllib.request
 
-
-def read_env(path):
-    return dict(line.rstrip("\n").split("=", 1) for line in open(path) if "=" in line)
-
-
-def rss_kib(pid):
-    for line in open(f"/proc/{pid}/status"):
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
+from benchutil import read_env, rss_kib
 
 
 def main():
@@ -135,6 +126,9 @@ def main():
         done.set()
         sampler.join()
         after = rss_kib(server.pid)
+        if server.poll() is not None:
+            print(f"the server exited (status {server.returncode})")
+            status = 1
         for seconds, code, listed, warnings in results:
             print(f"GET /messages/{{id}}: {code} in {seconds:.2f} s, {listed} parts listed, warnings: {warnings[-2:]}")
             if seconds > 10 or not warnings:

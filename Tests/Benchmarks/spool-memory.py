@@ -28,24 +28,7 @@ import threading
 import time
 import urllib.request
 
-
-def read_env(path):
-    env = {}
-    for line in open(path):
-        if "=" in line:
-            key, value = line.rstrip("\n").split("=", 1)
-            env[key] = value
-    return env
-
-
-def rss_kib(pid):
-    try:
-        for line in open(f"/proc/{pid}/status"):
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    except OSError:
-        return 0
-    return 0
+from benchutil import read_env, rss_kib
 
 
 def make_body(kind, size):

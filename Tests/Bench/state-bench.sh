@@ -15,11 +15,11 @@ chmod 755 "$WORK"
 REQUESTS=${STATE_BENCH_REQUESTS:-1000}
 PREFILL=${STATE_BENCH_PREFILL:-10000}
 PIDS=()
-PG_BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
-as_postgres() { if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+# shellcheck source=../Scripts/pg-cluster.sh
+source "$ROOT/Tests/Scripts/pg-cluster.sh"
 cleanup() {
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
-  [[ -f $WORK/pg/data/postmaster.pid ]] && as_postgres "$PG_BIN/pg_ctl" -D "$WORK/pg/data" -m fast -w stop >/dev/null 2>&1 || true
+  pg_cluster_stop "$WORK/pg"
   "$ROOT/Deploy/mailservers.sh" stop "$WORK/mail" >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
@@ -38,11 +38,8 @@ SINK_PORT=$((BASE + 6)) PG_PORT=$((BASE + 7)) APP_PORT=$((BASE + 8))
 python3 "$ROOT/Tests/Scripts/smtp-sink.py" "$SINK_PORT" "$WORK/sink.count" &
 PIDS+=($!)
 
-mkdir -p "$WORK/pg" && chown postgres "$WORK/pg" 2>/dev/null || true
-as_postgres "$PG_BIN/initdb" -D "$WORK/pg/data" --auth=trust --username=postgres -E UTF8 >/dev/null
-as_postgres "$PG_BIN/pg_ctl" -D "$WORK/pg/data" -l "$WORK/pg/server.log" -w -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $WORK/pg" start >/dev/null
-as_postgres "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres bench
-head -c 32 /dev/urandom | base64 >"$WORK/secret.key" && chmod 600 "$WORK/secret.key"
+pg_cluster_start "$WORK/pg" "$PG_PORT" bench   # fsync on, as in production: the store's cost is measured
+new_secret_key "$WORK/secret.key"
 
 echo "store,mailbox_p50_ms,mailbox_p90_ms,mailbox_p99_ms,send_p50_ms,send_per_s,keyed_send_p50_ms,keyed_per_s,stored_keys,send_after_per_s,keyed_full_p50_ms,keyed_full_per_s" >"$WORK/results.csv"
 for store in memory "sqlite:$WORK/sqlite/state.db" "postgres://postgres@127.0.0.1:$PG_PORT/bench"; do

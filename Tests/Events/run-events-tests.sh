@@ -25,9 +25,10 @@ cleanup() {
   [[ -n $POSTILLON_PID ]] && kill -TERM "$POSTILLON_PID" 2>/dev/null || true
   for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  if [[ -n ${PG_DATA:-} && -f $PG_DATA/postmaster.pid ]]; then as_postgres "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast -w stop >/dev/null 2>&1 || true; fi
+  pg_cluster_stop "$WORK/pg"
 }
-as_postgres() { if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+# shellcheck source=../Scripts/pg-cluster.sh
+source "$ROOT/Tests/Scripts/pg-cluster.sh"
 trap cleanup EXIT
 
 # The checks need `standardwebhooks`: into a private venv (Debian's Python is externally managed).
@@ -73,16 +74,8 @@ wait "$POSTILLON_PID" 2>/dev/null || true
 POSTILLON_PID=""
 
 echo "== three replicas on a private PostgreSQL (127.0.0.1:$((BASE + 2)))"
-PG_BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
-PG_DATA="$WORK/pg/data"
-mkdir -p "$WORK/pg"
-chown postgres "$WORK/pg" 2>/dev/null || true
-as_postgres "$PG_BIN/initdb" -D "$PG_DATA" --auth=trust --username=postgres -E UTF8 >"$WORK/pg/initdb.log"
-as_postgres "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$WORK/pg/server.log" -w \
-  -o "-c listen_addresses=127.0.0.1 -p $((BASE + 2)) -k $WORK/pg -c fsync=off" start >/dev/null
-as_postgres "$PG_BIN/createdb" -h 127.0.0.1 -p "$((BASE + 2))" -U postgres postillon
-head -c 32 /dev/urandom | base64 >"$WORK/secret.key"
-chmod 600 "$WORK/secret.key"
+pg_cluster_start "$WORK/pg" "$((BASE + 2))" postillon fsync=off
+new_secret_key "$WORK/secret.key"
 REPLICAS=()
 for i in 1 2 3; do
   port=$((BASE + 2 + i))

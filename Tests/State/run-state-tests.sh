@@ -15,11 +15,9 @@ source "$MAIL_ENV"
 mkdir -p "$WORK"
 chmod 755 "$WORK"
 PIDS=()
-PG_BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
-PG_DATA="$WORK/pg/data"
 PG_PORT=$BASE
-
-as_postgres() { if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+# shellcheck source=../Scripts/pg-cluster.sh
+source "$ROOT/Tests/Scripts/pg-cluster.sh"
 stop_postillons() {
   local pid
   for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
@@ -28,7 +26,7 @@ stop_postillons() {
 }
 cleanup() {
   stop_postillons
-  if [[ -f $PG_DATA/postmaster.pid ]]; then as_postgres "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast -w stop >/dev/null 2>&1 || true; fi
+  pg_cluster_stop "$WORK/pg"
 }
 trap cleanup EXIT
 
@@ -63,15 +61,9 @@ secrets_absent() {
 }
 
 echo "== PostgreSQL: private cluster on 127.0.0.1:$PG_PORT, three Postillon processes"
-mkdir -p "$WORK/pg"
-chown postgres "$WORK/pg" 2>/dev/null || true
-as_postgres "$PG_BIN/initdb" -D "$PG_DATA" --auth=trust --username=postgres -E UTF8 >"$WORK/pg/initdb.log"
-as_postgres "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$WORK/pg/server.log" -w \
-  -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $WORK/pg -c fsync=off" start >/dev/null
-as_postgres "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres postillon
+pg_cluster_start "$WORK/pg" "$PG_PORT" postillon fsync=off
 PG_URL="postgres://postgres@127.0.0.1:$PG_PORT/postillon"
-head -c 32 /dev/urandom | base64 >"$WORK/secret.key"
-chmod 600 "$WORK/secret.key"
+new_secret_key "$WORK/secret.key"
 start_postillons "$PG_URL" "$WORK/secret.key" 3
 python3 "$HERE/state-checks.py" before "$WORK/checks.json" "$MAIL_ENV" "${URLS[@]}"
 stop_postillons

@@ -39,13 +39,6 @@ package final class AppServices: Sendable {
         self.events = events
     }
 
-    /// How to reach `url` with the configured TLS policy, CA and timeouts.
-    func upstreamSettings(_ url: UpstreamURL) -> UpstreamSettings {
-        UpstreamSettings(url: url, caFile: configuration.caFile, insecureSkipVerify: configuration.insecureSkipVerify,
-                         allowPlaintext: configuration.allowPlaintext, connectTimeout: configuration.upstreamConnectTimeout,
-                         timeout: configuration.upstreamTimeout)
-    }
-
     /// Builds the production services for `configuration`: opens and migrates the state store,
     /// loads (or for SQLite creates) the secret key, and starts the state sweeper.
     /// - Throws: ``ConfigurationError`` when the accounts or key file is invalid, ``StateStoreError``
@@ -53,9 +46,7 @@ package final class AppServices: Sendable {
     package static func live(configuration: Configuration, logger: Logger) throws -> AppServices {
         CurlGlobal.initialize()
         GMime.initialize()
-        let pop3 = UpstreamSettings(url: configuration.pop3, caFile: configuration.caFile,
-                                    insecureSkipVerify: configuration.insecureSkipVerify, allowPlaintext: configuration.allowPlaintext,
-                                    connectTimeout: configuration.upstreamConnectTimeout, timeout: configuration.upstreamTimeout)
+        let pop3 = UpstreamSettings(configuration.pop3, configuration: configuration)
         let state = try SQLStateStore.open(configuration.state, poolSize: min(16, max(2, configuration.http.workerThreads / 4)),
                                            logger: logger)
         let sealer = try loadSealer(configuration)
@@ -95,10 +86,8 @@ package final class AppServices: Sendable {
         let mailbox = MailboxService(connector: connector, cacheCapacity: configuration.summaryCacheEntries,
                                      waitMillis: configuration.mailboxWaitMillis, reuseMillis: configuration.pop3SessionReuseMillis,
                                      maxWaiters: configuration.mailboxWaiters, messageCacheBytes: configuration.messageCacheBytes)
-        let submission = smtp ?? CurlSMTPClient(settings: UpstreamSettings(
-            url: configuration.smtp, caFile: configuration.caFile, insecureSkipVerify: configuration.insecureSkipVerify,
-            allowPlaintext: configuration.allowPlaintext, connectTimeout: configuration.upstreamConnectTimeout,
-            timeout: configuration.upstreamTimeout), ehloName: configuration.ehloName)
+        let submission = smtp ?? CurlSMTPClient(settings: UpstreamSettings(configuration.smtp, configuration: configuration),
+                                                ehloName: configuration.ehloName)
         return AppServices(configuration: configuration, authenticator: authenticator, mailbox: mailbox,
                            idempotency: IdempotencyStore(store: state), state: state, smtp: submission, logger: logger,
                            events: (state as? SQLStateStore).map { EventStore(database: $0.database, sealer: sealer) })

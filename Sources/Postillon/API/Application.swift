@@ -14,7 +14,8 @@ package enum Application {
         let configuration = services.configuration
         let logger = services.logger
         let files = try StaticFileHandler(directory: configuration.publicDir)
-        let readiness = ReadinessChecker(pop3: services.upstreamSettings(configuration.pop3), smtp: services.upstreamSettings(configuration.smtp),
+        let readiness = ReadinessChecker(pop3: UpstreamSettings(configuration.pop3, configuration: configuration),
+                                         smtp: UpstreamSettings(configuration.smtp, configuration: configuration),
                                          cacheSeconds: configuration.readyCacheSeconds,
                                          timeoutSeconds: min(configuration.upstreamConnectTimeout, 2))
         var routes = HealthRoutes.routes(configuration: configuration, readiness: readiness)

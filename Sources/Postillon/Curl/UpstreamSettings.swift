@@ -23,4 +23,11 @@ package struct UpstreamSettings: Sendable {
         self.connectTimeout = connectTimeout
         self.timeout = timeout
     }
+
+    /// The settings for `url` under the configured CA, TLS policy and timeouts.
+    package init(_ url: UpstreamURL, configuration: Configuration) {
+        self.init(url: url, caFile: configuration.caFile, insecureSkipVerify: configuration.insecureSkipVerify,
+                  allowPlaintext: configuration.allowPlaintext, connectTimeout: configuration.upstreamConnectTimeout,
+                  timeout: configuration.upstreamTimeout)
+    }
 }

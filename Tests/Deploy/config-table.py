@@ -4,6 +4,7 @@
 Usage: config-table.py [--postillon BIN]            print the Markdown table
        config-table.py [--postillon BIN] --check F   exit 1 unless F holds exactly that table
                                                      between the <!-- config-table --> markers
+       config-table.py [--postillon BIN] --write F   replace the table between the markers in F
 """
 
 import argparse
@@ -48,8 +49,17 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--postillon", default=os.environ.get("POSTILLON_BIN", os.path.join(REPO, ".build", "release", "postillon")))
     parser.add_argument("--check")
+    parser.add_argument("--write")
     args = parser.parse_args()
     generated = table(args.postillon)
+    if args.write:
+        text = open(args.write).read()
+        if BEGIN not in text or END not in text:
+            print(f"[docs] FAIL: {args.write} has no config-table markers")
+            return 1
+        head, rest = text.split(BEGIN, 1)
+        open(args.write, "w").write(f"{head}{BEGIN}\n{generated}\n{END}{rest.split(END, 1)[1]}")
+        return 0
     if not args.check:
         print(f"{BEGIN}\n{generated}\n{END}")
         return 0

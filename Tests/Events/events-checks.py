@@ -4,7 +4,9 @@ Usage: events-checks.py PHASE STATE_JSON MAIL_ENV POSTILLON_URL RECEIVER_URL REC
 Phases: setup (SSRF refusals, subscribe), deliver (message.new on first try within interval + 2 s,
 signature verified with `standardwebhooks`; then 500 twice -> delivered on the 3rd attempt, once;
 message.deleted), prekill (receiver failing, one attempt seen: records the webhook-id),
-postkill (after SIGKILL and restart: delivered with that same webhook-id, once)."""
+postkill (after SIGKILL and restart: delivered with that same webhook-id, once), signedin (a signed-in
+user's mailbox is watched while the session lives: message.new to their own webhook; after sign-out no
+more polls)."""
 import base64
 import json
 import smtplib
@@ -40,7 +42,10 @@ def call(method, path, body=None, base=API, headers=None):
     if data is not None:
         request.add_header("Content-Type", "application/json")
     for name, value in (headers or {}).items():
-        request.add_header(name, value)
+        if value is None:
+            request.remove_header(name)
+        else:
+            request.add_header(name, value)
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             raw = response.read()
@@ -63,10 +68,10 @@ def received():
         return []
 
 
-def send_mail(subject):
+def send_mail(subject, user=USER):
     message = EmailMessage()
     message["From"] = "tester@example.org"
-    message["To"] = f"{USER}@{ENV['DOMAIN']}"
+    message["To"] = f"{user}@{ENV['DOMAIN']}"
     message["Subject"] = subject
     message["Message-ID"] = f"<{uuid.uuid4()}@example.org>"
     message.set_content("event test\n")
@@ -174,6 +179,38 @@ elif PHASE == "deliver":
     post = wait_for(deleted, INTERVAL * 1.1 + 2, "message.deleted")[0]
     verify(post, state["secret"])
     ok("deleting the message produced a signed message.deleted")
+
+elif PHASE == "signedin":
+    # erin signs in (a session, no API key); her mailbox is watched while the session lives.
+    erin_password = "erin" + ENV.get("PASSWORD_SUFFIX", "-secret")
+    status, session = call("POST", "/api/v1/sessions", {"username": "erin", "password": erin_password},
+                           headers={"Authorization": None})
+    if status != 201:
+        fail(f"sign-in: {status} {session}")
+    bearer = {"Authorization": "Bearer " + session["token"]}
+    status, hook = call("POST", "/api/v1/webhooks", {"url": RECEIVER + "/hook", "events": ["message.new"]}, headers=bearer)
+    if status != 201:
+        fail(f"subscribe as a signed-in user: {status} {hook}")
+    control(0)
+    # Watched within the 10 s refresh, baseline within the first interval, then one more interval.
+    time.sleep(10 + INTERVAL * 2.2 + 1)
+    subject = f"event-session-{uuid.uuid4().hex[:8]}"
+    send_mail(subject, "erin")
+    post = wait_for(lambda: posts_about(subject), INTERVAL * 1.1 + 2, f"message.new for erin's {subject}")[0]
+    payload = verify(post, hook["secret"])
+    if payload["data"]["account"] != "erin":
+        fail(f"unexpected payload {payload}")
+    ok("a signed-in user's mailbox is watched: message.new for erin arrived, signed with her subscription's secret")
+    status, _ = call("DELETE", "/api/v1/sessions/current", headers=bearer)
+    if status != 204:
+        fail(f"sign-out: {status}")
+    time.sleep(10 + 1)  # the next refresh forgets the mailbox
+    subject = f"event-after-signout-{uuid.uuid4().hex[:8]}"
+    send_mail(subject, "erin")
+    time.sleep(INTERVAL * 2.2 + 2)
+    if posts_about(subject):
+        fail("erin's mailbox was still polled after her last session ended")
+    ok("after sign-out the mailbox is no longer watched (no event for new mail)")
 
 elif PHASE == "prekill":
     state = load()

@@ -49,7 +49,7 @@ PIDS+=($!)
 start_postillon() {
   "$BIN" --listen "127.0.0.1:$API_PORT" --pop3-url "pop3://127.0.0.1:$POP3_PORT" --smtp-url "smtp://127.0.0.1:$SUBMISSION_PORT" \
     --ca-file "$CA_FILE" --mail-domain "$DOMAIN" --public-dir "$ROOT/Public" --state "sqlite:$WORK/state.db" \
-    --accounts-file "$WORK/accounts.json" --poll-interval 60 --webhook-allow-http --webhook-allow-networks 127.0.0.1/32 \
+    --accounts-file "$WORK/accounts.json" --poll-interval 60 --session-poll-interval "$INTERVAL" --webhook-allow-http --webhook-allow-networks 127.0.0.1/32 \
     --webhook-retry-schedule 1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,60 \
     --log-level notice >>"$WORK/postillon.log" 2>&1 &
   POSTILLON_PID=$!
@@ -63,6 +63,7 @@ start_postillon
 "${CHECK[@]}" setup "${ARGS[@]}"
 sleep $((INTERVAL * 2 + 1)) # the baseline poll (first poll within the first interval) records the mailbox as it is
 "${CHECK[@]}" deliver "${ARGS[@]}"
+"${CHECK[@]}" signedin "${ARGS[@]}"
 "${CHECK[@]}" prekill "${ARGS[@]}"
 kill -KILL "$POSTILLON_PID"
 wait "$POSTILLON_PID" 2>/dev/null || true

@@ -53,6 +53,12 @@ package final class MemoryStateStore: StateStore {
         tables.withLock { $0.sessions.removeValue(forKey: tokenHash) != nil }
     }
 
+    package func liveSessions(now: Int64, limit: Int) throws -> [SessionRecord] {
+        tables.withLock { tables in
+            Array(tables.sessions.values.filter { $0.expiresAt > now }.sorted { $0.lastUsedAt > $1.lastUsedAt }.prefix(limit))
+        }
+    }
+
     package func claimIdempotency(_ claim: IdempotencyRecord, now: Int64) throws -> IdempotencyClaim {
         tables.withLock { tables in
             if let existing = tables.idempotency[claim.slot] {

@@ -76,6 +76,23 @@ package final class SessionStore: Sendable {
         return sealer.verifyTokenTag(Array(bytes[..<32]), tag: Array(bytes[32...]))
     }
 
+    /// The logins of the signed-in users, one per mailbox (from its most recently used session),
+    /// at most `limit` mailboxes: what the poller watches while their sessions live. Sessions sealed
+    /// under a key no longer configured are skipped.
+    /// - Throws: ``StateStoreError`` when the store is unavailable.
+    package func signedInLogins(limit: Int) throws -> [Credentials] {
+        var seen = Set<String>()
+        var logins: [Credentials] = []
+        for record in try store.liveSessions(now: clock(), limit: limit * 4) where logins.count < limit {
+            let credentials = Credentials(username: record.username, password: "")
+            guard seen.insert(credentials.mailboxKey).inserted,
+                  let password = sealer.open(record.sealedPassword, keyID: record.keyID, context: record.tokenHash)
+            else { continue }
+            logins.append(Credentials(username: record.username, password: password))
+        }
+        return logins
+    }
+
     /// Ends a session; returns whether it existed.
     /// - Throws: ``StateStoreError`` when the store is unavailable.
     @discardableResult

@@ -44,6 +44,7 @@ package enum ConfigKey: String, CaseIterable, Sendable {
     case mailboxWaiters = "mailbox-waiters"
     case messageCacheBytes = "message-cache-bytes"
     case pollInterval = "poll-interval"
+    case sessionPollInterval = "session-poll-interval"
     case webhookRetrySchedule = "webhook-retry-schedule"
     case webhookAllowHTTP = "webhook-allow-http"
     case webhookAllowNetworks = "webhook-allow-networks"
@@ -110,6 +111,7 @@ package enum ConfigKey: String, CaseIterable, Sendable {
         case .mailboxWaiters: ConfigKeySpec("32", "Most requests waiting for one mailbox's session; more get 503 mailbox_busy at once.")
         case .messageCacheBytes: ConfigKeySpec("67108864", "Memory for raw messages cached by UIDL (0: off); served only to credentials a login proved in the last minute.")
         case .pollInterval: ConfigKeySpec("60", "Seconds between polls of a watched mailbox (accounts file: pollInterval per account); never below the server's LOGIN-DELAY.")
+        case .sessionPollInterval: ConfigKeySpec("60", "Seconds between polls of a signed-in user's mailbox, watched while a session lives (feeds the live event stream); 0 = do not watch signed-in users.")
         case .webhookRetrySchedule: ConfigKeySpec(RetrySchedule.standard.text, "Seconds to wait after each failed webhook attempt, comma-separated; after the last the delivery is failed.")
         case .webhookAllowHTTP: ConfigKeySpec("false", "Allow plain http:// webhook URLs (default: https only).", isSwitch: true)
         case .webhookAllowNetworks: ConfigKeySpec("", "Comma-separated addresses or CIDR networks webhooks may reach although loopback, private or link-local.")

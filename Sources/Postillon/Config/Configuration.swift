@@ -68,6 +68,8 @@ package struct Configuration: Sendable {
     package var messageCacheBytes: Int = 64 << 20
     /// Seconds between polls of a watched mailbox (an account may override it).
     package var pollInterval = 60
+    /// Seconds between polls of a signed-in user's mailbox; 0 = signed-in users are not watched.
+    package var sessionPollInterval = 60
     /// Delays between webhook attempts.
     package var webhookRetrySchedule = RetrySchedule.standard
     /// Whether webhook URLs may be plain http.

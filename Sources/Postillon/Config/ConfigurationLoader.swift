@@ -145,6 +145,7 @@ package enum ConfigurationLoader {
         configuration.mailboxWaiters = try int(.mailboxWaiters, 1...10_000)
         configuration.messageCacheBytes = try int(.messageCacheBytes, 0...1 << 34)
         configuration.pollInterval = try int(.pollInterval, 1...86_400)
+        configuration.sessionPollInterval = try int(.sessionPollInterval, 0...86_400)
         guard let schedule = RetrySchedule(string(.webhookRetrySchedule)) else {
             throw ConfigurationError(.webhookRetrySchedule, "expected comma-separated seconds between 1 and 172800, got '\(string(.webhookRetrySchedule))'")
         }

@@ -3,6 +3,9 @@ import PostillonHTTP
 /// Starts the background side of events for a running service: the poller over the watched API-key
 /// accounts and the webhook deliverer. Both run on their own threads for the life of the process.
 enum EventRunner {
+    /// Most signed-in users' mailboxes watched at once (the most recently active ones).
+    static let maxSignedInMailboxes = 10_000
+
     /// Starts both (a no-op without an SQL state store).
     /// - Throws: ``StateStoreError`` when the watched accounts cannot be registered.
     static func start(_ services: AppServices) throws {
@@ -17,7 +20,13 @@ enum EventRunner {
                            intervalSeconds: account.pollInterval ?? configuration.pollInterval)
         }
         let leaseMillis = Int64(configuration.upstreamConnectTimeout + configuration.upstreamTimeout + 30) * 1000
-        let poller = MailboxPoller(store: store, mailbox: services.mailbox, accounts: watched, leaseMillis: leaseMillis,
+        let sessions = services.authenticator.sessions
+        let sessionInterval = configuration.sessionPollInterval
+        let listSignedIn: @Sendable () throws -> [WatchedAccount] = {
+            try sessions.signedInLogins(limit: maxSignedInMailboxes).map { WatchedAccount(credentials: $0, intervalSeconds: sessionInterval) }
+        }
+        let signedIn = sessionInterval == 0 ? nil : listSignedIn
+        let poller = MailboxPoller(store: store, mailbox: services.mailbox, accounts: watched, signedIn: signedIn, leaseMillis: leaseMillis,
                                    logger: services.logger, onRecorded: { deliverer.wake() })
         try poller.start()
     }

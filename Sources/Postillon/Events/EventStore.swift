@@ -25,6 +25,23 @@ package final class EventStore: Sendable {
         }
     }
 
+    /// Every watched mailbox in the store (by any replica).
+    package func watchedAccounts() throws -> Set<String> {
+        try database.withConnection { connection in
+            Set(try connection.query("SELECT account FROM watched_mailboxes", []).compactMap { $0.text(0) })
+        }
+    }
+
+    /// Stops watching `account` and forgets its UIDL set, so that watching it again starts with a
+    /// new baseline instead of reporting everything that arrived meanwhile. Events already in the
+    /// outbox stay (and are delivered).
+    package func unwatch(account: String) throws {
+        try database.transaction { connection in
+            try connection.execute("DELETE FROM watched_mailboxes WHERE account = $1", [.text(account)])
+            try connection.execute("DELETE FROM mailbox_uidls WHERE account = $1", [.text(account)])
+        }
+    }
+
     /// Takes the poll lease of `account` when its poll is due and no live lease is held: true means
     /// this caller (`owner`) polls it now and no other replica does until `now + leaseMillis`.
     package func claimPoll(account: String, owner: String, now: Int64, leaseMillis: Int64) throws -> Bool {

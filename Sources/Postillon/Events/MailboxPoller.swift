@@ -1,16 +1,26 @@
 import Foundation
 import Logging
 import PostillonHTTP
+import Synchronization
 
 /// Polls watched mailboxes on dedicated threads (POP3 over libcurl and the store block, so never on
 /// an event loop or the cooperative pool). Each account is polled when its turn comes in the store
 /// (`next_poll_at`, jittered ±10 % so many mailboxes do not log in at the same second) and only by
 /// the replica holding its poll lease. A poll records the new UIDL set and its events in one
 /// transaction (``EventStore/recordPoll(account:owner:current:summaries:now:)``).
+///
+/// Two kinds of mailboxes are watched: the operator's API-key accounts marked `watch` (for the
+/// life of the process) and, when `signedIn` is given, the mailboxes of signed-in users while a
+/// session of theirs lives (what feeds the web UI's live updates). The set is reconciled with the
+/// store every `refreshMillis`: mailboxes no longer watched are forgotten (``EventStore/unwatch(account:)``),
+/// so watching one again starts with a new baseline.
 package final class MailboxPoller: Sendable {
     private let store: EventStore
     private let mailbox: MailboxService
-    private let accounts: [WatchedAccount]
+    private let fixed: [WatchedAccount]
+    private let signedIn: (@Sendable () throws -> [WatchedAccount])?
+    private let refreshMillis: Int64
+    private let current: Mutex<[WatchedAccount]>
     private let owner: String
     private let leaseMillis: Int64
     private let threadCount: Int
@@ -20,17 +30,23 @@ package final class MailboxPoller: Sendable {
 
     /// Creates a poller; ``start()`` runs it.
     /// - Parameters:
+    ///   - accounts: mailboxes watched for the life of the process.
+    ///   - signedIn: the mailboxes of signed-in users, asked every `refreshMillis` (nil: not watched).
     ///   - leaseMillis: how long a poll lease lasts (longer than a whole POP3 exchange); a replica
     ///     that dies loses its leases after this.
-    ///   - onRecorded: called after a poll recorded events (wakes the deliverer).
-    package init(store: EventStore, mailbox: MailboxService, accounts: [WatchedAccount], leaseMillis: Int64, threads: Int = 4,
-                 logger: Logger, onRecorded: @escaping @Sendable () -> Void = {}) {
+    ///   - onRecorded: called after a poll recorded events (wakes the deliverer and the event streams).
+    package init(store: EventStore, mailbox: MailboxService, accounts: [WatchedAccount],
+                 signedIn: (@Sendable () throws -> [WatchedAccount])? = nil, refreshMillis: Int64 = 10_000,
+                 leaseMillis: Int64, threads: Int = 4, logger: Logger, onRecorded: @escaping @Sendable () -> Void = {}) {
         self.store = store
         self.mailbox = mailbox
-        self.accounts = accounts
+        fixed = accounts
+        self.signedIn = signedIn
+        self.refreshMillis = refreshMillis
+        current = Mutex(accounts)
         owner = "poller-" + EventStore.randomToken()
         self.leaseMillis = leaseMillis
-        threadCount = max(1, min(threads, accounts.count))
+        threadCount = signedIn == nil ? max(1, min(threads, accounts.count)) : max(1, threads)
         self.logger = logger
         self.onRecorded = onRecorded
     }
@@ -38,31 +54,72 @@ package final class MailboxPoller: Sendable {
     /// Registers the accounts (first polls spread over the first interval, at most 10 s) and starts the threads.
     /// - Throws: ``StateStoreError`` when the store cannot register them.
     package func start() throws {
-        guard !accounts.isEmpty else { return }
-        let now = WallClock.nowMillis()
-        for account in accounts {
-            try store.watch(account: account.account, firstPollAt: now + Int64.random(in: 0...Int64(min(account.intervalSeconds, 10) * 1000)))
-        }
+        guard !fixed.isEmpty || signedIn != nil else { return }
+        try reconcile()
         for index in 0..<threadCount {
-            let mine = accounts.enumerated().filter { $0.offset % threadCount == index }.map(\.element)
-            let thread = Thread { [self] in run(mine) }
+            let thread = Thread { [self] in run(index) }
             thread.name = "postillon-poller-\(index)"
             thread.start()
         }
-        logger.info("watching mailboxes", metadata: ["mailboxes": "\(accounts.count)", "threads": "\(threadCount)"])
+        if signedIn != nil {
+            let thread = Thread { [self] in
+                while !stopping.wait(millis: refreshMillis) {
+                    do { try reconcile() } catch {
+                        logger.warning("watched mailboxes not refreshed", metadata: ["error": "\(error)"])
+                    }
+                }
+            }
+            thread.name = "postillon-poller-watch"
+            thread.start()
+        }
+        logger.info("watching mailboxes", metadata: ["mailboxes": "\(fixed.count)", "signedIn": "\(signedIn != nil)",
+                                                     "threads": "\(threadCount)"])
     }
 
     /// Stops the threads after their current poll.
     package func stop() { stopping.set() }
 
-    private func run(_ accounts: [WatchedAccount]) {
-        var nextCheck = [Int64](repeating: 0, count: accounts.count)
+    /// The mailboxes watched now.
+    package var watched: [WatchedAccount] { current.withLock { $0 } }
+
+    /// Makes the store's watched set what this process watches: the fixed accounts plus the
+    /// signed-in users' mailboxes; registers the new ones (first poll within min(interval, 10 s))
+    /// and forgets those no longer watched.
+    func reconcile() throws {
+        var wanted = fixed
+        var keys = Set(fixed.map(\.account))
+        if let signedIn {
+            for account in try signedIn() where keys.insert(account.account).inserted { wanted.append(account) }
+        }
+        let stored = try store.watchedAccounts()
+        let now = WallClock.nowMillis()
+        for account in wanted where !stored.contains(account.account) {
+            try store.watch(account: account.account,
+                            firstPollAt: now + Int64.random(in: 0...Int64(min(account.intervalSeconds, 10) * 1000)))
+        }
+        if signedIn != nil {
+            for account in stored where !keys.contains(account) { try store.unwatch(account: account) }
+        }
+        current.withLock { $0 = wanted }
+    }
+
+    private func run(_ index: Int) {
+        var nextCheck: [String: Int64] = [:]
         while true {
             let now = WallClock.nowMillis()
-            for (index, account) in accounts.enumerated() where nextCheck[index] <= now {
-                nextCheck[index] = pollIfDue(account, now: now)
+            let mine = watched.filter { abs($0.account.hashValue % threadCount) == index }
+            var soonest = now + 1000
+            for account in mine {
+                var due = nextCheck[account.account] ?? 0
+                if due <= now { due = pollIfDue(account, now: now) }
+                nextCheck[account.account] = due
+                soonest = min(soonest, due)
             }
-            let wait = max(50, min(1000, (nextCheck.min() ?? now + 1000) - WallClock.nowMillis()))
+            if nextCheck.count > mine.count * 2 + 16 {
+                let keys = Set(mine.map(\.account))
+                nextCheck = nextCheck.filter { keys.contains($0.key) }
+            }
+            let wait = max(50, min(1000, soonest - WallClock.nowMillis()))
             if stopping.wait(millis: wait) { return }
         }
     }

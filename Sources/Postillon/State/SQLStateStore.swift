@@ -87,4 +87,19 @@ package final class SQLStateStore: StateStore {
             try connection.execute("DELETE FROM sessions WHERE token_hash = $1", [.text(tokenHash)]) > 0
         }
     }
+
+    package func liveSessions(now: Int64, limit: Int) throws -> [SessionRecord] {
+        try database.withConnection { connection in
+            try connection.query("""
+                SELECT token_hash, username, address, sealed_password, key_id, created_at, last_used_at, expires_at
+                FROM sessions WHERE expires_at > $1 ORDER BY last_used_at DESC LIMIT $2
+                """, [.integer(now), .integer(Int64(limit))]).compactMap { row in
+                guard let hash = row.text(0), let username = row.text(1), let address = row.text(2), let sealed = row.text(3),
+                      let keyID = row.text(4), let created = row.integer(5), let lastUsed = row.integer(6), let expires = row.integer(7)
+                else { return nil }
+                return SessionRecord(tokenHash: hash, username: username, address: address, sealedPassword: sealed, keyID: keyID,
+                                     createdAt: created, lastUsedAt: lastUsed, expiresAt: expires)
+            }
+        }
+    }
 }

@@ -24,6 +24,10 @@ package protocol StateStore: Sendable {
     @discardableResult
     func deleteSession(tokenHash: String) throws -> Bool
 
+    /// The sessions live at `now`, most recently used first, at most `limit` (the poller watches
+    /// their mailboxes while they live).
+    func liveSessions(now: Int64, limit: Int) throws -> [SessionRecord]
+
     // MARK: Idempotency
 
     /// Claims `slot` for a new request, or returns the record already there. A running record whose

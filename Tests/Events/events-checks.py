@@ -8,6 +8,7 @@ postkill (after SIGKILL and restart: delivered with that same webhook-id, once),
 user's mailbox is watched while the session lives: message.new to their own webhook; after sign-out no
 more polls)."""
 import base64
+import os
 import json
 import smtplib
 import sys
@@ -89,9 +90,11 @@ def wait_for(predicate, seconds, what):
     fail(f"timed out after {seconds:.1f} s waiting for {what}")
 
 
-def posts_about(subject):
+def posts_about(subject, path="/hook"):
     found = []
     for post in received():
+        if post["path"] != path:
+            continue
         body = json.loads(post["body"])
         if ((body.get("data") or {}).get("summary") or {}).get("subject") == subject:
             found.append(post)
@@ -126,7 +129,8 @@ if PHASE == "setup":
         fail(f"subscribe: {status} {body}")
     ok(f"subscribed {body['id']}")
     status, listed = call("GET", "/api/v1/webhooks")
-    if status != 200 or [w["id"] for w in listed["webhooks"]] != [body["id"]] or "secret" in listed["webhooks"][0]:
+    own = [w for w in listed["webhooks"] if "managedBy" not in w]
+    if status != 200 or [w["id"] for w in own] != [body["id"]] or any("secret" in w for w in listed["webhooks"]):
         fail(f"list: {status} {listed}")
     ok("listed without the secret")
     status, _ = call("GET", "/api/v1/webhooks", headers={"Authorization": "Basic " + base64.b64encode(b"frank:wrong").decode()})
@@ -179,6 +183,26 @@ elif PHASE == "deliver":
     post = wait_for(deleted, INTERVAL * 1.1 + 2, "message.deleted")[0]
     verify(post, state["secret"])
     ok("deleting the message produced a signed message.deleted")
+
+elif PHASE == "configured":
+    # The operator declared a webhook for frank in the accounts file (CONFIGURED_SECRET).
+    secret = os.environ["CONFIGURED_SECRET"]
+    status, listed = call("GET", "/api/v1/webhooks")
+    configured = [w for w in listed["webhooks"] if w.get("managedBy") == "configuration"]
+    if status != 200 or len(configured) != 1 or configured[0]["url"] != RECEIVER + "/configured" or "secret" in configured[0]:
+        fail(f"the declared webhook is not listed as managed by configuration: {status} {listed}")
+    hook_id = configured[0]["id"]
+    for method, body in [("DELETE", None), ("PATCH", {"url": RECEIVER + "/elsewhere"}), ("PATCH", {"rotateSecret": True})]:
+        status, problem = call(method, f"/api/v1/webhooks/{hook_id}", body)
+        if status != 409 or (problem or {}).get("code") != "webhook_managed_by_configuration":
+            fail(f"{method} {body} on a declared webhook: {status} {problem}")
+    ok("a declared webhook is listed (managedBy: configuration) and cannot be deleted, moved or rotated through the API (409)")
+    control(0)
+    subject = f"event-configured-{uuid.uuid4().hex[:8]}"
+    send_mail(subject)
+    post = wait_for(lambda: posts_about(subject, "/configured"), INTERVAL * 1.1 + 2, f"declared webhook for {subject}")[0]
+    verify(post, secret)
+    ok("the declared webhook received message.new signed with the operator's secret")
 
 elif PHASE == "signedin":
     # erin signs in (a session, no API key); her mailbox is watched while the session lives.
@@ -250,7 +274,8 @@ elif PHASE == "replicas":
         if len(posts) != 1 or posts[0]["status"] != 200:
             fail(f"{subject}: {len(posts)} deliveries {[p['headers']['webhook-id'] for p in posts]}, expected exactly one")
         verify(posts[0], state["secret"])
-    ids = [json.loads(p["body"])["data"]["id"] for p in received() if json.loads(p["body"])["type"] == "message.new"]
+    ids = [json.loads(p["body"])["data"]["id"] for p in received()
+           if p["path"] == "/hook" and json.loads(p["body"])["type"] == "message.new"]
     if len(ids) != len(set(ids)):
         fail("a message produced more than one message.new event")
     ok(f"{len(subjects)} messages -> {len(subjects)} message.new deliveries, each exactly once, across the replicas")

@@ -38,9 +38,13 @@ VENV="${XDG_CACHE_HOME:-$HOME/.cache}/postillon-events-venv"
 PY="$VENV/bin/python"
 
 KEY="events-test-key-$RANDOM$RANDOM"
+CONFIGURED_SECRET="whsec_$(head -c 24 /dev/urandom | base64)"
+export CONFIGURED_SECRET
 cat >"$WORK/accounts.json" <<JSON
 [{"name": "events", "keySha256": "$(printf %s "$KEY" | sha256sum | cut -d' ' -f1)", "username": "frank",
-  "password": "frank$PASSWORD_SUFFIX", "address": "frank@$DOMAIN", "watch": true, "pollInterval": $INTERVAL}]
+  "password": "frank$PASSWORD_SUFFIX", "address": "frank@$DOMAIN", "watch": true, "pollInterval": $INTERVAL,
+  "webhooks": [{"url": "http://127.0.0.1:$RECEIVER_PORT/configured", "events": ["message.new"], "secret": "$CONFIGURED_SECRET",
+                "description": "declared by the operator"}]}]
 JSON
 
 "$PY" "$HERE/receiver.py" "$RECEIVER_PORT" "$WORK/received.jsonl" &
@@ -63,6 +67,7 @@ start_postillon
 "${CHECK[@]}" setup "${ARGS[@]}"
 sleep $((INTERVAL * 2 + 1)) # the baseline poll (first poll within the first interval) records the mailbox as it is
 "${CHECK[@]}" deliver "${ARGS[@]}"
+"${CHECK[@]}" configured "${ARGS[@]}"
 "${CHECK[@]}" signedin "${ARGS[@]}"
 "${CHECK[@]}" prekill "${ARGS[@]}"
 kill -KILL "$POSTILLON_PID"

@@ -46,6 +46,12 @@ enum WebhookRoutes {
         Problem(.notFound, code: "webhook_not_found", detail: "No webhook with id '\(id.prefix(100))' for this account.")
     }
 
+    /// 409 for a change only the accounts file may make.
+    static func managedByConfiguration(_ id: String) -> Problem {
+        Problem(.conflict, code: "webhook_managed_by_configuration",
+                detail: "Webhook '\(id.prefix(100))' is declared in the operator's accounts file; only enabled can be changed here.")
+    }
+
     static func routes(_ services: AppServices) -> [Route] {
         let configuration = services.configuration
         return [
@@ -82,6 +88,11 @@ enum WebhookRoutes {
                 try WebhookRequest.validate(description: request.description)
                 return try withAccount(services, context) { account, store in
                     let id = context.parameter("id")
+                    if id.hasPrefix(ConfiguredWebhook.idPrefix),
+                       request.url != nil || request.events != nil || request.description != nil || request.rotateSecret == true,
+                       try store.subscription(account: account, id: id) != nil {
+                        throw managedByConfiguration(id)
+                    }
                     let url = try request.url.map { try checkedURL($0, configuration) }
                     guard let updated = try store.updateSubscription(account: account, id: id, url: url, events: types,
                                                                      description: request.description, enabled: request.enabled,
@@ -93,6 +104,9 @@ enum WebhookRoutes {
             Route(.DELETE, "/api/v1/webhooks/{id}") { context in
                 try withAccount(services, context) { account, store in
                     let id = context.parameter("id")
+                    if id.hasPrefix(ConfiguredWebhook.idPrefix), try store.subscription(account: account, id: id) != nil {
+                        throw managedByConfiguration(id)
+                    }
                     guard try store.deleteSubscription(account: account, id: id) else { throw notFound(id) }
                     return HTTPResponse(status: .noContent)
                 }

@@ -14,6 +14,7 @@ enum EventRunner {
         let sender = WebhookSender(policy: AddressPolicy(allowed: configuration.webhookAllowNetworks),
                                    allowHTTP: configuration.webhookAllowHTTP, caFile: nil)
         let deliverer = WebhookDeliverer(store: store, sender: sender, schedule: configuration.webhookRetrySchedule, logger: services.logger)
+        try syncConfiguredWebhooks(services, store)
         deliverer.start()
         let watched = services.authenticator.apiKeys.all.filter(\.watch).map { account in
             WatchedAccount(credentials: Credentials(username: account.username, password: account.password),
@@ -29,5 +30,22 @@ enum EventRunner {
         let poller = MailboxPoller(store: store, mailbox: services.mailbox, accounts: watched, signedIn: signedIn, leaseMillis: leaseMillis,
                                    logger: services.logger, onRecorded: { deliverer.wake() })
         try poller.start()
+    }
+
+    /// Writes the accounts file's declared webhooks to the store (all replicas do it at start, with
+    /// the same result).
+    /// - Throws: ``ConfigurationError`` for a plain-http URL without `--webhook-allow-http`.
+    static func syncConfiguredWebhooks(_ services: AppServices, _ store: EventStore) throws {
+        var declared: [(account: String, webhook: ConfiguredWebhook)] = []
+        for account in services.authenticator.apiKeys.all {
+            for webhook in account.webhooks {
+                guard (try? WebhookURL(webhook.url, allowHTTP: services.configuration.webhookAllowHTTP)) != nil else {
+                    throw ConfigurationError(.accountsFile, "account '\(account.name)': webhook url must use https (or set --webhook-allow-http)")
+                }
+                declared.append((Credentials(username: account.username, password: "").mailboxKey, webhook))
+            }
+        }
+        let count = try store.syncConfiguredSubscriptions(declared, now: WallClock.nowMillis())
+        if count > 0 { services.logger.info("configured webhooks", metadata: ["webhooks": "\(count)"]) }
     }
 }

@@ -94,6 +94,54 @@ extension EventStore {
         guard let id = row.text(0), let url = row.text(1), let events = row.text(2), let created = row.integer(6) else { return nil }
         return WebhookSubscription(id: id, url: url, events: events.split(separator: ",").map(String.init), description: row.text(3),
                                    enabled: row.integer(4) == 1, disabledReason: row.text(5),
-                                   createdAt: ISO8601.format(epochSeconds: created / 1000, offsetSeconds: 0), secret: nil)
+                                   createdAt: ISO8601.format(epochSeconds: created / 1000, offsetSeconds: 0),
+                                   managedBy: id.hasPrefix(ConfiguredWebhook.idPrefix) ? "configuration" : nil, secret: nil)
+    }
+}
+
+extension EventStore {
+    /// Makes the stored operator-declared subscriptions exactly `declared`, in one transaction:
+    /// new ones are inserted, changed ones updated (and enabled: the file is the truth), and
+    /// configured ones no longer declared are deleted with their deliveries. Subscriptions made
+    /// through the API are not touched.
+    /// - Returns: how many configured subscriptions there are now.
+    @discardableResult
+    package func syncConfiguredSubscriptions(_ declared: [(account: String, webhook: ConfiguredWebhook)], now: Int64) throws -> Int {
+        let sealed = try declared.map { item in
+            let id = item.webhook.id(account: item.account)
+            return (id: id, account: item.account, webhook: item.webhook, sealed: try sealer.seal(item.webhook.secret, context: id))
+        }
+        return try database.transaction { connection in
+            let existing = try connection.query("SELECT id, account, url, events, description, sealed_secret, key_id FROM webhook_subscriptions WHERE id LIKE $1",
+                                                [.text(ConfiguredWebhook.idPrefix + "%")])
+            var stored: [String: SQLRow] = [:]
+            for row in existing { if let id = row.text(0) { stored[id] = row } }
+            for item in sealed {
+                let description = item.webhook.description.map { SQLValue.text($0) } ?? .null
+                let events = item.webhook.events.joined(separator: ",")
+                guard let row = stored.removeValue(forKey: item.id) else {
+                    try connection.execute("""
+                        INSERT INTO webhook_subscriptions (id, account, url, events, description, sealed_secret, key_id, enabled, created_at)
+                        VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8)
+                        """, [.text(item.id), .text(item.account), .text(item.webhook.url), .text(events), description,
+                              .text(item.sealed), .text(sealer.current.id), .integer(now)])
+                    continue
+                }
+                let sameSecret = row.text(5).flatMap { sealer.open($0, keyID: row.text(6) ?? "", context: item.id) } == item.webhook.secret
+                if row.text(3) == events, row.text(4) == item.webhook.description, sameSecret, row.text(6) == sealer.current.id { continue }
+                try connection.execute("""
+                    UPDATE webhook_subscriptions SET events = $2, description = $3, sealed_secret = $4, key_id = $5, enabled = 1,
+                    disabled_reason = NULL WHERE id = $1
+                    """, [.text(item.id), .text(events), description, .text(item.sealed), .text(sealer.current.id)])
+            }
+            for id in stored.keys {
+                try connection.execute("""
+                    DELETE FROM webhook_attempts WHERE delivery_id IN (SELECT id FROM webhook_deliveries WHERE subscription_id = $1)
+                    """, [.text(id)])
+                try connection.execute("DELETE FROM webhook_deliveries WHERE subscription_id = $1", [.text(id)])
+                try connection.execute("DELETE FROM webhook_subscriptions WHERE id = $1", [.text(id)])
+            }
+            return sealed.count
+        }
     }
 }

@@ -16,6 +16,8 @@ package struct WebhookSubscription: Sendable, Encodable {
     package var disabledReason: String?
     /// Creation time, ISO 8601.
     package var createdAt: String
+    /// `configuration` when the operator declared it in the accounts file (read-only through the API).
+    package var managedBy: String?
     /// The signing secret (`whsec_` + base64), present only in create and rotate answers.
     package var secret: String?
 }

@@ -204,6 +204,40 @@ elif PHASE == "configured":
     verify(post, secret)
     ok("the declared webhook received message.new signed with the operator's secret")
 
+elif PHASE == "sent":
+    # message.sent: a subscriber gets one event per accepted submission, none for a same-key replay.
+    status, hook = call("POST", "/api/v1/webhooks", {"url": RECEIVER + "/sent", "events": ["message.sent"]})
+    if status != 201:
+        fail(f"subscribe to message.sent: {status} {hook}")
+    control(0)
+    subject = f"event-sent-{uuid.uuid4().hex[:8]}"
+    message = {"to": [f"erin@{ENV['DOMAIN']}", f"nobody-{uuid.uuid4().hex[:6]}@{ENV['DOMAIN']}"], "subject": subject, "text": "hi"}
+    key = {"Idempotency-Key": f"sent-{uuid.uuid4().hex}"}
+    status, result = call("POST", "/api/v1/send", message, headers=key)
+    if status != 200:
+        fail(f"send: {status} {result}")
+    status, replay = call("POST", "/api/v1/send", message, headers=key)
+    if status != 200 or replay["messageId"] != result["messageId"]:
+        fail(f"replay: {status} {replay}")
+    status, plain = call("POST", "/api/v1/send", dict(message, subject=subject + "-unkeyed"))
+    if status != 200:
+        fail(f"unkeyed send: {status} {plain}")
+
+    def sent_posts():
+        return [p for p in received() if p["path"] == "/sent"]
+    wait_for(lambda: len(sent_posts()) >= 2, 10, "two message.sent deliveries")
+    time.sleep(2)  # a third (the replay) would show up here
+    posts = sent_posts()
+    payloads = [verify(p, hook["secret"]) for p in posts]
+    by_id = {p["data"]["messageId"]: p for p in payloads}
+    if len(posts) != 2 or set(by_id) != {result["messageId"], plain["messageId"]}:
+        fail(f"message.sent deliveries: {[p['data'].get('messageId') for p in payloads]}")
+    data = by_id[result["messageId"]]["data"]
+    if data["summary"]["subject"] != subject or data["accepted"] != result["accepted"] or data["account"] != USER:
+        fail(f"message.sent data: {data}")
+    ok("message.sent: one signed event per accepted send (keyed and unkeyed), none for the same-key replay, "
+       "with the accepted recipients and the subject")
+
 elif PHASE == "signedin":
     # erin signs in (a session, no API key); her mailbox is watched while the session lives.
     erin_password = "erin" + ENV.get("PASSWORD_SUFFIX", "-secret")

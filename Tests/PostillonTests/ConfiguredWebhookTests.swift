@@ -72,3 +72,64 @@ import Testing
         #expect(try store.deliveries(account: "frank", subscriptionID: second.id(account: "frank"), limit: 10) == nil)
     }
 }
+
+/// `message.sent` (issue 15 item 2): the header block read from the upload, the body delivered, and
+/// the event written only for accounts that subscribe to it, in the idempotency record's transaction.
+@Suite struct SentEventTests {
+    @Test func theHeaderBlockEndsAtTheFirstEmptyLine() {
+        #expect(SentEvent.headerBlock(Array("Subject: a\r\nTo: b@c\r\n\r\nbody\r\n\r\n".utf8)) == Array("Subject: a\r\nTo: b@c\r\n\r\n".utf8))
+        #expect(SentEvent.headerBlock(Array("Subject: a\n\nbody".utf8)) == Array("Subject: a\n\n".utf8))
+        #expect(SentEvent.headerBlock(Array("Subject: no end".utf8)) == nil)
+        #expect(SentEvent.headerBlock([]) == nil)
+        #expect(SentEvent.headerBlock(Array(repeating: UInt8(ascii: "x"), count: 70_000) + Array("\r\n\r\n".utf8)) == nil, "past 64 KiB")
+    }
+
+    static func event(_ account: String) -> SentEvent {
+        SentEvent(account: account, messageID: "<m1@example.org>", sender: "frank@example.org",
+                  delivery: SMTPDelivery(accepted: ["erin@example.org"], rejected: [SMTPRecipientRejection(address: "nobody@example.org", code: 550, message: "no")]),
+                  size: 42, head: Array("From: Frank <frank@example.org>\r\nTo: erin@example.org\r\nSubject: =?UTF-8?Q?Gr=C3=BC=C3=9Fe?=\r\n\r\nhi\r\n".utf8))
+    }
+
+    @Test func theBodyNamesRecipientsAndTheDecodedSubject() throws {
+        let body = try #require(try JSONSerialization.jsonObject(with: Data(Self.event("frank").body(millis: 1_700_000_000_000).utf8)) as? [String: Any])
+        #expect(body["type"] as? String == "message.sent")
+        let data = try #require(body["data"] as? [String: Any])
+        #expect(data["accepted"] as? [String] == ["erin@example.org"])
+        #expect((data["rejected"] as? [[String: Any]])?.first?["code"] as? Int == 550)
+        #expect(data["messageId"] as? String == "<m1@example.org>" && data["size"] as? Int == 42)
+        #expect((data["summary"] as? [String: Any])?["subject"] as? String == "Grüße")
+    }
+
+    @Test func writtenOnlyForSubscribersAndWithTheStoredAnswer() throws {
+        var logger = Logger(label: "sent-test")
+        logger.logLevel = .critical
+        let path = NSTemporaryDirectory() + "sent-test-\(UUID().uuidString).db"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let state = try SQLStateStore.open(.sqlite(path: path), poolSize: 2, logger: logger)
+        let store = EventStore(database: state.database, sealer: PasswordSealer(current: SecretKey(bytes: Array(repeating: 3, count: 32))))
+        #expect(try !store.recordSent(Self.event("frank"), now: 1), "no subscriber: nothing written")
+        _ = try store.createSubscription(account: "frank", url: "https://hooks.example/a", events: ["message.new"], description: nil, now: 1)
+        #expect(try !store.recordSent(Self.event("frank"), now: 2), "subscribed, but not to message.sent")
+        let hook = try store.createSubscription(account: "frank", url: "https://hooks.example/b", events: ["message.sent"], description: nil, now: 3)
+
+        // With an Idempotency-Key: one transaction with the stored answer; a failure rolls back both.
+        let claim = IdempotencyRecord(slot: "s1", fingerprint: "f", createdAt: 10, expiresAt: 1_000_000, leaseUntil: 100_000)
+        _ = try state.claimIdempotency(claim, now: 10)
+        #expect(throws: StateStoreError.self) {
+            try state.finishIdempotency(slot: "s1", createdAt: 10, response: "{}", alongside: { connection in
+                try store.recordSent(Self.event("frank"), now: 11, on: connection)
+                throw StateStoreError("injected")
+            })
+        }
+        #expect(try store.events(account: "frank", after: 0, limit: 10).isEmpty, "rolled back with the answer")
+        try state.finishIdempotency(slot: "s1", createdAt: 10, response: "{}", alongside: { connection in
+            try store.recordSent(Self.event("frank"), now: 12, on: connection)
+        })
+        let events = try store.events(account: "frank", after: 0, limit: 10)
+        #expect(events.map(\.type) == ["message.sent"])
+        let due = try store.claimDueDeliveries(now: 20, leaseMillis: 1000, limit: 10)
+        #expect(due.map(\.subscriptionID) == [hook.id], "queued for the message.sent subscriber only")
+        guard case .existing(let record) = try state.claimIdempotency(claim, now: 13) else { Issue.record("claim lost"); return }
+        #expect(record.response == "{}")
+    }
+}

@@ -62,7 +62,7 @@ import Testing
         second.createdAt = 2_000
         guard case .existing(let running) = try store.claimIdempotency(second, now: 2_000) else { Issue.record("claimed twice"); return }
         #expect(running.response == nil && running.createdAt == 1_000)
-        try store.finishIdempotency(slot: slot, createdAt: 1_000, response: "{}")
+        try store.finishIdempotency(slot: slot, createdAt: 1_000, response: "{}", alongside: nil)
         guard case .existing(let done) = try store.claimIdempotency(second, now: 3_000) else { Issue.record("claimed a finished slot"); return }
         #expect(done.response == "{}")
         var late = claim
@@ -102,7 +102,7 @@ import Testing
                 let claim = IdempotencyRecord(slot: slot, fingerprint: "f", createdAt: 1_000, expiresAt: 100_000, leaseUntil: 10_000)
                 do {
                     guard try store.claimIdempotency(claim, now: 1_000) == .claimed else { throw StateStoreError("not claimed") }
-                    try store.finishIdempotency(slot: slot, createdAt: 1_000, response: "{}")
+                    try store.finishIdempotency(slot: slot, createdAt: 1_000, response: "{}", alongside: nil)
                     try store.updateFlags(account: "a\(worker)", uidls: ["u\(index)"], seen: true, flagged: nil, now: 1_000)
                 } catch {
                     failures.withLock { $0.append("\(error)") }
@@ -167,7 +167,7 @@ import Testing
             let slot = "\(prefix)-\(index)"
             let claim = IdempotencyRecord(slot: slot, fingerprint: "f", createdAt: Int64(index), expiresAt: 1_000 + Int64(index), leaseUntil: 500)
             _ = try store.claimIdempotency(claim, now: Int64(index))
-            try store.finishIdempotency(slot: slot, createdAt: Int64(index), response: "r\(index)")
+            try store.finishIdempotency(slot: slot, createdAt: Int64(index), response: "r\(index)", alongside: nil)
         }
         try store.insertSession(SessionRecord(tokenHash: prefix, username: "u", address: "a", sealedPassword: "s", keyID: "k",
                                               createdAt: 0, lastUsedAt: 0, expiresAt: 10))

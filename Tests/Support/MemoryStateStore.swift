@@ -70,7 +70,8 @@ package final class MemoryStateStore: StateStore {
         }
     }
 
-    package func finishIdempotency(slot: String, createdAt: Int64, response: String) throws {
+    /// `alongside` is SQL and this twin has none: it is not run (the twin backs no event store).
+    package func finishIdempotency(slot: String, createdAt: Int64, response: String, alongside: SQLWork?) throws {
         tables.withLock { tables in
             if tables.idempotency[slot]?.createdAt == createdAt { tables.idempotency[slot]?.response = response }
         }

@@ -47,8 +47,10 @@ package final class IdempotencyStore: Sendable {
 
     /// ``run(key:scope:body:work:)`` with the body's fingerprint computed by `fingerprint`, only when
     /// a key was given (a spooled body is hashed from its file).
+    /// - Parameter alongside: called after `work` succeeded and its answer is stored; the statements
+    ///   it returns (if any) run in the same transaction as storing the answer.
     package func run(key: String?, scope: String, fingerprint makeFingerprint: () throws -> String,
-                     work: () throws -> HTTPResponse) throws -> HTTPResponse {
+                     alongside: () -> SQLWork? = { nil }, work: () throws -> HTTPResponse) throws -> HTTPResponse {
         guard let key else { return try Self.answer(work).response }
         guard !key.isEmpty, key.utf8.count <= 255, key.utf8.allSatisfy({ $0 >= 0x21 && $0 <= 0x7E }) else {
             throw Problem(.badRequest, code: "invalid_parameter", detail: "Idempotency-Key must be 1 to 255 visible ASCII characters.")
@@ -91,7 +93,7 @@ package final class IdempotencyStore: Sendable {
             throw error
         }
         if Self.isStored(response, replayable: replayable), let encoded = StoredResponse.encode(response) {
-            try store.finishIdempotency(slot: slot, createdAt: createdAt, response: encoded)
+            try store.finishIdempotency(slot: slot, createdAt: createdAt, response: encoded, alongside: alongside())
         } else {
             try? store.abandonIdempotency(slot: slot, createdAt: createdAt)
         }

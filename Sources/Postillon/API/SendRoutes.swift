@@ -37,10 +37,17 @@ enum SendRoutes {
                     let spooledRaw = isRaw ? request.spooledBody : nil
                     let body: [UInt8] = try spooledRaw == nil ? loadBody(request) : []
                     let prefix = Array("\(contentType.map(MediaType.essence) ?? "")\n\(request.head.query ?? "")\n".utf8)
-                    return try services.idempotency.run(key: request.headers["Idempotency-Key"], scope: principal.identity + " POST /api/v1/send",
+                    // The message.sent event: written with the stored answer in one transaction
+                    // (with an Idempotency-Key), else on its own after the server accepted.
+                    var sent: SentEvent?
+                    let key = request.headers["Idempotency-Key"]
+                    let response = try services.idempotency.run(key: key, scope: principal.identity + " POST /api/v1/send",
                                                         fingerprint: {
                                                             guard let spooledRaw else { return Hashing.sha256Hex(prefix + body) }
                                                             return try Hashing.sha256Hex(prefix, then: spooledRaw)
+                                                        }, alongside: {
+                                                            guard let events = services.events, let sent else { return nil }
+                                                            return { try events.recordSent(sent, now: WallClock.nowMillis(), on: $0) }
                                                         }) {
                         let prepared = try prepare(context, body: body, spooled: spooledRaw, contentType: contentType,
                                                    sender: principal.address, configuration: configuration)
@@ -73,9 +80,21 @@ enum SendRoutes {
                             "rejected": .stringConvertible(delivery.rejected.count),
                         ])
                         ServiceMetrics.sendRecipients(accepted: delivery.accepted.count, rejected: delivery.rejected.count)
+                        sent = SentEvent(account: principal.credentials.mailboxKey, messageID: prepared.messageID,
+                                         sender: prepared.envelope.sender, delivery: delivery, size: prepared.upload.count,
+                                         head: prepared.upload.head)
                         return JSONBody.response(SendResult(messageId: prepared.messageID, accepted: delivery.accepted,
                                                             rejected: delivery.rejected))
                     }
+                    if key == nil, let sent, let events = services.events {
+                        do {
+                            try events.recordSent(sent, now: WallClock.nowMillis())
+                        } catch {
+                            // The mail is out: failing the request would invite a duplicate send.
+                            context.logger.error("message.sent event not recorded", metadata: ["error": .string("\(error)")])
+                        }
+                    }
+                    return response
                 }
             },
         ]

@@ -106,26 +106,41 @@ package final class EventStore: Sendable {
             let events = diff.added.map { MailEvent(type: "message.new", uidl: $0, summary: summaries[$0]) }
                 + diff.vanished.map { MailEvent(type: "message.deleted", uidl: $0) }
             guard !events.isEmpty else { return diff }
-            let subscriptions = try connection.query("SELECT id, events FROM webhook_subscriptions WHERE account = $1 AND enabled = 1",
-                                                     [.text(account)])
+            let subscriptions = try Self.subscriptionTypes(account: account, on: connection)
             for event in events {
-                let eventID = "evt_" + EventStore.randomToken()
-                let rows = try connection.query("""
-                    INSERT INTO event_outbox (event_id, account, type, body, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING seq
-                    """, [.text(eventID), .text(account), .text(event.type), .text(EventBody.encode(event, account: account, millis: now)),
-                          .integer(now)])
-                guard let seq = rows.first?.integer(0) else { throw StateStoreError("outbox insert returned no sequence") }
-                for subscription in subscriptions {
-                    guard let id = subscription.text(0), let types = subscription.text(1),
-                          types.split(separator: ",").contains(Substring(event.type)) else { continue }
-                    try connection.execute("""
-                        INSERT INTO webhook_deliveries (id, subscription_id, event_seq, status, next_attempt_at, created_at)
-                        VALUES ($1, $2, $3, 'pending', $4, $4)
-                        """, [.text("dlv_" + EventStore.randomToken()), .text(id), .integer(seq), .integer(now)])
-                }
+                try Self.append(type: event.type, body: EventBody.encode(event, account: account, millis: now), account: account,
+                                subscriptions: subscriptions, now: now, on: connection)
             }
             return diff
         }
+    }
+
+    /// The enabled subscriptions of `account` with the event types each wants.
+    static func subscriptionTypes(account: String, on connection: any SQLConnection) throws -> [(id: String, types: [Substring])] {
+        try connection.query("SELECT id, events FROM webhook_subscriptions WHERE account = $1 AND enabled = 1", [.text(account)])
+            .compactMap { row in
+                guard let id = row.text(0), let types = row.text(1) else { return nil }
+                return (id, types.split(separator: ","))
+            }
+    }
+
+    /// Appends one event to the outbox and queues its delivery to each subscription that wants its
+    /// type, on `connection` (inside the caller's transaction).
+    /// - Returns: the event's sequence number.
+    @discardableResult
+    static func append(type: String, body: String, account: String, subscriptions: [(id: String, types: [Substring])], now: Int64,
+                       on connection: any SQLConnection) throws -> Int64 {
+        let rows = try connection.query("""
+            INSERT INTO event_outbox (event_id, account, type, body, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING seq
+            """, [.text("evt_" + EventStore.randomToken()), .text(account), .text(type), .text(body), .integer(now)])
+        guard let seq = rows.first?.integer(0) else { throw StateStoreError("outbox insert returned no sequence") }
+        for subscription in subscriptions where subscription.types.contains(Substring(type)) {
+            try connection.execute("""
+                INSERT INTO webhook_deliveries (id, subscription_id, event_seq, status, next_attempt_at, created_at)
+                VALUES ($1, $2, $3, 'pending', $4, $4)
+                """, [.text("dlv_" + EventStore.randomToken()), .text(subscription.id), .integer(seq), .integer(now)])
+        }
+        return seq
     }
 
     /// Events of `account` after sequence `after`, oldest first (for the live stream and tests).

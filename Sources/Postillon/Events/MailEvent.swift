@@ -2,7 +2,7 @@ import PostillonHTTP
 
 /// One event to record in the outbox: its type, the message it is about and, for new mail, the summary.
 package struct MailEvent: Sendable {
-    /// `message.new` or `message.deleted`.
+    /// `message.new` or `message.deleted` (`message.sent` is a ``SentEvent``).
     package var type: String
     /// The message's UIDL.
     package var uidl: String
@@ -17,5 +17,5 @@ package struct MailEvent: Sendable {
     }
 
     /// The event types a subscription may ask for.
-    package static let types = ["message.new", "message.deleted"]
+    package static let types = ["message.new", "message.deleted", "message.sent"]
 }

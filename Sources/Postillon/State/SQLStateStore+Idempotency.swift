@@ -31,10 +31,15 @@ extension SQLStateStore {
         }
     }
 
-    package func finishIdempotency(slot: String, createdAt: Int64, response: String) throws {
-        try database.withConnection { connection in
-            try connection.execute("UPDATE idempotency_records SET response = $3 WHERE slot = $1 AND created_at = $2",
-                                   [.text(slot), .integer(createdAt), .text(response)])
+    package func finishIdempotency(slot: String, createdAt: Int64, response: String, alongside: SQLWork?) throws {
+        let finish: SQLWork = { connection in
+            _ = try connection.execute("UPDATE idempotency_records SET response = $3 WHERE slot = $1 AND created_at = $2",
+                                       [.text(slot), .integer(createdAt), .text(response)])
+        }
+        guard let alongside else { return try database.withConnection(finish) }
+        try database.transaction { connection in
+            try finish(connection)
+            try alongside(connection)
         }
     }
 

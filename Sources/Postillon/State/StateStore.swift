@@ -6,6 +6,9 @@
 /// twin for unit tests lives in the test-support target. Later features add their tables as new
 /// ``SQLMigration`` steps and run their own transactions on ``SQLStateStore/database``.
 /// All calls block: call them from worker threads only.
+/// Statements run inside another operation's transaction (see ``StateStore/finishIdempotency(slot:createdAt:response:alongside:)``).
+package typealias SQLWork = (any SQLConnection) throws -> Void
+
 package protocol StateStore: Sendable {
     // MARK: Sessions
 
@@ -34,8 +37,9 @@ package protocol StateStore: Sendable {
     /// lease ended, or a finished one past its expiry, is taken over (claimed anew).
     func claimIdempotency(_ claim: IdempotencyRecord, now: Int64) throws -> IdempotencyClaim
 
-    /// Stores the finished response of the claim made at `createdAt`.
-    func finishIdempotency(slot: String, createdAt: Int64, response: String) throws
+    /// Stores the finished response of the claim made at `createdAt`; `alongside` (the events of the
+    /// work, e.g. `message.sent`) runs in the same transaction on SQL backends.
+    func finishIdempotency(slot: String, createdAt: Int64, response: String, alongside: SQLWork?) throws
 
     /// Drops the claim made at `createdAt` (the work failed in a way a retry may repeat).
     func abandonIdempotency(slot: String, createdAt: Int64) throws

@@ -1,0 +1,21 @@
+import PostillonHTTP
+
+extension EventStore {
+    /// Records `event` as `message.sent` on `connection` (inside the caller's transaction), only
+    /// when a subscription of the account wants that type: sends nobody listens to cost one read.
+    /// - Returns: whether an event was written.
+    @discardableResult
+    package func recordSent(_ event: SentEvent, now: Int64, on connection: any SQLConnection) throws -> Bool {
+        let subscriptions = try Self.subscriptionTypes(account: event.account, on: connection)
+        guard subscriptions.contains(where: { $0.types.contains("message.sent") }) else { return false }
+        try Self.append(type: "message.sent", body: event.body(millis: now), account: event.account, subscriptions: subscriptions,
+                        now: now, on: connection)
+        return true
+    }
+
+    /// ``recordSent(_:now:on:)`` in a transaction of its own (a send without an Idempotency-Key).
+    @discardableResult
+    package func recordSent(_ event: SentEvent, now: Int64) throws -> Bool {
+        try database.transaction { connection in try recordSent(event, now: now, on: connection) }
+    }
+}

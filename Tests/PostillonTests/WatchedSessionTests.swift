@@ -66,3 +66,14 @@ import Testing
         #expect(try current.signedInLogins(limit: 10).isEmpty)
     }
 }
+
+/// How first polls are spread (from literals).
+@Suite struct FirstPollWindowTests {
+    @Test func manyMailboxesSpreadOverTheIntervalFewStartSoon() {
+        #expect(MailboxPoller.firstPollWindow(newAccounts: 1, interval: 60) == 10)
+        #expect(MailboxPoller.firstPollWindow(newAccounts: 1, interval: 2) == 2)
+        #expect(MailboxPoller.firstPollWindow(newAccounts: 300, interval: 60) == 30)
+        #expect(MailboxPoller.firstPollWindow(newAccounts: 1000, interval: 60) == 60)
+        #expect(MailboxPoller.firstPollWindow(newAccounts: 100_000, interval: 300) == 300)
+    }
+}

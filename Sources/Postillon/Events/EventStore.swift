@@ -53,6 +53,15 @@ package final class EventStore: Sendable {
         }
     }
 
+    /// When `account` can next be claimed (its next poll or the end of a live lease), or nil when it
+    /// is not watched.
+    package func pollDue(account: String) throws -> Int64? {
+        try database.withConnection { connection in
+            try connection.query("SELECT next_poll_at, lease_until FROM watched_mailboxes WHERE account = $1", [.text(account)])
+                .first.flatMap { row in row.integer(0).map { max($0, row.integer(1) ?? 0) } }
+        }
+    }
+
     /// Releases the poll lease and schedules the next poll (after success or failure).
     package func releasePoll(account: String, owner: String, nextPollAt: Int64) throws {
         try database.withConnection { connection in

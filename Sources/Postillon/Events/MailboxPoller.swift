@@ -83,8 +83,9 @@ package final class MailboxPoller: Sendable {
     package var watched: [WatchedAccount] { current.withLock { $0 } }
 
     /// Makes the store's watched set what this process watches: the fixed accounts plus the
-    /// signed-in users' mailboxes; registers the new ones (first poll within min(interval, 10 s))
-    /// and forgets those no longer watched.
+    /// signed-in users' mailboxes; registers the new ones and forgets those no longer watched.
+    /// First polls are spread over ``firstPollWindow(newAccounts:interval:)`` so that many mailboxes
+    /// registered together log in evenly from the start (later polls keep that spread).
     func reconcile() throws {
         var wanted = fixed
         var keys = Set(fixed.map(\.account))
@@ -93,14 +94,21 @@ package final class MailboxPoller: Sendable {
         }
         let stored = try store.watchedAccounts()
         let now = WallClock.nowMillis()
-        for account in wanted where !stored.contains(account.account) {
-            try store.watch(account: account.account,
-                            firstPollAt: now + Int64.random(in: 0...Int64(min(account.intervalSeconds, 10) * 1000)))
+        let fresh = wanted.filter { !stored.contains($0.account) }
+        for account in fresh {
+            let window = Self.firstPollWindow(newAccounts: fresh.count, interval: account.intervalSeconds)
+            try store.watch(account: account.account, firstPollAt: now + Int64.random(in: 0...Int64(window) * 1000))
         }
         if signedIn != nil {
             for account in stored where !keys.contains(account) { try store.unwatch(account: account) }
         }
         current.withLock { $0 = wanted }
+    }
+
+    /// Seconds over which the first polls of `newAccounts` mailboxes registered together are spread:
+    /// at most 10 logins per second, but within 10 s when that allows it, never beyond one interval.
+    static func firstPollWindow(newAccounts: Int, interval: Int) -> Int {
+        min(interval, max(10, newAccounts / 10))
     }
 
     private func run(_ index: Int) {
@@ -128,7 +136,9 @@ package final class MailboxPoller: Sendable {
     func pollIfDue(_ account: WatchedAccount, now: Int64) -> Int64 {
         do {
             guard try store.claimPoll(account: account.account, owner: owner, now: now, leaseMillis: leaseMillis) else {
-                return now + 1000 + Int64.random(in: 0...1000)
+                // Not due, or leased by another replica: look again when it can be claimed, not every second.
+                let due = try store.pollDue(account: account.account) ?? now + 5000
+                return max(now + 200, due) + Int64.random(in: 0...500)
             }
         } catch {
             logger.warning("poll lease failed", metadata: ["mailbox": "\(account.account)", "error": "\(error)"])

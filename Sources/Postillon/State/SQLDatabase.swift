@@ -47,4 +47,30 @@ package final class SQLDatabase: Sendable {
             }
         }
     }
+
+    /// Runs `body` on one connection whose commits need not wait for the disk: on PostgreSQL a
+    /// transaction with `SET LOCAL synchronous_commit = off` (visible to every other connection at
+    /// once, and made durable by the next synchronous commit on the server, since the WAL is
+    /// flushed in order), on SQLite the same as ``withConnection(_:)`` (WAL with
+    /// `synchronous=NORMAL` already commits without a sync).
+    ///
+    /// Only for rows whose loss in a database crash is harmless because a later durable write of
+    /// the same operation depends on them, e.g. an idempotency claim: its answer is stored with a
+    /// durable commit, which also makes the claim durable.
+    /// - Throws: ``StateStoreError``, or what `body` throws.
+    @discardableResult
+    package func withoutDiskWait<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
+        guard dialect == .postgres else { return try withConnection(body) }
+        return try withConnection { connection in
+            try connection.execute("BEGIN; SET LOCAL synchronous_commit TO OFF")
+            do {
+                let value = try body(connection)
+                try connection.execute("COMMIT")
+                return value
+            } catch {
+                _ = try? connection.execute("ROLLBACK")
+                throw error
+            }
+        }
+    }
 }

@@ -1,6 +1,10 @@
 extension SQLStateStore {
     package func claimIdempotency(_ claim: IdempotencyRecord, now: Int64) throws -> IdempotencyClaim {
-        try database.withConnection { connection in
+        // The claim does not wait for the disk: the unique slot serialises claimants at once, and
+        // the answer's durable commit (finishIdempotency) flushes the claim's WAL record with it. A
+        // database crash before that loses at most a claim whose send had not been answered yet,
+        // which a retry would take over after its lease anyway.
+        try database.withoutDiskWait { connection in
             // A few rounds: the row may change between statements (finished, abandoned, taken over).
             for _ in 0..<5 {
                 let inserted = try connection.execute("""

@@ -108,6 +108,19 @@ def verify(post, secret):
         fail(f"signature does not verify with standardwebhooks: {error}")
 
 
+def polls_in_window(start, end):
+    """Dovecot `Login: user=<frank>` lines stamped within [start, end] (1 s resolution)."""
+    count = 0
+    year = time.gmtime(start).tm_year
+    for line in open(ENV["DOVECOT_LOG"], errors="replace"):
+        if f"Login: user=<{USER}>" not in line:
+            continue
+        stamp = time.mktime(time.strptime(f"{year} {line[:15]}", "%Y %b %d %H:%M:%S"))
+        if int(start) <= stamp <= end:
+            count += 1
+    return count
+
+
 def load():
     return json.load(open(STATE))
 
@@ -302,7 +315,17 @@ elif PHASE == "replicas":
         send_mail(subject)
         time.sleep(0.3)
     wait_for(lambda: all(posts_about(s) for s in subjects), INTERVAL * 1.1 + 10, "every replica-run event")
+    window_start = time.time()
     time.sleep(INTERVAL * 2 + 2)  # duplicates, if any, would arrive by now
+    window = time.time() - window_start
+    # Only the poller logs in as frank now: with one lease per mailbox that is one login per
+    # interval across all replicas, not one per replica.
+    logins = polls_in_window(window_start, window_start + window)
+    most = int(window / (INTERVAL * 0.9)) + 1
+    if logins > most:
+        fail(f"{logins} POP3 logins as {USER} in {window:.0f} s across the replicas (interval {INTERVAL:.0f} s): "
+             f"the mailbox was polled by more than one replica at a time")
+    ok(f"{logins} POP3 logins as {USER} in {window:.0f} s across three replicas (at most {most} for one poller)")
     for subject in subjects:
         posts = posts_about(subject)
         if len(posts) != 1 or posts[0]["status"] != 200:

@@ -162,7 +162,8 @@ package final class SummaryIndexer: Sendable {
                 failures = 0
                 if chosen.isEmpty {
                     if skipped.isEmpty { markComplete(account: account, listing: ListingFingerprint(round.listing.map(\.uidl))) }
-                    logger.debug("summary index complete", metadata: [
+                    // Info: once per job, and what an operator wants to know after a large mailbox's first search.
+                    logger.info("summary index complete", metadata: [
                         "mailbox": .string(account), "added": "\(added)", "skipped": "\(skipped.count)",
                         "millis": "\(MonotonicClock.nowMillis() - started)",
                     ])

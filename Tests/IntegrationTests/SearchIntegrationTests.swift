@@ -16,10 +16,24 @@ struct SearchIntegrationTests {
     func seedIndex(_ subject: String) -> Int { Int(subject.split(separator: " ").last ?? "") ?? -1 }
 
     @Test func searchFindsWhatTheBackgroundIndexerIndexed() throws {
+        try check([:])
+    }
+
+    /// The same with the state store on PostgreSQL when `POSTILLON_TEST_POSTGRES_URL` names a database.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["POSTILLON_TEST_POSTGRES_URL"] != nil, "set POSTILLON_TEST_POSTGRES_URL"))
+    func searchOnPostgreSQL() throws {
+        let url = try #require(ProcessInfo.processInfo.environment["POSTILLON_TEST_POSTGRES_URL"])
+        let keyFile = NSTemporaryDirectory() + "postillon-search-\(UUID().uuidString).key"
+        try Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString().write(toFile: keyFile, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: keyFile) }
+        try check([.state: url, .secretKeyFile: keyFile])
+    }
+
+    func check(_ flags: [ConfigKey: String]) throws {
         let token = "S" + UUID().uuidString.prefix(8).lowercased().filter { $0.isLetter || $0.isNumber }
         _ = MailServerEnvironment.run(["python3", MailServerEnvironment.repositoryRoot + "/Tests/Scripts/seed-mailbox.py",
                                        environment.maildir("dave"), String(Self.count), "--prefix", token, "--varied"])
-        let app = try LiveApp.againstMailServers(environment)
+        let app = try LiveApp.againstMailServers(environment, flags)
         let auth = LiveApp.basic("dave", environment.password("dave"))
         let search = try #require(app.services.search)
 

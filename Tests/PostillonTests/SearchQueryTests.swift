@@ -118,19 +118,34 @@ import Testing
         return IndexedSummary(uidl: uidl, summary: MessageSummary(id: uidl, size: 100, fields: fields))
     }
 
+    static let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+
     @Test func sqliteIndexMatchesWordsFieldsDatesAndRefusesSyntax() throws {
-        let store = try SQLStateStore.open(.sqlite(path: ":memory:"), logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
-        let index = SummaryIndex(database: store.database)
-        try index.insert(account: "alice", [
+        let store = try SQLStateStore.open(.sqlite(path: ":memory:"), logger: Self.quiet)
+        try checkIndex(SummaryIndex(database: store.database), alice: "alice", mallory: "mallory")
+    }
+
+    /// The same against PostgreSQL when `POSTILLON_TEST_POSTGRES_URL` names a database (for example a
+    /// cluster from Tests/Scripts/pg-cluster.sh); accounts are unique per run, so the database may be reused.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["POSTILLON_TEST_POSTGRES_URL"] != nil, "set POSTILLON_TEST_POSTGRES_URL"))
+    func postgresIndexMatchesTheSame() throws {
+        let url = try #require(ProcessInfo.processInfo.environment["POSTILLON_TEST_POSTGRES_URL"])
+        let store = try SQLStateStore.open(.postgres(url: url), poolSize: 2, logger: Self.quiet)
+        let run = UUID().uuidString.lowercased()
+        try checkIndex(SummaryIndex(database: store.database), alice: "alice-\(run)", mallory: "mallory-\(run)")
+    }
+
+    func checkIndex(_ index: SummaryIndex, alice: String, mallory: String) throws {
+        try index.insert(account: alice, [
             Self.summary("a1", subject: "Quarterly report Q3", from: "bob@mail.test", date: "2024-03-05T10:00:00+01:00",
                          contentType: "multipart/mixed"),
             Self.summary("a2", subject: "Lunch?", from: "carol@mail.test", to: "bob@mail.test", date: "2024-04-01T12:00:00Z"),
             Self.summary("a3", subject: "Résumé attached", from: "dave@other.test", date: nil, contentType: "application/pdf"),
         ])
-        try index.insert(account: "mallory", [Self.summary("m1", subject: "Quarterly report", from: "bob@mail.test", date: nil)])
-        try index.insert(account: "alice", [Self.summary("a1", subject: "changed", from: "x@y", date: nil)])  // kept as first written
+        try index.insert(account: mallory, [Self.summary("m1", subject: "Quarterly report", from: "bob@mail.test", date: nil)])
+        try index.insert(account: alice, [Self.summary("a1", subject: "changed", from: "x@y", date: nil)])  // kept as first written
         func match(_ parameters: [String: String]) throws -> Set<String> {
-            try index.matching(account: "alice", query: try SearchQuery.parse { parameters[$0] })
+            try index.matching(account: alice, query: try SearchQuery.parse { parameters[$0] })
         }
         #expect(try match(["q": "report"]) == ["a1"])
         #expect(try match(["q": "quart rep"]) == ["a1"], "each word is a prefix")
@@ -147,10 +162,10 @@ import Testing
             _ = try match(["q": hostile])  // never a syntax error
         }
         #expect(try match(["q": "report OR lunch"]) == [], "OR is a word, not an operator")
-        #expect(try index.indexedUIDLs(account: "alice") == ["a1", "a2", "a3"])
-        #expect(try index.summaries(account: "alice", uidls: ["a1", "zz"])["a1"]?.subject == "Quarterly report Q3")
-        try index.delete(account: "alice", uidls: ["a1"])
+        #expect(try index.indexedUIDLs(account: alice) == ["a1", "a2", "a3"])
+        #expect(try index.summaries(account: alice, uidls: ["a1", "zz"])["a1"]?.subject == "Quarterly report Q3")
+        try index.delete(account: alice, uidls: ["a1"])
         #expect(try match(["q": "report"]) == [])
-        #expect(try index.matching(account: "mallory", query: try SearchQuery.parse { ["q": "report"][$0] }) == ["m1"])
+        #expect(try index.matching(account: mallory, query: try SearchQuery.parse { ["q": "report"][$0] }) == ["m1"])
     }
 }

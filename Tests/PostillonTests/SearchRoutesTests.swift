@@ -70,6 +70,34 @@ import Testing
         #expect(ids(app.call(.GET, "/api/v1/messages?q=sender").json) == [], "nothing else was indexed")
     }
 
+    @Test func aListStartsTheIndexerToo() throws {
+        let app = try app()
+        _ = app.call(.GET, "/api/v1/messages?limit=2")
+        #expect(try #require(app.services.search).indexer.waitUntilIdle(timeoutMillis: 5000))
+        let search = app.call(.GET, "/api/v1/messages?q=sender")
+        #expect(index(search.json)["complete"] as? Bool == true)
+        #expect(search.json["total"] as? Int == 7)
+        #expect(app.call(.GET, "/api/v1/messages?q=%20%20").json["index"] == nil, "a blank q is the plain list")
+    }
+
+    @Test func aServerWithoutTOPGetsNoEndlessJobs() throws {
+        let pop3 = InMemoryPOP3Server(capabilities: ["UIDL", "PIPELINING"])
+        pop3.addMailbox("alice", password: "pw")
+        for number in 1...250 {
+            pop3.deliver("alice", uidl: "u\(number)", message: "Subject: Hello \(number)\r\n\r\nBody\r\n")
+        }
+        let state = try SQLStateStore.open(.sqlite(path: ":memory:"), logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let mailbox = MailboxService(connector: pop3, cacheCapacity: 100, waitMillis: 2000)
+        let index = SummaryIndex(database: state.database)
+        let indexer = SummaryIndexer(mailbox: mailbox, index: index, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let credentials = Credentials(username: "alice", password: "pw")
+        indexer.request(credentials)
+        #expect(indexer.waitUntilIdle(timeoutMillis: 5000))
+        #expect(try index.indexedUIDLs(account: "alice").isEmpty)
+        indexer.request(credentials)
+        #expect(!indexer.isIndexing(account: "alice"), "the account rests after a job that could not finish")
+    }
+
     @Test func badParametersAndMissingIndexAnswerProblems() throws {
         let app = try app()
         let bad = app.call(.GET, "/api/v1/messages?since=tomorrow")

@@ -39,12 +39,12 @@ package struct SearchQuery: Sendable, Equatable {
     /// Names of the parameters this type reads.
     package static let parameterNames = ["q", "from", "subject", "since", "before", "hasAttachments"]
 
-    /// Parses the parameters `value(name)` returns (nil: absent). An empty text parameter counts as absent.
+    /// Parses the parameters `value(name)` returns (nil: absent). An empty (or blank) text parameter counts as absent.
     /// - Throws: ``SearchQueryError``.
     package static func parse(_ value: (String) -> String?) throws(SearchQueryError) -> SearchQuery {
         var query = SearchQuery()
         func text(_ name: String) throws(SearchQueryError) -> [String] {
-            guard let raw = value(name), !raw.isEmpty else { return [] }
+            guard let raw = value(name), !raw.allSatisfy(\.isWhitespace) else { return [] }
             guard raw.utf8.count <= maxTextBytes else {
                 throw .tooLong(parameter: name, reason: "must be at most \(maxTextBytes) bytes")
             }

@@ -23,6 +23,9 @@ package final class SummaryIndexer: Sendable {
         var queued: Set<String> = []
         var running: Set<String> = []
         var complete: [String: ListingFingerprint] = [:]
+        /// Accounts whose last job could not finish (no headers from the server, repeated failures),
+        /// with the monotonic time until which new requests for them are ignored.
+        var resting: [String: Int64] = [:]
         var stopped = false
     }
 
@@ -39,6 +42,9 @@ package final class SummaryIndexer: Sendable {
     package static let maxYieldMillis: Int64 = 5_000
     /// Rounds that may fail in a row (busy line, upstream errors) before a job gives up.
     package static let maxFailures = 5
+    /// How long an account whose job could not finish gets no new job (its searches still work on
+    /// what is indexed, and pages the user lists are still added).
+    package static let restMillis: Int64 = 10 * 60 * 1000
 
     /// Creates an indexer.
     /// - Parameters:
@@ -77,6 +83,10 @@ package final class SummaryIndexer: Sendable {
         let account = credentials.mailboxKey
         let start: Bool = state.withLock { state in
             guard !state.stopped, !state.running.contains(account), !state.queued.contains(account) else { return false }
+            if let until = state.resting[account] {
+                guard MonotonicClock.nowMillis() >= until else { return false }
+                state.resting[account] = nil
+            }
             if state.running.count < maxJobs {
                 state.running.insert(account)
                 return true
@@ -126,6 +136,13 @@ package final class SummaryIndexer: Sendable {
 
     private var isStopped: Bool { state.withLock { $0.stopped } }
 
+    private func rest(_ account: String) {
+        state.withLock { state in
+            if state.resting.count >= 100_000 { state.resting.removeAll() }
+            state.resting[account] = MonotonicClock.nowMillis() + Self.restMillis
+        }
+    }
+
     /// One job: rounds until nothing is missing, the login is refused, or rounds keep failing.
     private func run(_ credentials: Credentials) {
         let account = credentials.mailboxKey
@@ -134,6 +151,7 @@ package final class SummaryIndexer: Sendable {
         var skipped: Set<String> = []
         var failures = 0
         var added = 0
+        var emptyRounds = 0
         while !isStopped {
             let yieldUntil = MonotonicClock.nowMillis() + Self.maxYieldMillis
             while mailbox.isBusy(credentials) && MonotonicClock.nowMillis() < yieldUntil { usleep(20_000) }
@@ -160,8 +178,20 @@ package final class SummaryIndexer: Sendable {
                 indexed?.formUnion(rows.map(\.uidl))
                 skipped.formUnion(Set(chosen).subtracting(rows.map(\.uidl)))
                 failures = 0
+                // A server that answers no TOP at all (or not for these messages) twice in a row
+                // will not for the rest either: stop rather than walk the whole mailbox for nothing.
+                emptyRounds = !chosen.isEmpty && rows.isEmpty ? emptyRounds + 1 : 0
+                if emptyRounds >= 2 {
+                    logger.notice("summary indexing stopped: the server gives no headers", metadata: ["mailbox": .string(account)])
+                    rest(account)
+                    return
+                }
                 if chosen.isEmpty {
-                    if skipped.isEmpty { markComplete(account: account, listing: ListingFingerprint(round.listing.map(\.uidl))) }
+                    if skipped.isEmpty {
+                        markComplete(account: account, listing: ListingFingerprint(round.listing.map(\.uidl)))
+                    } else {
+                        rest(account)  // messages without headers would only be asked for again and again
+                    }
                     // Info: once per job, and what an operator wants to know after a large mailbox's first search.
                     logger.info("summary index complete", metadata: [
                         "mailbox": .string(account), "added": "\(added)", "skipped": "\(skipped.count)",
@@ -175,6 +205,7 @@ package final class SummaryIndexer: Sendable {
                 failures += 1
                 if failures >= Self.maxFailures {
                     logger.notice("summary indexing gave up", metadata: ["mailbox": .string(account), "error": "\(error)"])
+                    rest(account)
                     return
                 }
                 usleep(UInt32(min(200_000 * failures, 2_000_000)))

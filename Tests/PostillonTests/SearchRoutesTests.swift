@@ -98,6 +98,34 @@ import Testing
         #expect(!indexer.isIndexing(account: "alice"), "the account rests after a job that could not finish")
     }
 
+    @Test func jobsYieldToRequestsAndEndAtSignOut() throws {
+        let pop3 = InMemoryPOP3Server()
+        for user in ["alice", "bob"] {
+            pop3.addMailbox(user, password: "pw")
+            for number in 1...20 { pop3.deliver(user, uidl: "u\(number)", message: "Subject: Hello \(number)\r\n\r\nBody\r\n") }
+        }
+        let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+        let state = try SQLStateStore.open(.sqlite(path: ":memory:"), logger: quiet)
+        let mailbox = MailboxService(connector: pop3, cacheCapacity: 100, waitMillis: 2000)
+        let index = SummaryIndex(database: state.database)
+        let indexer = SummaryIndexer(mailbox: mailbox, index: index, maxJobs: 1, logger: quiet)
+        #expect(mailbox.locks.acquire("alice", timeoutMillis: 0), "a request holds alice's line")
+        indexer.request(Credentials(username: "alice", password: "pw"))
+        indexer.request(Credentials(username: "bob", password: "pw"))
+        usleep(100_000)
+        #expect(indexer.isIndexing(account: "alice") && indexer.isIndexing(account: "bob"), "alice's job waits, bob's is queued")
+        #expect(try index.indexedUIDLs(account: "alice").isEmpty, "nothing is read while a request holds the line")
+        indexer.cancel(account: "bob")
+        #expect(!indexer.isIndexing(account: "bob"))
+        indexer.cancel(account: "alice")
+        mailbox.locks.release("alice")
+        #expect(indexer.waitUntilIdle(timeoutMillis: 7000))
+        #expect(try index.indexedUIDLs(account: "alice").isEmpty && index.indexedUIDLs(account: "bob").isEmpty)
+        indexer.request(Credentials(username: "bob", password: "pw"))
+        #expect(indexer.waitUntilIdle(timeoutMillis: 5000))
+        #expect(try index.indexedUIDLs(account: "bob").count == 20, "a later request indexes again")
+    }
+
     @Test func badParametersAndMissingIndexAnswerProblems() throws {
         let app = try app()
         let bad = app.call(.GET, "/api/v1/messages?since=tomorrow")

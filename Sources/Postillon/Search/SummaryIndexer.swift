@@ -26,6 +26,8 @@ package final class SummaryIndexer: Sendable {
         /// Accounts whose last job could not finish (no headers from the server, repeated failures),
         /// with the monotonic time until which new requests for them are ignored.
         var resting: [String: Int64] = [:]
+        /// Running jobs asked to end (the user signed out).
+        var cancelled: Set<String> = []
         var stopped = false
     }
 
@@ -103,6 +105,7 @@ package final class SummaryIndexer: Sendable {
                 run(job)
                 next = state.withLock { state in
                     state.running.remove(job.mailboxKey)
+                    state.cancelled.remove(job.mailboxKey)
                     guard !state.stopped, !state.queue.isEmpty else { return nil }
                     let taken = state.queue.removeFirst()
                     state.queued.remove(taken.mailboxKey)
@@ -113,6 +116,16 @@ package final class SummaryIndexer: Sendable {
         }
         thread.name = "postillon-indexer"
         thread.start()
+    }
+
+    /// Ends the job of `account` (after its current round) or drops it from the queue: called at
+    /// sign-out, so a password is not used in the background after its session ended. A later list
+    /// or search (another session, Basic) asks again.
+    package func cancel(account: String) {
+        state.withLock { state in
+            if state.queued.remove(account) != nil { state.queue.removeAll { $0.mailboxKey == account } }
+            if state.running.contains(account) { state.cancelled.insert(account) }
+        }
     }
 
     /// Stops: running jobs end after their current round, queued ones are dropped.
@@ -134,7 +147,7 @@ package final class SummaryIndexer: Sendable {
         return false
     }
 
-    private var isStopped: Bool { state.withLock { $0.stopped } }
+    private func shouldEnd(_ account: String) -> Bool { state.withLock { $0.stopped || $0.cancelled.contains(account) } }
 
     private func rest(_ account: String) {
         state.withLock { state in
@@ -152,9 +165,10 @@ package final class SummaryIndexer: Sendable {
         var failures = 0
         var added = 0
         var emptyRounds = 0
-        while !isStopped {
+        while !shouldEnd(account) {
             let yieldUntil = MonotonicClock.nowMillis() + Self.maxYieldMillis
             while mailbox.isBusy(credentials) && MonotonicClock.nowMillis() < yieldUntil { usleep(20_000) }
+            if shouldEnd(account) { return }
             do {
                 var chosen: [String] = []
                 let round = try mailbox.summarise(credentials) { listing in
@@ -201,7 +215,7 @@ package final class SummaryIndexer: Sendable {
                 }
             } catch {
                 if case POP3Error.loginRefused = error { return }
-                if isStopped { return }
+                if shouldEnd(account) { return }
                 failures += 1
                 if failures >= Self.maxFailures {
                     logger.notice("summary indexing gave up", metadata: ["mailbox": .string(account), "error": "\(error)"])

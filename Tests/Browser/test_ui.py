@@ -1035,6 +1035,40 @@ def test_search_with_the_summary_index(driver):
     assert row_ids(driver)[:5] == all_ids[:5]
 
 
+# Makes the first two search answers say the index is incomplete (3 of 10), as a large mailbox's
+# first searches do; later answers pass through unchanged.
+INDEXING_TWIN_JS = """
+(() => {
+  const real = window.fetch.bind(window);
+  window.__searches = 0;
+  window.fetch = async (input, init = {}) => {
+    const url = new URL(typeof input === 'string' ? input : input.url, location.href);
+    const response = await real(input, init);
+    if (url.pathname !== '/api/v1/messages' || !url.searchParams.has('q') || !response.ok) return response;
+    window.__searches += 1;
+    const page = await response.json();
+    if (window.__searches <= 2) page.index = {complete: false, indexed: 3, total: 10};
+    return new Response(JSON.stringify(page), {status: 200, headers: {'Content-Type': 'application/json'}});
+  };
+})();
+"""
+
+
+def test_search_says_it_is_still_indexing(driver):
+    """While the index is incomplete the list says so and asks again by itself; once complete the
+    hint goes (the answers are the real server's, with `index` rewritten by INDEXING_TWIN_JS)."""
+    driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": INDEXING_TWIN_JS})
+    sign_in(driver)
+    visible(driver, "search-form")
+    driver.find_element(By.ID, "search-input").send_keys("a" + Keys.ENTER)
+    hint = visible(driver, "search-index")
+    assert "3" in hint.text and "10" in hint.text, hint.text
+    wait(driver, 20).until(lambda d: d.execute_script("return window.__searches") >= 3)
+    wait(driver).until(lambda d: not d.find_element(By.ID, "search-index").is_displayed())
+    idle(driver)
+    assert_no_error(driver)
+
+
 def teardown_module(module):
     # Keep the artifacts folder tidy if nothing was written into it.
     if ARTIFACTS.exists() and not any(ARTIFACTS.iterdir()) and not os.environ.get("POSTILLON_ARTIFACTS"):

@@ -44,23 +44,25 @@ enum MessageRoutes {
                 }
                 return try services.authorized(context) { principal in
                     let account = principal.credentials.mailboxKey
-                    let search = services.search
-                    let indexInBackground = services.configuration.indexJobs > 0
-                    return JSONBody.response(try mailbox.list(principal.credentials, limit: limit, cursor: cursor, filter: filter,
-                                                              arrivedMillis: context.request.arrivedMillis, flags: { uidls in
-                        // The listing proved the credentials: the index may be completed in the background.
-                        if let search, indexInBackground {
-                            do { try search.refresh(principal.credentials, uidls: uidls) } catch {
-                                context.logger.warning("summary index not refreshed", metadata: ["error": "\(error)"])
-                            }
-                        }
+                    var listed: [String]?
+                    var parsed: [(uidl: String, summary: MessageSummary)] = []
+                    let page = try mailbox.list(principal.credentials, limit: limit, cursor: cursor, filter: filter,
+                                                arrivedMillis: context.request.arrivedMillis, flags: { uidls in
+                        listed = uidls
                         return try services.flags.flagsForListing(account: account, uidls: uidls)
-                    }, parsed: { parsed in
-                        // Best effort: the page is served even when the index cannot be written.
-                        do { try search?.record(account: account, parsed) } catch {
-                            context.logger.warning("summary index not written", metadata: ["error": "\(error)"])
+                    }, parsed: { parsed = $0 })
+                    // The summary index is kept after the mailbox's line is released. Best effort: the
+                    // page is served even when the index cannot be written.
+                    if let search = services.search {
+                        do {
+                            try search.record(account: account, parsed)
+                            // The listing proved the credentials: the index may be completed in the background.
+                            if let listed, services.configuration.indexJobs > 0 { try search.refresh(principal.credentials, uidls: listed) }
+                        } catch {
+                            context.logger.warning("summary index not updated", metadata: ["error": "\(error)"])
                         }
-                    }))
+                    }
+                    return JSONBody.response(page)
                 }
             },
             Route(.GET, "/api/v1/messages/{id}/raw") { context in

@@ -14,7 +14,7 @@
 # openapi-python-client), builds
 # `swift build -c release --product postillon`, starts it on 127.0.0.1:$E2E_PORT, delivers fixture
 # messages through Postfix's plain SMTP port, runs a and b, stops the service, prints a summary,
-# exits non-zero if a, b or c failed. Screenshots: $ARTIFACTS/inbox.png, reader.png, hostile.png.
+# exits non-zero if a, b or c failed. Screenshots: $ARTIFACTS/inbox.png, reader.png, hostile.png, search.png.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -198,7 +198,7 @@ grep -E '^FAIL ' "$ARTIFACTS/api-validation.txt" | sed 's/^/      /' || true
 echo "   c. generated client:  $(verdict "$CLIENT_RC") — $(tail -n 1 "$ARTIFACTS/generated-client.txt")"
 grep -E '^FAIL ' "$ARTIFACTS/generated-client.txt" | sed 's/^/      /' || true
 shots=()
-for shot in inbox reader hostile; do [[ -s "$ARTIFACTS/$shot.png" ]] && shots+=("$ARTIFACTS/$shot.png"); done
+for shot in inbox reader hostile search; do [[ -s "$ARTIFACTS/$shot.png" ]] && shots+=("$ARTIFACTS/$shot.png"); done
 echo "   screenshots:          ${shots[*]:-none}"
 echo "   logs:                 $SERVER_LOG, $ARTIFACTS/browser-test.txt, $ARTIFACTS/api-validation.txt"
 if [[ $BROWSER_RC -ne 0 || $API_RC -ne 0 || $CLIENT_RC -ne 0 ]]; then

@@ -12,6 +12,7 @@ import { clearDrafts, initCompose, openCompose } from './compose.js';
 import { $, el, isTypingTarget } from './util.js';
 
 let selectedCount = 0;
+const SEARCH_DEBOUNCE_MS = 400;
 
 function closeDialogs() {
   for (const dialog of document.querySelectorAll('dialog[open]')) dialog.close();
@@ -345,13 +346,32 @@ function start() {
   $('refresh-button').addEventListener('click', () => inbox.reloadInbox());
   $('delete-selected-button').addEventListener('click', deleteChecked);
   $('toggle-seen-button').addEventListener('click', toggleSeen);
+  const searchFilters = () => ({ q: $('search-input').value.trim(), hasAttachments: $('search-attachments').checked ? 'true' : '' });
+  let searchDebounce = null;
   $('search-form').addEventListener('submit', (event) => {
     event.preventDefault();
-    inbox.setFilters({ q: $('search-input').value.trim(), hasAttachments: $('search-attachments').checked ? 'true' : '' });
+    clearTimeout(searchDebounce);
+    inbox.setFilters(searchFilters());
+  });
+  // Typing searches after a pause, once the text holds a letter or digit (the server ignores the
+  // rest); clearing the box (or its x) returns to the inbox.
+  $('search-input').addEventListener('input', () => {
+    clearTimeout(searchDebounce);
+    const filters = searchFilters();
+    if (filters.q && !/[\p{L}\p{N}]/u.test(filters.q)) return;
+    searchDebounce = setTimeout(() => {
+      const now = inbox.currentFilters();
+      const same = (now.q || '') === filters.q && (now.hasAttachments || '') === filters.hasAttachments;
+      if (!same) inbox.setFilters(filters);
+    }, SEARCH_DEBOUNCE_MS);
   });
   $('search-input').addEventListener('search', () => {
-    if (!$('search-input').value) inbox.setFilters({ hasAttachments: $('search-attachments').checked ? 'true' : '' });
+    if (!$('search-input').value) {
+      clearTimeout(searchDebounce);
+      inbox.setFilters(searchFilters());
+    }
   });
+  $('search-attachments').addEventListener('change', () => inbox.setFilters(searchFilters()));
   window.addEventListener('focus', () => inbox.clearNewMail());
   $('toggle-flag-button').addEventListener('click', toggleFlag);
   $('mark-read-setting').checked = localStorage.getItem(MARK_READ_KEY) !== 'false';

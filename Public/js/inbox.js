@@ -16,16 +16,42 @@ const state = {
   checked: new Set(),
   loadingMore: false,
   filters: {},        // search: {q, hasAttachments} when the server offers search
+  index: null,        // search results: {complete, indexed, total} of the server's summary index
   newMail: 0,         // messages that arrived since the window last had focus
 };
 
 /** Sets the search filters (empty: the whole mailbox) and reloads the first page. */
 export function setFilters(filters) {
-  state.filters = Object.fromEntries(Object.entries(filters).filter(([, v]) => v !== '' && v !== false && v != null));
+  const next = Object.fromEntries(Object.entries(filters).filter(([, v]) => v !== '' && v !== false && v != null));
+  state.filters = next;
   return reloadInbox();
 }
 
+// While the server is still indexing, the first page of results is fetched again now and then,
+// so results grow as the index does (not after the user paged further: that would reset the list).
+const INDEX_POLL_MS = 3000;
+let indexPoll = null;
+
+function scheduleIndexPoll() {
+  clearTimeout(indexPoll);
+  indexPoll = null;
+  if (!isFiltered() || !state.index || state.index.complete) return;
+  const filters = state.filters;
+  indexPoll = setTimeout(() => {
+    if (state.filters === filters && state.rows.length <= PAGE_SIZE && !state.loadingMore) reloadInbox();
+  }, INDEX_POLL_MS);
+}
+
+function renderIndexHint() {
+  const hint = $('search-index');
+  const index = isFiltered() ? state.index : null;
+  hint.hidden = !index || index.complete;
+  hint.textContent = hint.hidden ? '' : t('search.indexing', { indexed: index.indexed, total: index.total });
+}
+
 export const isFiltered = () => Object.keys(state.filters).length > 0;
+/** The filters now in effect (search box contents as sent). */
+export const currentFilters = () => ({ ...state.filters });
 
 /** Counts new mail for the title badge until the user looks (window focus). */
 export function noteNewMail(count = 1) {
@@ -93,13 +119,17 @@ export async function reloadInbox() {
     state.rows = page.messages || [];
     state.nextCursor = page.nextCursor || null;
     state.total = page.total ?? state.rows.length;
+    state.index = page.index || null;
     const ids = new Set(state.rows.map((r) => r.id));
     state.checked = new Set([...state.checked].filter((id) => ids.has(id)));
     render();
   } catch (err) {
+    state.index = null;
+    renderIndexHint();
     showError(err);
     return false;
   }
+  scheduleIndexPoll();
   await refreshMailboxStats();
   return true;
 }
@@ -114,6 +144,7 @@ export async function loadMore() {
     state.rows.push(...(page.messages || []).filter((m) => !known.has(m.id)));
     state.nextCursor = page.nextCursor || null;
     state.total = page.total ?? state.total;
+    state.index = page.index || state.index;
     render();
   } catch (err) {
     showError(err);
@@ -188,6 +219,7 @@ function render() {
     : '';
   $('list-empty').textContent = isFiltered() ? t('search.none') : t('list.empty');
   if (focusedId) rowElement(focusedId)?.querySelector('.row-main')?.focus();
+  renderIndexHint();
   renderCount();
   renderTitle();
   $('mark-read-setting-box').hidden = !flagsSupported();
@@ -264,7 +296,8 @@ export async function removeIds(ids) {
 
 export function resetInbox() {
   Object.assign(state, {
-    rows: [], nextCursor: null, total: 0, mailbox: null, currentId: null, checked: new Set(), filters: {}, newMail: 0,
+    rows: [], nextCursor: null, total: 0, mailbox: null, currentId: null, checked: new Set(), filters: {}, index: null, newMail: 0,
   });
+  clearTimeout(indexPoll);
   render();
 }

@@ -53,6 +53,7 @@ enum Server {
             server.shutdown(timeoutMillis: configuration.shutdownTimeoutMillis)
         }
         server.waitUntilStopped()
+        services.search?.indexer.stop()  // indexing jobs end after their current round
         services.mailbox.shutdown()  // QUIT on parked POP3 sessions
         withExtendedLifetime(sources) {}
         // Leave without running atexit handlers: libraries' exit-time cleanup (OpenSSL's among

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Takes the README's screenshots of the web UI against the demo (Deploy/run.sh) in headless
-Chromium: inbox, HTML reader, attachment preview and compose, each in light and dark mode at
-desktop (1280x860) and phone (390x844) size.
+Chromium: inbox, HTML reader, attachment preview, compose and search results, each in light and
+dark mode at desktop (1280x860) and phone (390x844) size.
 
 Usage: screenshots.py [--url http://127.0.0.1:8080] [--user alice] [--password alice-secret]
                       [--out Public/docs]
@@ -17,6 +17,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -108,6 +109,17 @@ def main():
                 wait(drv).until(EC.visibility_of_element_located((By.ID, "compose-dialog")))
                 time.sleep(0.5)
                 shot("compose")
+                # Search results: the page again (the session survives a reload), then a word of a thread.
+                drv.get(args.url.rstrip("/") + "/")
+                box = wait(drv).until(EC.visibility_of_element_located((By.ID, "search-input")))
+                idle(drv)
+                box.send_keys("umzug" + Keys.ENTER)
+                wait(drv).until(lambda d: "found" in d.find_element(By.ID, "list-showing").text
+                                and not d.find_element(By.ID, "search-index").is_displayed())
+                idle(drv)
+                if size == "desktop":
+                    open_subject(drv, "Umzug des Servers")
+                shot("search")
                 print(f"screenshots: {scheme} {size} done")
             finally:
                 drv.quit()

@@ -25,7 +25,7 @@ the Python packages pytest and selenium. Configuration, all from the environment
 
 Without POSTILLON_URL and the credentials every test is skipped. The compose/send
 test is skipped (with a message saying so) while the server has no POST /api/v1/send.
-Screenshots written to POSTILLON_ARTIFACTS: inbox.png, reader.png, hostile.png.
+Screenshots written to POSTILLON_ARTIFACTS: inbox.png, reader.png, hostile.png, search.png.
 """
 
 import base64
@@ -887,10 +887,11 @@ def test_a_page_on_another_origin_uses_the_api_with_cors(driver):
     assert "TypeError" in refused.get("error", ""), f"a page on an unlisted origin reached the API: {refused}"
 
 
-# Search (GET /messages?q=) and the event stream (GET /events) are built on other branches. This
-# twin, injected before the page's scripts, makes the served OpenAPI document list them, answers
-# ?q= by filtering the real list on subject and sender, and serves /events as a stream the test
-# pushes events into; the page is made to believe it lacks focus, so new mail shows in the title.
+# The event stream (GET /events) is built on another branch. This twin, injected before the page's
+# scripts, makes the served OpenAPI document list it (and search, GET /messages?q=, when a server
+# lacks it: then ?q= is answered by filtering the real list on subject and sender), and serves
+# /events as a stream the test pushes events into; the page is made to believe it lacks focus, so
+# new mail shows in the title.
 SEARCH_EVENTS_TWIN_JS = """
 (() => {
   const real = window.fetch.bind(window);
@@ -906,7 +907,9 @@ SEARCH_EVENTS_TWIN_JS = """
     const method = (init.method || 'GET').toUpperCase();
     if (url.pathname === '/api/v1/openapi.json') {
       const doc = await (await real(input, init)).json();
-      doc.paths['/api/v1/messages'].get.parameters.push({name: 'q', in: 'query', schema: {type: 'string'}});
+      const parameters = doc.paths['/api/v1/messages'].get.parameters;
+      window.__realSearch = parameters.some((p) => p.name === 'q');
+      if (!window.__realSearch) parameters.push({name: 'q', in: 'query', schema: {type: 'string'}});
       doc.paths['/api/v1/events'] = {get: {responses: {200: {description: 'events'}}}};
       return new Response(JSON.stringify(doc), {status: 200, headers: {'Content-Type': 'application/json'}});
     }
@@ -918,8 +921,8 @@ SEARCH_EVENTS_TWIN_JS = """
     if (method === 'GET' && url.pathname === '/api/v1/messages') {
       window.__listLoads += 1;
       const q = url.searchParams.get('q');
-      if (q !== null) {
-        window.__queries.push(Object.fromEntries(url.searchParams));
+      if (q !== null) window.__queries.push(Object.fromEntries(url.searchParams));
+      if (q !== null && !window.__realSearch) {
         url.searchParams.delete('q');
         url.searchParams.set('limit', '200');
         const page = await (await real(url.href, init)).json();
@@ -985,6 +988,85 @@ def test_search_and_live_updates_against_their_contracts(driver):
         time.sleep(1)
     assert "+" in driver.title, driver.title
     assert driver.find_element(By.ID, "refresh-button").is_displayed()
+
+
+def search_for(drv, text):
+    """Types `text` into the search box and waits for the search's first page."""
+    box = drv.find_element(By.ID, "search-input")
+    box.clear()
+    box.send_keys(text + Keys.ENTER)
+    wait(drv).until(lambda d: "found" in d.find_element(By.ID, "list-showing").text
+                    or d.find_element(By.ID, "list-empty").is_displayed())
+    idle(drv)
+    assert_no_error(drv)
+
+
+def test_search_with_the_summary_index(driver):
+    """Issue 16 item 4 against the real search: the box searches subject and sender words as the
+    user types (no Enter needed), says so while the index is incomplete, and clearing it returns
+    to the inbox. Screenshots: search.png."""
+    sign_in(driver)
+    visible(driver, "search-form")
+    all_ids = row_ids(driver)
+    assert all_ids
+    term = UMLAUT_SUBJECT.split("–")[-1].strip()  # the fixture token, also a word of the subject
+    box = driver.find_element(By.ID, "search-input")
+    box.send_keys(term)  # the debounce searches without Enter
+    wait(driver).until(lambda d: "found" in d.find_element(By.ID, "list-showing").text)
+    time.sleep(0.6)  # past the debounce: the search for the whole term has been sent
+    idle(driver)
+    deadline = time.monotonic() + 60
+    while driver.find_element(By.ID, "search-index").is_displayed():  # "still indexing n of m"
+        assert re.search(r"\d+ .* \d+", driver.find_element(By.ID, "search-index").text)
+        assert time.monotonic() < deadline, "the index never completed"
+        time.sleep(1)
+        search_for(driver, term)
+    subjects = [row_subject(r) for r in rows(driver)]
+    assert subjects and all(term.lower() in s.lower() for s in subjects), subjects
+    screenshot(driver, "search.png")
+    search_for(driver, "zzqxnomatch")
+    assert driver.find_element(By.ID, "list-empty").is_displayed()
+    assert not rows(driver)
+    box = driver.find_element(By.ID, "search-input")
+    box.clear()
+    box.send_keys(Keys.ENTER)
+    wait(driver).until(lambda d: "found" not in d.find_element(By.ID, "list-showing").text and rows(d))
+    idle(driver)
+    assert row_ids(driver)[:5] == all_ids[:5]
+
+
+# Makes the first two search answers say the index is incomplete (3 of 10), as a large mailbox's
+# first searches do; later answers pass through unchanged.
+INDEXING_TWIN_JS = """
+(() => {
+  const real = window.fetch.bind(window);
+  window.__searches = 0;
+  window.fetch = async (input, init = {}) => {
+    const url = new URL(typeof input === 'string' ? input : input.url, location.href);
+    const response = await real(input, init);
+    if (url.pathname !== '/api/v1/messages' || !url.searchParams.has('q') || !response.ok) return response;
+    window.__searches += 1;
+    const page = await response.json();
+    if (window.__searches <= 2) page.index = {complete: false, indexed: 3, total: 10};
+    return new Response(JSON.stringify(page), {status: 200, headers: {'Content-Type': 'application/json'}});
+  };
+})();
+"""
+
+
+def test_search_says_it_is_still_indexing(driver):
+    """While the index is incomplete the list says so and asks again by itself; once complete the
+    hint goes (the answers are the real server's, with `index` rewritten by INDEXING_TWIN_JS)."""
+    driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": INDEXING_TWIN_JS})
+    sign_in(driver)
+    visible(driver, "search-form")
+    driver.find_element(By.ID, "search-input").send_keys("a" + Keys.ENTER)
+    hint = visible(driver, "search-index")
+    assert "3" in hint.text and "10" in hint.text, hint.text
+    wait(driver, 20).until(lambda d: d.execute_script("return window.__searches") >= 3)
+    wait(driver).until(lambda d: not d.find_element(By.ID, "search-index").is_displayed())
+    idle(driver)
+    assert_no_error(driver)
 
 
 def teardown_module(module):

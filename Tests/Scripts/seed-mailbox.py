@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Seed a Maildir with COUNT distinct test messages (stdlib only).
 
-Usage: seed-mailbox.py MAILDIR COUNT [--prefix TEXT] [--to ADDR] [--owner UID:GID]
+Usage: seed-mailbox.py MAILDIR COUNT [--prefix TEXT] [--to ADDR] [--owner UID:GID] [--varied]
 
 MAILDIR is the Maildir itself (the directory holding new/ cur/ tmp/), e.g.
 $MAIL_ROOT/alice/Maildir. Messages are written to tmp/ and renamed into new/,
@@ -13,6 +13,11 @@ Message i (1-based):
   From: Seeder <seeder@mail.test>, To: USER@mail.test (USER = parent dir of MAILDIR)
   Date, a unique Message-ID, X-Seed-Index: {i}
   body: a few lines including "Seed-Index: {i}".
+With --varied (for search tests and benchmarks), instead:
+  Subject: "{prefix} {TOPICS[i % 16]} {WORDS[i % 23]} Nr. {i}"
+  From: SENDERS[i % 12] (name and address)
+  Date: one hour apart, message COUNT being the newest (an hour before now)
+  every 5th message (i % 5 == 0): multipart/mixed with a small text attachment.
 Line endings are LF, as Postfix's virtual(8) delivery stores them; Dovecot sends
 CRLF over POP3 and counts sizes as CRLF.
 
@@ -53,6 +58,46 @@ def subject_for(prefix, i):
     return f"{prefix} message {i}"
 
 
+TOPICS = ["Invoice", "Meeting", "Quarterly report", "Lunch", "Release notes", "Travel plans", "Budget review",
+          "Newsletter", "Support ticket", "Password reset", "Conference", "Team offsite", "Contract draft",
+          "Shipping update", "Weekly digest", "Café order"]
+WORDS = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliett", "kilo",
+         "lima", "mike", "november", "oscar", "papa", "quebec", "romeo", "sierra", "tango", "uniform", "victor",
+         "whiskey"]
+SENDERS = [("Ada Lovelace", "ada@analytical.test"), ("Alan Turing", "alan@bletchley.test"),
+           ("Grace Hopper", "grace@navy.test"), ("Linus Torvalds", "linus@kernel.test"),
+           ("Margaret Hamilton", "margaret@apollo.test"), ("Dennis Ritchie", "dmr@bell.test"),
+           ("Barbara Liskov", "liskov@mit.test"), ("Ken Thompson", "ken@bell.test"),
+           ("Frances Allen", "fran@ibm.test"), ("Donald Knuth", "knuth@stanford.test"),
+           ("Radia Perlman", "radia@dec.test"), ("Jürgen Müller", "juergen@beispiel.test")]
+
+
+def varied_message(prefix, i, count, to_addr, now):
+    date = format_datetime(datetime.fromtimestamp(now - 3600 * (count - i + 1), timezone.utc))
+    name, address = SENDERS[i % len(SENDERS)]
+    subject = f"{prefix} {TOPICS[i % len(TOPICS)]} {WORDS[i % len(WORDS)]} Nr. {i}"
+    encoded = "=?UTF-8?B?" + base64.b64encode(subject.encode("utf-8")).decode("ascii") + "?="
+    lines = [
+        f"From: {name} <{address}>" if name.isascii() else
+        "From: =?UTF-8?B?" + base64.b64encode(name.encode("utf-8")).decode("ascii") + f"?= <{address}>",
+        f"To: {to_addr}",
+        f"Subject: {subject if subject.isascii() else encoded}",
+        f"Date: {date}",
+        f"Message-ID: <seed-{i}-{uuid.uuid4().hex}@mail.test>",
+        f"X-Seed-Index: {i}",
+        "MIME-Version: 1.0",
+    ]
+    body = [f"This is seeded message {i} of {count} ({prefix}).", f"Seed-Index: {i}", ""]
+    if i % 5 == 0:
+        lines += ['Content-Type: multipart/mixed; boundary="seed-b"', "", "--seed-b",
+                  "Content-Type: text/plain; charset=utf-8", ""] + body + [
+                  "--seed-b", 'Content-Type: text/plain; name="notes.txt"', 'Content-Disposition: attachment; filename="notes.txt"',
+                  "", f"Attachment of message {i}.", "--seed-b--", ""]
+    else:
+        lines += ["Content-Type: text/plain; charset=utf-8", "Content-Transfer-Encoding: 8bit", ""] + body
+    return "\n".join(lines).encode("utf-8")
+
+
 def message(prefix, i, count, to_addr, ts):
     date = format_datetime(datetime.fromtimestamp(ts, timezone.utc))
     msg_id = f"<seed-{i}-{uuid.uuid4().hex}@mail.test>"
@@ -84,6 +129,7 @@ def main():
     ap.add_argument("--prefix", default="Seed")
     ap.add_argument("--to", help="To: address (default: USER@mail.test from the path)")
     ap.add_argument("--owner", default="5000:5000", help="UID:GID of the files")
+    ap.add_argument("--varied", action="store_true", help="varied subjects, senders, dates and attachments (see above)")
     args = ap.parse_args()
     if args.count < 0:
         ap.error("COUNT must be >= 0")
@@ -108,7 +154,8 @@ def main():
         tmp_path = os.path.join(maildir, "tmp", name)
         fd = os.open(tmp_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as f:
-            f.write(message(args.prefix, i, args.count, to_addr, ts))
+            f.write(varied_message(args.prefix, i, args.count, to_addr, now) if args.varied
+                    else message(args.prefix, i, args.count, to_addr, ts))
         os.chown(tmp_path, uid, gid)
         os.utime(tmp_path, (ts, ts))
         os.rename(tmp_path, os.path.join(maildir, "new", name))

@@ -77,7 +77,7 @@ echo "rows: sessions=$(psql_count 'SELECT COUNT(*) FROM sessions') idempotency_r
 "$PG_BIN/pg_dump" -h 127.0.0.1 -p "$PG_PORT" -U postgres postillon >"$WORK/pg_dump.sql"
 secrets_absent "$WORK/pg_dump.sql"
 echo "== the state-store contract tests against this PostgreSQL"
-(cd "$ROOT" && POSTILLON_TEST_POSTGRES_URL="$PG_URL" swift test --skip-build --filter 'StateStoreTests')
+(cd "$ROOT" && POSTILLON_TEST_POSTGRES_URL="$PG_URL" swift test --skip-build --filter 'StateStoreTests|SearchQueryTests')
 
 echo "== SQLite: one Postillon process, restarted"
 mkdir -p "$WORK/sqlite"

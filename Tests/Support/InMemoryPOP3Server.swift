@@ -133,6 +133,8 @@ package final class InMemoryPOP3Server: POP3Connector {
         }
 
         func headers(of numbers: [Int]) throws -> [Int: [UInt8]] {
+            // As the real session: a server whose CAPA list leaves out TOP is not asked for headers.
+            guard capabilities.mayUseTOP else { return [:] }
             var result: [Int: [UInt8]] = [:]
             for number in numbers where number >= 1 && number <= snapshot.count && !marked.contains(number) {
                 let bytes = snapshot[number - 1].bytes

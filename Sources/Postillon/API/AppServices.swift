@@ -19,6 +19,9 @@ package final class AppServices: Sendable {
     package let sweeper: StateSweeper
     /// The event outbox and webhook subscriptions (nil on a state store without SQL, as in unit tests).
     package let events: EventStore?
+    /// Search over the summary index, with its background indexer (nil on a state store without
+    /// SQL, as in unit tests with the in-memory twin: search then answers 503 `search_unavailable`).
+    package let search: MessageSearch?
     /// SMTP submission (sending).
     package let smtp: any SMTPClient
     /// The server's logger.
@@ -34,6 +37,12 @@ package final class AppServices: Sendable {
         self.state = state
         flags = MessageFlagStore(store: state)
         sweeper = StateSweeper(store: state, windowMillis: authenticator.limiter.windowLength, logger: logger)
+        let flags = self.flags
+        search = (state as? SQLStateStore).map { store in
+            let index = SummaryIndex(database: store.database)
+            return MessageSearch(mailbox: mailbox, index: index, flags: flags,
+                                 indexer: SummaryIndexer(mailbox: mailbox, index: index, maxJobs: configuration.indexJobs, logger: logger))
+        }
         self.smtp = smtp
         self.logger = logger
         self.events = events

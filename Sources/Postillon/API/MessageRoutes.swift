@@ -1,5 +1,6 @@
 import PostillonHTTP
-/// The mailbox and message routes: list, raw download, delete, bulk delete.
+/// The mailbox and message routes: list (and search, with `q` and the other search parameters), raw
+/// download, delete, bulk delete.
 enum MessageRoutes {
     struct BulkDelete: Decodable {
         let ids: [String]
@@ -31,12 +32,37 @@ enum MessageRoutes {
                     cursor = parsed
                 }
                 let filter = try FlagRoutes.filter(context)
+                let query = try SearchQuery.parse { context.query($0) }
+                if query.isActive {
+                    guard let search = services.search else {
+                        throw Problem(.serviceUnavailable, code: "search_unavailable", detail: "This server keeps no summary index.")
+                    }
+                    return try services.authorized(context) { principal in
+                        JSONBody.response(try search.search(principal.credentials, query: query, filter: filter, limit: limit, cursor: cursor,
+                                                            arrivedMillis: context.request.arrivedMillis))
+                    }
+                }
                 return try services.authorized(context) { principal in
                     let account = principal.credentials.mailboxKey
-                    return JSONBody.response(try mailbox.list(principal.credentials, limit: limit, cursor: cursor, filter: filter,
-                                                                      arrivedMillis: context.request.arrivedMillis) { uidls in
-                        try services.flags.flagsForListing(account: account, uidls: uidls)
-                    })
+                    var listed: [String]?
+                    var parsed: [(uidl: String, summary: MessageSummary)] = []
+                    let page = try mailbox.list(principal.credentials, limit: limit, cursor: cursor, filter: filter,
+                                                arrivedMillis: context.request.arrivedMillis, flags: { uidls in
+                        listed = uidls
+                        return try services.flags.flagsForListing(account: account, uidls: uidls)
+                    }, parsed: { parsed = $0 })
+                    // The summary index is kept after the mailbox's line is released. Best effort: the
+                    // page is served even when the index cannot be written.
+                    if let search = services.search {
+                        do {
+                            try search.record(account: account, parsed)
+                            // The listing proved the credentials: the index may be completed in the background.
+                            if let listed, services.configuration.indexJobs > 0 { try search.refresh(principal.credentials, uidls: listed) }
+                        } catch {
+                            context.logger.warning("summary index not updated", metadata: ["error": "\(error)"])
+                        }
+                    }
+                    return JSONBody.response(page)
                 }
             },
             Route(.GET, "/api/v1/messages/{id}/raw") { context in

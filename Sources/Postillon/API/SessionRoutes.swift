@@ -53,6 +53,7 @@ enum SessionRoutes {
                     throw Problem(.badRequest, code: "invalid_parameter", detail: "Only a session token can be signed out.")
                 }
                 try services.authenticator.sessions.remove(token: token)
+                services.search?.indexer.cancel(account: principal.credentials.mailboxKey)
                 return HTTPResponse(status: .noContent)
             },
         ]

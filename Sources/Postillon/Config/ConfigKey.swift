@@ -34,6 +34,7 @@ package enum ConfigKey: String, CaseIterable, Sendable {
     case sessionIdleTimeout = "session-idle-timeout"
     case sessionMaxAge = "session-max-age"
     case summaryCacheEntries = "summary-cache-entries"
+    case indexJobs = "index-jobs"
     case smtpTrustedRelay = "smtp-trusted-relay"
     case corsOrigins = "cors-origins"
     case state
@@ -101,6 +102,7 @@ package enum ConfigKey: String, CaseIterable, Sendable {
         case .sessionIdleTimeout: ConfigKeySpec("1800", "Seconds a sign-in token lives without use.")
         case .sessionMaxAge: ConfigKeySpec("43200", "Seconds a sign-in token lives at most.")
         case .summaryCacheEntries: ConfigKeySpec("50000", "Message summaries kept in memory across all mailboxes.")
+        case .indexJobs: ConfigKeySpec("2", "Mailboxes whose search index is completed in the background at once (pipelined TOP, 100 a round; 0: only pages the user views are indexed).")
         case .smtpTrustedRelay: ConfigKeySpec("false", "The SMTP server relays for Postillon without AUTH: a send is then allowed without SMTP AUTH, " + "after a POP3 login proved a Basic caller's password. Off: a send stops before MAIL FROM unless the server accepted AUTH.", isSwitch: true)
         case .corsOrigins: ConfigKeySpec("", "Comma-separated exact origins (https://app.example.org) whose pages may call the API (CORS); empty: none.")
         case .state: ConfigKeySpec("sqlite:/var/lib/postillon/state.db", "State store (sessions, idempotency, login limits, flags): sqlite:/path/state.db, or postgres://user@host/db for replicas.")

@@ -50,6 +50,8 @@ package struct Configuration: Sendable {
     /// Whether the SMTP server is a trusted relay: sends may go without SMTP AUTH (callers are then
     /// proven by a POP3 login). Off by default: no AUTH accepted, no send.
     package var smtpTrustedRelay = false
+    /// Mailboxes whose summary index is completed in the background at once (0: none).
+    package var indexJobs = 2
     /// Which other origins' pages may call the API (off when it lists none).
     package var cors: CORSPolicy = .off
     /// Where sessions, idempotency records, login windows and flags are kept.

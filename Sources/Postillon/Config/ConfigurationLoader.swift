@@ -143,6 +143,7 @@ package enum ConfigurationLoader {
         configuration.pop3AuthMode = pop3AuthMode
         configuration.pop3SessionReuseMillis = Int64(try int(.pop3SessionReuse, 0...600)) * 1000
         configuration.mailboxWaiters = try int(.mailboxWaiters, 1...10_000)
+        configuration.indexJobs = try int(.indexJobs, 0...64)
         configuration.messageCacheBytes = try int(.messageCacheBytes, 0...1 << 34)
         configuration.pollInterval = try int(.pollInterval, 1...86_400)
         configuration.sessionPollInterval = try int(.sessionPollInterval, 0...86_400)

@@ -45,7 +45,8 @@ package final class MailboxService: Sendable {
     package let connector: any POP3Connector
     /// The summary cache.
     package let cache: SummaryCache
-    private let locks: KeyedLock
+    /// Per-mailbox lines (the indexer reads ``KeyedLock/isBusy(_:)`` to yield to requests).
+    let locks: KeyedLock
     private let waitMillis: Int64
     private let reuseMillis: Int64
     private let park: SessionPark
@@ -142,9 +143,12 @@ package final class MailboxService: Sendable {
     ///   - filter: only messages whose flags match are listed (and counted in `total`).
     ///   - arrivedMillis: when the request arrived (monotonic; nil: now); the mailbox wait counts from it.
     ///   - flags: given every UIDL in the mailbox, returns the stored flags (nil: no flags).
+    ///   - parsed: given the summaries this page parsed from `TOP` (not those from the cache), with
+    ///     their UIDLs; the summary index records them.
     /// - Throws: ``MailboxError/invalidCursor`` when the cursor names no message any more.
     package func list(_ credentials: Credentials, limit: Int, cursor: PageCursor?, filter: FlagFilter = FlagFilter(),
-                     arrivedMillis: Int64? = nil, flags: (([String]) throws -> [String: MessageFlags])? = nil) throws -> MessagePage {
+                     arrivedMillis: Int64? = nil, flags: (([String]) throws -> [String: MessageFlags])? = nil,
+                     parsed: (([(uidl: String, summary: MessageSummary)]) -> Void)? = nil) throws -> MessagePage {
         let mailbox = credentials.mailboxKey
         return try withSession(credentials, .list, arrivedMillis: arrivedMillis) { session in
             let newestFirst = Array(try session.listings().reversed())
@@ -171,6 +175,7 @@ package final class MailboxService: Sendable {
             ServiceMetrics.cacheLookup("summary", hits: page.count - missing.count, misses: missing.count)
             let headers = missing.isEmpty ? [:] : try session.headers(of: missing.map(\.number))
             var summaries: [MessageSummary] = []
+            var fresh: [(uidl: String, summary: MessageSummary)] = []
             for listing in page {
                 var summary: MessageSummary
                 if let cached = cache.get(mailbox: mailbox, uidl: listing.uidl) {
@@ -179,6 +184,7 @@ package final class MailboxService: Sendable {
                     summary = MessageSummary(id: MessageIdentifier.encode(listing.uidl), size: listing.size,
                                              fields: HeaderSummaryParser.parse(block))
                     cache.put(mailbox: mailbox, uidl: listing.uidl, summary: summary)
+                    fresh.append((listing.uidl, summary))
                 } else {
                     // The server gave no headers (no TOP support, or TOP refused): list the message
                     // anyway with what is known; it is not cached, so a later TOP can fill it in.
@@ -189,6 +195,7 @@ package final class MailboxService: Sendable {
                 summary.flagged = flags.flagged
                 summaries.append(summary)
             }
+            if !fresh.isEmpty { parsed?(fresh) }
             let next = index < newestFirst.count && !page.isEmpty
                 ? PageCursor(next: newestFirst[index].uidl, last: page.last!.uidl).encoded : nil
             let total = filter.isActive ? newestFirst.reduce(0) { $0 + (matches($1) ? 1 : 0) } : newestFirst.count

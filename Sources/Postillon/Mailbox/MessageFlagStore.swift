@@ -16,8 +16,7 @@ package final class MessageFlagStore: Sendable {
     package func flagsForListing(account: String, uidls: [String]) throws -> [String: MessageFlags] {
         let stored = try store.flags(account: account)
         guard !stored.isEmpty else { return [:] }
-        let present = Set(uidls)
-        let vanished = stored.keys.filter { !present.contains($0) }
+        let vanished = VanishedUIDLs.among(stored.keys, present: Set(uidls))
         if !vanished.isEmpty { try store.deleteFlags(account: account, uidls: vanished) }
         return stored
     }

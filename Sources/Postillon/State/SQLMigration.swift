@@ -56,5 +56,6 @@ package struct SQLMigration: Sendable {
             );
             """),
         EventSchema.migration,
+        SummaryIndexSchema.migration,
     ]
 }

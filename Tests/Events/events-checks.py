@@ -13,6 +13,7 @@ import json
 import smtplib
 import sys
 import time
+import urllib.parse
 import urllib.request
 import uuid
 from email.message import EmailMessage
@@ -216,6 +217,23 @@ elif PHASE == "configured":
     post = wait_for(lambda: posts_about(subject, "/configured"), INTERVAL * 1.1 + 2, f"declared webhook for {subject}")[0]
     verify(post, secret)
     ok("the declared webhook received message.new signed with the operator's secret")
+
+elif PHASE == "indexed":
+    # The poller keeps a watched mailbox's search index current: once complete, new mail is
+    # searchable as soon as its message.new went out, without waiting for an indexing job.
+    def index_complete():
+        time.sleep(0.5)
+        status, page = call("GET", "/api/v1/messages?q=zzzznothing&limit=1")
+        return status == 200 and page["index"]["complete"]
+    wait_for(index_complete, 60, "a complete search index for frank")
+    control(0)
+    subject = f"indexed {uuid.uuid4().hex[:8]}"
+    send_mail(subject)
+    wait_for(lambda: posts_about(subject), INTERVAL * 1.1 + 2, f"message.new for {subject}")
+    status, page = call("GET", f"/api/v1/messages?subject={urllib.parse.quote(subject.split()[1])}")
+    if status != 200 or not page["index"]["complete"] or [m["subject"] for m in page["messages"]] != [subject]:
+        fail(f"new mail not searchable right after its event: {status} {page}")
+    ok("new mail in a watched mailbox is searchable as soon as its message.new is out (the poller feeds the index)")
 
 elif PHASE == "sent":
     # message.sent: a subscriber gets one event per accepted submission, none for a same-key replay.

@@ -68,6 +68,7 @@ start_postillon
 sleep $((INTERVAL * 2 + 1)) # the baseline poll (first poll within the first interval) records the mailbox as it is
 "${CHECK[@]}" deliver "${ARGS[@]}"
 "${CHECK[@]}" configured "${ARGS[@]}"
+"${CHECK[@]}" indexed "${ARGS[@]}"
 "${CHECK[@]}" sent "${ARGS[@]}"
 "${CHECK[@]}" signedin "${ARGS[@]}"
 "${CHECK[@]}" prekill "${ARGS[@]}"

@@ -28,7 +28,17 @@ enum EventRunner {
         }
         let signedIn = sessionInterval == 0 ? nil : listSignedIn
         let poller = MailboxPoller(store: store, mailbox: services.mailbox, accounts: watched, signedIn: signedIn, leaseMillis: leaseMillis,
-                                   logger: services.logger, onRecorded: { deliverer.wake() })
+                                   logger: services.logger, onRecorded: { deliverer.wake() },
+                                   onChanged: { account, summaries, vanished in
+                                       guard let search = services.search else { return }
+                                       do {
+                                           try search.record(account: account, summaries.map { ($0.key, $0.value) })
+                                           try search.index.delete(account: account, uidls: vanished)
+                                       } catch {
+                                           services.logger.notice("search index not updated by the poller",
+                                                                  metadata: ["mailbox": "\(account)", "error": "\(error)"])
+                                       }
+                                   })
         try poller.start()
     }
 

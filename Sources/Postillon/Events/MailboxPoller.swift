@@ -27,6 +27,7 @@ package final class MailboxPoller: Sendable {
     private let logger: Logger
     private let stopping = StopSignal()
     private let onRecorded: @Sendable () -> Void
+    private let onChanged: @Sendable (_ account: String, _ summaries: [String: MessageSummary], _ vanished: [String]) -> Void
 
     /// Creates a poller; ``start()`` runs it.
     /// - Parameters:
@@ -35,9 +36,12 @@ package final class MailboxPoller: Sendable {
     ///   - leaseMillis: how long a poll lease lasts (longer than a whole POP3 exchange); a replica
     ///     that dies loses its leases after this.
     ///   - onRecorded: called after a poll recorded events (wakes the deliverer and the event streams).
+    ///   - onChanged: called after a poll that found new or vanished messages, with the new ones'
+    ///     summaries (keeps the search index of a watched mailbox current without a job of its own).
     package init(store: EventStore, mailbox: MailboxService, accounts: [WatchedAccount],
                  signedIn: (@Sendable () throws -> [WatchedAccount])? = nil, refreshMillis: Int64 = 10_000,
-                 leaseMillis: Int64, threads: Int = 4, logger: Logger, onRecorded: @escaping @Sendable () -> Void = {}) {
+                 leaseMillis: Int64, threads: Int = 4, logger: Logger, onRecorded: @escaping @Sendable () -> Void = {},
+                 onChanged: @escaping @Sendable (String, [String: MessageSummary], [String]) -> Void = { _, _, _ in }) {
         self.store = store
         self.mailbox = mailbox
         fixed = accounts
@@ -49,6 +53,7 @@ package final class MailboxPoller: Sendable {
         threadCount = signedIn == nil ? max(1, min(threads, accounts.count)) : max(1, threads)
         self.logger = logger
         self.onRecorded = onRecorded
+        self.onChanged = onChanged
     }
 
     /// Registers the accounts (first polls spread over the first interval, at most 10 s) and starts the threads.
@@ -155,6 +160,7 @@ package final class MailboxPoller: Sendable {
                 logger.debug("mailbox changed", metadata: ["mailbox": "\(account.account)", "new": "\(diff.added.count)",
                                                            "vanished": "\(diff.vanished.count)"])
                 onRecorded()
+                onChanged(account.account, snapshot.summaries.filter { diff.added.contains($0.key) }, diff.vanished)
             }
         } catch {
             logger.notice("poll failed", metadata: ["mailbox": "\(account.account)", "error": "\(error)"])

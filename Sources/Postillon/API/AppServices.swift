@@ -19,6 +19,8 @@ package final class AppServices: Sendable {
     package let sweeper: StateSweeper
     /// The event outbox and webhook subscriptions (nil on a state store without SQL, as in unit tests).
     package let events: EventStore?
+    /// Feeds the live event streams from the outbox (nil without an SQL state store).
+    package let eventHub: EventHub?
     /// SMTP submission (sending).
     package let smtp: any SMTPClient
     /// The server's logger.
@@ -37,6 +39,13 @@ package final class AppServices: Sendable {
         self.smtp = smtp
         self.logger = logger
         self.events = events
+        eventHub = events.map { store in
+            var settings = EventHub.Settings()
+            settings.heartbeatMillis = Int64(configuration.eventsHeartbeat) * 1000
+            settings.maxTotal = configuration.eventsMaxStreams
+            settings.maxPerAccount = configuration.eventsMaxStreamsPerAccount
+            return EventHub(reader: store, settings: settings, logger: logger)
+        }
     }
 
     /// Builds the production services for `configuration`: opens and migrates the state store,

@@ -28,6 +28,7 @@ package enum Application {
         routes += FlagRoutes.routes(services)
         routes += SendRoutes.routes(services)
         routes += WebhookRoutes.routes(services)
+        routes += EventStreamRoutes.routes(services)
         routes.append(Route(.GET, "/api/v1/openapi.json") { context in
             var response = try files.respond(rawPath: "/openapi.json", headers: context.request.headers)
             response.headers.set("Access-Control-Allow-Origin", "*")

@@ -18,7 +18,7 @@ enum EventRunner {
         }
         let leaseMillis = Int64(configuration.upstreamConnectTimeout + configuration.upstreamTimeout + 30) * 1000
         let poller = MailboxPoller(store: store, mailbox: services.mailbox, accounts: watched, leaseMillis: leaseMillis,
-                                   logger: services.logger, onRecorded: { deliverer.wake() })
+                                   logger: services.logger, onRecorded: { deliverer.wake(); services.eventHub?.wake() })
         try poller.start()
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 @testable import Postillon
 @testable import PostillonHTTP
@@ -138,5 +139,28 @@ import Testing
         #expect(Self.drain(handle) == ": keep-alive\n\n")
         try hub.tick(now: opened + 16_000)
         #expect(Self.drain(handle) == "", "the heartbeat counts as a write")
+    }
+}
+
+/// `flags.changed` is written with the flags, in one transaction, and reaches the stream's reader.
+@Suite struct FlagEventTests {
+    @Test func aFlagChangeAppendsFlagsChangedToTheOutboxWithoutAWebhookDelivery() throws {
+        let store = try EventTests.store()
+        let state = SQLStateStore(database: store.database)
+        let before = try store.latestSequence()
+        try state.updateFlags(account: "alice", uidls: ["u2", "u1", "u2"], seen: true, flagged: nil, now: 1_764_547_200_000)
+        let events = try store.events(accounts: ["alice"], after: before, limit: 10)
+        #expect(events.map(\.type) == ["flags.changed"])
+        let body = try #require(try JSONSerialization.jsonObject(with: Data(events[0].body.utf8)) as? [String: Any])
+        #expect(body["type"] as? String == "flags.changed")
+        #expect(body["timestamp"] as? String == "2025-12-01T00:00:00Z")
+        let data = try #require(body["data"] as? [String: Any])
+        #expect(data["ids"] as? [String] == ["u1", "u2"].map(MessageIdentifier.encode))
+        #expect(data["seen"] as? Bool == true)
+        #expect(data["flagged"] == nil, "a flag left as it was is absent")
+        let deliveries = try store.database.withConnection { try $0.query("SELECT COUNT(*) FROM webhook_deliveries", []) }
+        #expect(deliveries.first?.integer(0) == 0)
+        try state.updateFlags(account: "alice", uidls: ["u1"], seen: nil, flagged: nil, now: 1)
+        #expect(try store.latestSequence() == events[0].seq, "no change, no event")
     }
 }

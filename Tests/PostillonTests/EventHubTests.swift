@@ -11,25 +11,34 @@ import Testing
     /// The outbox as an array; counts the reads.
     final class MemoryOutbox: OutboxReader {
         let rows = Mutex<[OutboxEvent]>([])
+        /// Sequence numbers inserted but not committed yet (invisible to reads).
+        let uncommitted = Mutex<Set<Int64>>([])
         let reads = Atomic<Int>(0)
 
-        func append(_ account: String, _ type: String) {
-            rows.withLock { $0.append(OutboxEvent(seq: Int64($0.count + 1), account: account, type: type, body: "{\"n\":\($0.count + 1)}")) }
+        func append(_ account: String, _ type: String, at millis: Int64 = 0) {
+            rows.withLock {
+                $0.append(OutboxEvent(seq: Int64($0.count + 1), account: account, type: type, body: "{\"n\":\($0.count + 1)}",
+                                      createdAt: millis))
+            }
         }
 
         func latestSequence() throws -> Int64 { rows.withLock { $0.last?.seq ?? 0 } }
 
-        func events(accounts: [String], after: Int64, limit: Int) throws -> [OutboxEvent] {
+        func events(accounts: [String], after: Int64, recordedSince: Int64, limit: Int) throws -> [OutboxEvent] {
             reads.wrappingAdd(1, ordering: .relaxed)
-            return rows.withLock { Array($0.filter { $0.seq > after && accounts.contains($0.account) }.prefix(limit)) }
+            let hidden = uncommitted.withLock { $0 }
+            let visible = rows.withLock { $0.filter { !hidden.contains($0.seq) && accounts.contains($0.account) } }
+            return Array(visible.filter { $0.seq > after }.prefix(limit))
+                + Array(visible.filter { $0.seq <= after && $0.createdAt >= recordedSince }.prefix(limit))
         }
     }
 
-    static func hub(_ outbox: MemoryOutbox, _ configure: (inout EventHub.Settings) -> Void = { _ in }) -> EventHub {
+    static func hub(_ outbox: MemoryOutbox, _ configure: (inout EventHub.Settings) -> Void = { _ in },
+                    wallClock: @escaping @Sendable () -> Int64 = { 1_000_000 }) -> EventHub {
         var settings = EventHub.Settings()
         settings.startsThread = false // the tests drive the rounds themselves
         configure(&settings)
-        return EventHub(reader: outbox, settings: settings, logger: Logger(label: "test"))
+        return EventHub(reader: outbox, settings: settings, logger: Logger(label: "test"), wallClock: wallClock)
     }
 
     /// What a handle has queued so far, without chunk framing.
@@ -109,6 +118,28 @@ import Testing
         #expect(ids == Array(stride(from: 1, through: 25, by: 2)))
     }
 
+    @Test func anEventThatBecomesVisibleLateIsSentOnceWithoutAnId() throws {
+        let outbox = MemoryOutbox()
+        let now = Atomic<Int64>(1_000_000)
+        let hub = Self.hub(outbox, wallClock: { now.load(ordering: .relaxed) })
+        let handle = try hub.open(account: "frank", lastEventID: nil)
+        _ = Self.drain(handle)
+        // Two transactions: seq 1 inserted first but committed after seq 2 (PostgreSQL).
+        outbox.append("frank", "message.new", at: 999_000)
+        outbox.append("frank", "flags.changed", at: 999_500)
+        outbox.uncommitted.withLock { _ = $0.insert(1) }
+        try hub.tick(now: 0)
+        #expect(Self.drain(handle) == "id: 2\nevent: flags.changed\ndata: {\"n\":2}\n\n")
+        outbox.uncommitted.withLock { $0.removeAll() }
+        try hub.tick(now: 1)
+        #expect(Self.drain(handle) == "event: message.new\ndata: {\"n\":1}\n\n", "late, without id: Last-Event-ID stays 2")
+        try hub.tick(now: 2)
+        #expect(Self.drain(handle) == "", "the lookback does not repeat what was sent")
+        now.store(2_000_000, ordering: .relaxed)
+        try hub.tick(now: 3)
+        #expect(Self.drain(handle) == "")
+    }
+
     @Test func limitsPerAccountAndInTotalAndAClosedStreamFreesItsPlace() throws {
         let outbox = MemoryOutbox()
         let hub = Self.hub(outbox) {
@@ -149,7 +180,7 @@ import Testing
         let state = SQLStateStore(database: store.database)
         let before = try store.latestSequence()
         try state.updateFlags(account: "alice", uidls: ["u2", "u1", "u2"], seen: true, flagged: nil, now: 1_764_547_200_000)
-        let events = try store.events(accounts: ["alice"], after: before, limit: 10)
+        let events = try store.events(accounts: ["alice"], after: before, recordedSince: .max, limit: 10)
         #expect(events.map(\.type) == ["flags.changed"])
         let body = try #require(try JSONSerialization.jsonObject(with: Data(events[0].body.utf8)) as? [String: Any])
         #expect(body["type"] as? String == "flags.changed")

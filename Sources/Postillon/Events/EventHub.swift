@@ -14,6 +14,13 @@ import Synchronization
 /// an event another replica wrote to the shared PostgreSQL outbox reaches a stream here within a
 /// second. A stream idle for the heartbeat interval gets a `: keep-alive` comment.
 ///
+/// PostgreSQL hands out sequence numbers at insert, not at commit: a transaction may make seq 10
+/// visible after seq 11 was read and sent. Each read therefore also takes the events recorded in
+/// the last ``Settings/lookbackMillis`` whatever their seq, and a stream gets such a late event once
+/// (it remembers what it was sent in that window), as a frame WITHOUT `id:` so the client's
+/// Last-Event-ID stays at the highest id and a reconnection repeats nothing. (SQLite has one
+/// writer at a time, so there seq order is commit order and the lookback finds nothing new.)
+///
 /// Streams are bounded per account and in total (``open(account:lastEventID:)`` throws
 /// ``EventStreamError``); a closed stream leaves the hub through its handle's `onClose`.
 package final class EventHub: Sendable {
@@ -36,6 +43,9 @@ package final class EventHub: Sendable {
         package var maxBufferedBytes = 512 * 1024
         /// Whether the first stream starts the hub's thread (tests drive ``EventHub/tick(now:)`` themselves).
         package var startsThread = true
+        /// How far back (wall-clock milliseconds of the writer) each read looks for events that
+        /// became visible late; longer than a recording transaction lasts, plus clock skew between replicas.
+        package var lookbackMillis: Int64 = 10_000
 
         /// The defaults.
         package init() {}
@@ -46,6 +56,10 @@ package final class EventHub: Sendable {
         let account: String
         /// The last sequence number this stream has been given (or was told to resume after).
         var after: Int64
+        /// Where the stream started: events at or below it are never sent.
+        let start: Int64
+        /// Sequence numbers sent in the lookback window, with their recording time (no event twice).
+        var recent: [Int64: Int64] = [:]
         /// When a frame last went out (monotonic milliseconds), for heartbeats.
         var lastWrite: Int64
     }
@@ -58,6 +72,7 @@ package final class EventHub: Sendable {
 
     private let reader: any OutboxReader
     private let settings: Settings
+    private let wallClock: @Sendable () -> Int64
     private let logger: Logger
     private let state = Mutex(State())
     private let signal = WakeSignal()
@@ -65,9 +80,11 @@ package final class EventHub: Sendable {
     private let round = Mutex(())
 
     /// Creates a hub over `reader`; its thread starts with the first stream.
-    package init(reader: any OutboxReader, settings: Settings = Settings(), logger: Logger) {
+    package init(reader: any OutboxReader, settings: Settings = Settings(), logger: Logger,
+                 wallClock: @escaping @Sendable () -> Int64 = { WallClock.nowMillis() }) {
         self.reader = reader
         self.settings = settings
+        self.wallClock = wallClock
         self.logger = logger
     }
 
@@ -87,7 +104,8 @@ package final class EventHub: Sendable {
             guard state.perAccount[account, default: 0] < settings.maxPerAccount else {
                 throw EventStreamError.tooManyStreamsForAccount(limit: settings.maxPerAccount)
             }
-            state.subscribers[key] = Subscriber(handle: handle, account: account, after: start, lastWrite: MonotonicClock.nowMillis())
+            state.subscribers[key] = Subscriber(handle: handle, account: account, after: start, start: start,
+                                                lastWrite: MonotonicClock.nowMillis())
             state.perAccount[account, default: 0] += 1
             defer { state.threadStarted = true }
             return settings.startsThread && !state.threadStarted
@@ -139,15 +157,19 @@ package final class EventHub: Sendable {
         guard !snapshot.isEmpty else { return false }
         let accounts = Set(snapshot.map(\.value.account)).sorted()
         let lowest = snapshot.map(\.value.after).min() ?? 0
-        let rows = try reader.events(accounts: accounts, after: lowest, limit: settings.batch)
-        // The answer holds every row of these accounts from the lowest cursor up to the newest row
-        // read (the limit cuts only after it): a stream that was given its rows has seen everything
-        // up to there, so its cursor moves there and a quiet account does not keep reads far back.
-        let newest = rows.last?.seq
+        let since = wallClock() - settings.lookbackMillis
+        let rows = try reader.events(accounts: accounts, after: lowest, recordedSince: since, limit: settings.batch)
+            .sorted { $0.seq < $1.seq }
+        let fresh = rows.filter { $0.seq > lowest }
+        // The fresh part holds every visible row of these accounts from the lowest cursor up to the
+        // newest row read (the limit cuts only after it): a stream that was given its rows has seen
+        // everything visible up to there, so its cursor moves there and a quiet account does not
+        // keep reads far back. A row that becomes visible later comes with the lookback part.
+        let newest = fresh.last?.seq
         var skipped = false
         var byAccount: [String: [OutboxEvent]] = [:]
         for row in rows { byAccount[row.account, default: []].append(row) }
-        var updates: [(ObjectIdentifier, after: Int64, wrote: Bool)] = []
+        var updates: [(ObjectIdentifier, after: Int64, recent: [Int64: Int64], wrote: Bool)] = []
         for (key, subscriber) in snapshot {
             // A client still reading the last round's frames (a long backlog, a slow link) gets no
             // more this round, so its bounded buffer is not overrun by catching up.
@@ -157,25 +179,35 @@ package final class EventHub: Sendable {
             }
             var frames: [UInt8] = []
             var after = subscriber.after
-            for event in byAccount[subscriber.account] ?? [] where event.seq > after {
-                frames += ServerSentEvent.frame(id: String(event.seq), event: event.type, data: event.body)
-                after = event.seq
+            var recent = subscriber.recent.filter { $0.value >= since }
+            for event in byAccount[subscriber.account] ?? [] where event.seq > subscriber.start && recent[event.seq] == nil {
+                if event.seq > after {
+                    frames += ServerSentEvent.frame(id: String(event.seq), event: event.type, data: event.body)
+                    after = event.seq
+                } else if event.createdAt >= since {
+                    // Visible only now, below what was sent: no id, so Last-Event-ID stays the highest.
+                    frames += ServerSentEvent.frame(event: event.type, data: event.body)
+                } else {
+                    continue
+                }
+                if event.createdAt >= since { recent[event.seq] = event.createdAt }
             }
             if let newest { after = max(after, newest) }
             if frames.isEmpty, now - subscriber.lastWrite >= settings.heartbeatMillis {
                 frames = ServerSentEvent.comment("keep-alive")
             }
             if !frames.isEmpty { subscriber.handle.send(frames) }
-            updates.append((key, after, !frames.isEmpty))
+            updates.append((key, after, recent, !frames.isEmpty))
         }
         state.withLock { state in
-            for (key, after, wrote) in updates {
+            for (key, after, recent, wrote) in updates {
                 guard var subscriber = state.subscribers[key] else { continue }
                 subscriber.after = after
+                subscriber.recent = recent
                 if wrote { subscriber.lastWrite = now }
                 state.subscribers[key] = subscriber
             }
         }
-        return rows.count >= settings.batch && !skipped
+        return fresh.count >= settings.batch && !skipped
     }
 }

@@ -8,12 +8,15 @@ package struct OutboxEvent: Sendable, Equatable {
     package var type: String
     /// The JSON body, the same bytes a webhook delivery sends (`{type, timestamp, data}`).
     package var body: String
+    /// When it was recorded (the writer's wall clock, epoch milliseconds).
+    package var createdAt: Int64
 
     /// Creates an event.
-    package init(seq: Int64, account: String, type: String, body: String) {
+    package init(seq: Int64, account: String, type: String, body: String, createdAt: Int64 = 0) {
         self.seq = seq
         self.account = account
         self.type = type
         self.body = body
+        self.createdAt = createdAt
     }
 }

@@ -6,8 +6,11 @@ package protocol OutboxReader: Sendable {
     /// - Throws: ``StateStoreError``.
     func latestSequence() throws -> Int64
 
-    /// Events of `accounts` with `seq > after`, oldest first, at most `limit`: one query for every
-    /// open stream. It may also return other accounts' events (the caller filters).
+    /// Events of `accounts` with `seq > after`, oldest first, at most `limit`, and besides them
+    /// (at most `limit` more, any order) those with `seq <= after` recorded at or after
+    /// `recordedSince`: one query for every open stream. The second part finds an event that became
+    /// visible after later ones (PostgreSQL hands out sequence numbers at insert, not at commit).
+    /// It may also return other accounts' events (the caller filters).
     /// - Throws: ``StateStoreError``.
-    func events(accounts: [String], after: Int64, limit: Int) throws -> [OutboxEvent]
+    func events(accounts: [String], after: Int64, recordedSince: Int64, limit: Int) throws -> [OutboxEvent]
 }

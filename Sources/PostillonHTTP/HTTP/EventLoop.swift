@@ -298,7 +298,12 @@ final class EventLoop: @unchecked Sendable {
             return list
         }
         for connection in ready where connections[connection.fd] === connection {
-            perform(connection.machine.streamDataQueued(), on: connection)
+            // An overflow drops the connection even while its writes are blocked (that is when it happens).
+            if connection.stream?.handle.closeReason == .overflow {
+                perform(connection.machine.streamDropped(), on: connection)
+            } else {
+                perform(connection.machine.streamDataQueued(), on: connection)
+            }
         }
     }
 

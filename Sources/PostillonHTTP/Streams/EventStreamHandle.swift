@@ -88,7 +88,8 @@ package final class EventStreamHandle: Sendable {
             } else {
                 state.pending.append(contentsOf: chunk)
             }
-            if !state.notified, let notify = state.notify {
+            // An overflow always wakes the loop: an earlier wake may have found the socket blocked.
+            if !state.notified || state.closed != nil, let notify = state.notify {
                 state.notified = true
                 wake = notify
             }

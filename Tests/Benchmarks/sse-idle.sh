@@ -136,7 +136,7 @@ for round in $(seq "$ROUNDS"); do
     RSS_STREAMS="$(rss_kib)"
     measure streams
     BUSY="$(gauge postillon_worker_pool_busy)"; QUEUED="$(gauge postillon_worker_pool_queued)"
-    CONNECTIONS="$(gauge postillon_http_connections_open)"
+    CONNECTIONS="$(gauge postillon_http_connections_open)"; OPEN_STREAMS="$(gauge postillon_event_streams_open)"
     kill -0 "$HOLDER_PID" 2>/dev/null || die "the stream holder exited: $(cat "$WORK/holder.log")"
     close_streams
 done
@@ -158,7 +158,7 @@ done
 printf 'RSS: %.1f MiB before, %.1f MiB with the streams (%.1f KiB a stream)\n' \
     "$(awk -v k="$RSS_BEFORE" 'BEGIN{print k/1024}')" "$(awk -v k="$RSS_STREAMS" 'BEGIN{print k/1024}')" \
     "$(awk -v a="$RSS_BEFORE" -v b="$RSS_STREAMS" -v n="$STREAMS" 'BEGIN{print (b-a)/n}')"
-echo "worker pool right after the last run with streams: busy=$BUSY queued=$QUEUED; open connections=$CONNECTIONS; health -> $ALIVE"
+echo "worker pool right after the last run with streams: busy=$BUSY queued=$QUEUED; open connections=$CONNECTIONS, event streams=$OPEN_STREAMS; health -> $ALIVE"
 echo "load average: $LOAD_BEFORE before, $(cut -d' ' -f1 /proc/loadavg) after (2 cores; wrk runs on them too)"
 # The requirement is on the latency a health check sees (one client), not on queueing under wrk.
 if awk -v p="$HEALTH_P99" 'BEGIN{exit !(p < 5)}'; then

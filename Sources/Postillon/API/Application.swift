@@ -65,7 +65,10 @@ package enum Application {
             ? CORSResponder(wrapping: router, policy: configuration.cors) : router
         let server = HTTPServer(configuration: configuration.http, responder: responder, logger: services.logger,
                                 observer: configuration.metricsEnabled ? HTTPMetricsObserver() : nil)
-        if configuration.metricsEnabled { ServiceMetrics.watch(server) }
+        if configuration.metricsEnabled {
+            ServiceMetrics.watch(server)
+            if let hub = services.eventHub { ServiceMetrics.watchEventStreams { hub.openStreams } }
+        }
         return server
     }
 

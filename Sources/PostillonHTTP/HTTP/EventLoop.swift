@@ -40,10 +40,10 @@ final class EventLoop: @unchecked Sendable {
 
     /// Connections workers gave back.
     private let returned = Mutex<[Returned]>([])
-    /// Streaming connections whose producer queued bytes or ended.
-    private let readyStreams = Mutex<[Connection]>([])
+    /// Streaming connections whose producer queued bytes or ended (see EventLoop+Streams.swift).
+    let readyStreams = Mutex<[Connection]>([])
     private let commands = Mutex<[Command]>([])
-    private var running = true
+    private(set) var running = true
     /// Set while accepting is paused because file descriptors ran out.
     private var acceptPausedUntil: Int64?
     private var lastDescriptorWarning: Int64 = -10_000
@@ -104,7 +104,8 @@ final class EventLoop: @unchecked Sendable {
         wake()
     }
 
-    private func wake() {
+    /// Wakes the loop's `epoll_wait` (any thread).
+    func wake() {
         var one: UInt64 = 1
         _ = write(wakeFD, &one, 8)
     }
@@ -275,35 +276,7 @@ final class EventLoop: @unchecked Sendable {
                 perform(action, on: connection)
                 continue
             }
-            connection.stream = stream
-            enqueue(connection, head)
-            connection.stream?.bytes = head.count
-            // The handle wakes this loop from any thread; the identity check in processReadyStreams
-            // ignores a wake for a connection that closed meanwhile.
-            stream.handle.attach { [self] in
-                readyStreams.withLock { $0.append(connection) }
-                wake()
-            }
-            perform(connection.machine.streamStarted(now: MonotonicClock.nowMillis()), on: connection)
-            if context.isShuttingDown || !running, connections[connection.fd] === connection {
-                perform(connection.machine.drain(unparsedBytes: 0), on: connection)
-            }
-        }
-    }
-
-    /// Writes what producers queued on this loop's streams (or ends them).
-    private func processReadyStreams() {
-        let ready = readyStreams.withLock { list -> [Connection] in
-            defer { list.removeAll(keepingCapacity: true) }
-            return list
-        }
-        for connection in ready where connections[connection.fd] === connection {
-            // An overflow drops the connection even while its writes are blocked (that is when it happens).
-            if connection.stream?.handle.closeReason == .overflow {
-                perform(connection.machine.streamDropped(), on: connection)
-            } else {
-                perform(connection.machine.streamDataQueued(), on: connection)
-            }
+            startStream(connection, stream, head: head)
         }
     }
 
@@ -413,18 +386,8 @@ final class EventLoop: @unchecked Sendable {
         while true {
             // A stream's producer bytes are taken only when earlier ones are written: while the
             // client does not read they wait in the handle, which bounds them.
-            if !connection.hasPendingOutput, connection.machine.isStreaming, let stream = connection.stream {
-                connection.output.removeAll(keepingCapacity: connection.output.capacity <= 64 * 1024)
-                connection.outputIndex = 0
-                let taken = stream.handle.take()
-                if taken.drop { return connection.machine.streamDropped() }
-                if !taken.bytes.isEmpty { enqueue(connection, taken.bytes) }
-                connection.stream?.bytes += taken.bytes.count
-                if taken.finish {
-                    enqueue(connection, EventStreamHandle.lastChunk)
-                    connection.stream?.bytes += EventStreamHandle.lastChunk.count
-                    _ = connection.machine.streamFinished(now: MonotonicClock.nowMillis())
-                }
+            if !connection.hasPendingOutput, connection.machine.isStreaming, let dropped = takeStreamBytes(connection) {
+                return dropped
             }
             guard connection.hasPendingOutput else { break }
             let written = connection.output.withUnsafeBytes { raw in
@@ -496,13 +459,7 @@ final class EventLoop: @unchecked Sendable {
         // A body being received goes now: its spool file (nameless) is freed with it.
         connection.pendingBody = nil
         connection.bodyReservation = nil
-        if let stream = connection.stream {
-            // The producer learns at once (isClosed, onClose); the stream's access-log line is written now.
-            connection.stream = nil
-            stream.handle.detach()
-            logAccess(requestID: stream.requestID, method: stream.method, path: stream.path, status: 200, bytes: stream.bytes,
-                      startNanos: stream.startNanos, remote: stream.remote, userAgent: stream.userAgent, account: stream.account)
-        }
+        if connection.stream != nil { streamClosed(connection) }
         close(connection.fd)
         context.activeConnections.wrappingSubtract(1, ordering: .relaxed)
     }

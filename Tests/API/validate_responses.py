@@ -85,6 +85,18 @@ class Client:
         finally:
             conn.close()
 
+    def stream_start(self, path, headers=None):
+        """GET of an endless stream: the head and the first piece of the body, then the connection is closed."""
+        headers = dict(headers or {})
+        headers.setdefault("Accept", "text/event-stream")
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
+        try:
+            conn.request("GET", self.prefix + path, headers=headers)
+            raw = conn.getresponse()
+            return Response(raw.status, raw.getheaders(), raw.read1(65536) if raw.status == 200 else raw.read())
+        finally:
+            conn.close()
+
     def oversized(self, method, path, length, headers):
         """Sends only a request head announcing `length` body bytes and reads the answer."""
         lines = [f"{method} {self.prefix + path} HTTP/1.1", f"Host: {self.host}:{self.port}",
@@ -436,6 +448,15 @@ def main():
         c.check("retry unknown delivery", "POST", "/api/v1/webhooks/{id}/deliveries/{deliveryId}/retry",
                 client.request("POST", hook + "/deliveries/dl_unknown/retry", headers=bearer), 404)
         c.check("delete webhook", "DELETE", "/api/v1/webhooks/{id}", client.request("DELETE", hook, headers=bearer), 204)
+
+    # The live event stream: the head and its first frame (the retry hint), then hang up.
+    events = "/api/v1/events"
+    c.check("event stream", "GET", events, client.stream_start(events, headers=bearer), 200,
+            extra=lambda r, b: [None if r.body.startswith(b"retry: ") else f"first frame {r.body[:60]!r}",
+                                None if r.header("cache-control") == "no-cache" else "no Cache-Control: no-cache"])
+    c.check("event stream, bad Last-Event-ID", "GET", events,
+            client.stream_start(events, headers={**bearer, "Last-Event-ID": "x1"}), 400, "invalid_last_event_id")
+    c.check("event stream, no credentials", "GET", events, client.stream_start(events), 401, "unauthorized")
 
     # One message: parsed, raw, attachment.
     one = "/api/v1/messages/{id}"

@@ -6,7 +6,8 @@
 #   a raw message byte-identical to the direct download; streaming (a 12 MiB message to a
 #   rate-limited client: Postillon's request lasts as long as the client's, so nginx did not
 #   spool it); upstream keep-alive; X-Forwarded-For honoured for the login rate limit and a
-#   client's forged one ignored; body limits (413 from nginx); POST /api/v1/send when present.
+#   client's forged one ignored; body limits (413 from nginx); POST /api/v1/send when present;
+#   the event stream's frames arrive unbuffered.
 # /etc/nginx is not touched and the distro service is not started; nginx is stopped by PID.
 # Usage: Tests/Deploy/check-nginx.sh   (root; env: see lib.sh; NGINX_PORT 18643,
 #        REDIRECT_PORT 18644, PORT 18680 for Postillon)
@@ -146,6 +147,21 @@ curl -sf -u alice:alice-secret "$D/api/v1/messages/$id/raw" -o "$W/raw-direct.em
 "${C[@]}" -f -u alice:alice-secret "$N/api/v1/messages/$id/raw" -o "$W/raw-nginx.eml" || fail "raw through nginx"
 cmp -s "$W/raw-direct.eml" "$W/raw-nginx.eml" || fail "raw download differs through nginx"
 ok "GET /api/v1/messages/{id}/raw byte-identical ($(stat -c %s "$W/raw-nginx.eml") bytes, sha256 $(sha256sum <"$W/raw-nginx.eml" | cut -c1-16)...)"
+
+# The live event stream through nginx: its frames reach the client while the stream is open
+# (location = /api/v1/events has proxy_buffering off), here a flags.changed made by another request.
+"${C[@]}" -N --max-time 6 -u alice:alice-secret "$N/api/v1/events" >"$W/events.txt" 2>/dev/null &
+EVENTS_PID=$!
+for _ in $(seq 40); do grep -q '^retry: ' "$W/events.txt" && break; sleep 0.1; done
+"${C[@]}" -f -o /dev/null -X PATCH -u alice:alice-secret -H 'Content-Type: application/json' -d '{"flagged":true}' \
+  "$N/api/v1/messages/$id" || fail "PATCH /api/v1/messages/{id} through nginx"
+for _ in $(seq 30); do grep -q '^event: flags.changed' "$W/events.txt" && break; sleep 0.1; done
+kill -0 "$EVENTS_PID" 2>/dev/null || fail "the event stream ended early: $(head -c 300 "$W/events.txt")"
+grep -q '^retry: ' "$W/events.txt" && grep -q '^event: flags.changed' "$W/events.txt" ||
+  fail "event stream through nginx: no retry hint or no flags.changed while open: $(head -c 300 "$W/events.txt")"
+kill "$EVENTS_PID" 2>/dev/null
+wait "$EVENTS_PID" 2>/dev/null || true # curl ends with SIGTERM (143)
+ok "GET /api/v1/events through nginx: the retry hint and a flags.changed arrive while the stream is open (not buffered)"
 
 # Streaming: a slow client (RATE bytes/s) on a BIG_MIB MiB message. With proxy_buffering off,
 # Postillon's writes wait for the client (once the kernel's socket buffers are full), so its

@@ -4,9 +4,11 @@
 # (events-checks.py): SSRF refusals, message.new within the poll interval + 2 s verified with the
 # `standardwebhooks` PyPI library, a receiver answering 500 twice gets the event on the 3rd attempt
 # once, message.deleted, and SIGKILL between poll and delivery -> delivered after restart with the
-# same webhook-id.
+# same webhook-id. Then the live event stream (sse-checks.py, read with the `httpx-sse` library):
+# message.new, resumption with Last-Event-ID without loss or duplicates, flags.changed, 401/429.
 # Usage: Tests/Events/run-events-tests.sh BINARY MAIL_ENV WORKDIR BASE_PORT
-# Then three replicas on a private PostgreSQL cluster: every event delivered exactly once.
+# Then three replicas on a private PostgreSQL cluster: every event delivered exactly once, and a
+# stream on one replica gets flags.changed made through another.
 #   BASE_PORT: the receiver; BASE_PORT+1: Postillon; BASE_PORT+2: PostgreSQL; +3..+5: the replicas.
 set -euo pipefail
 BIN=$1 MAIL_ENV=$2 WORK=$3 BASE=$4
@@ -34,7 +36,7 @@ trap cleanup EXIT
 # The checks need `standardwebhooks`: into a private venv (Debian's Python is externally managed).
 VENV="${XDG_CACHE_HOME:-$HOME/.cache}/postillon-events-venv"
 [[ -x "$VENV/bin/python" ]] || python3 -m venv "$VENV"
-"$VENV/bin/python" -m pip install --quiet 'standardwebhooks==1.0.*'
+"$VENV/bin/python" -m pip install --quiet 'standardwebhooks==1.0.*' 'httpx-sse==0.4.*'
 PY="$VENV/bin/python"
 
 KEY="events-test-key-$RANDOM$RANDOM"
@@ -55,7 +57,7 @@ start_postillon() {
     --ca-file "$CA_FILE" --mail-domain "$DOMAIN" --public-dir "$ROOT/Public" --state "sqlite:$WORK/state.db" \
     --accounts-file "$WORK/accounts.json" --poll-interval 60 --session-poll-interval "$INTERVAL" --webhook-allow-http --webhook-allow-networks 127.0.0.1/32 \
     --webhook-retry-schedule 1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,60 \
-    --log-level notice >>"$WORK/postillon.log" 2>&1 &
+    --events-heartbeat 5 --events-max-streams-per-account 3 --log-level notice >>"$WORK/postillon.log" 2>&1 &
   POSTILLON_PID=$!
   for _ in $(seq 100); do curl -fsS "http://127.0.0.1:$API_PORT/api/v1/health" >/dev/null 2>&1 && return; sleep 0.1; done
   echo "events tests: Postillon did not come up" >&2; tail -20 "$WORK/postillon.log" >&2; exit 1
@@ -77,6 +79,7 @@ wait "$POSTILLON_PID" 2>/dev/null || true
 POSTILLON_PID=""
 start_postillon
 "${CHECK[@]}" postkill "${ARGS[@]}"
+"$PY" "$HERE/sse-checks.py" single "$MAIL_ENV" "$KEY" "$INTERVAL" "http://127.0.0.1:$API_PORT"
 kill -TERM "$POSTILLON_PID"
 wait "$POSTILLON_PID" 2>/dev/null || true
 POSTILLON_PID=""
@@ -105,4 +108,5 @@ ARGS=("$WORK/replicas.json" "$MAIL_ENV" "${REPLICAS[1]}" "http://127.0.0.1:$RECE
 sleep $((INTERVAL * 2 + 1))
 : >"$WORK/received.jsonl"
 "${CHECK[@]}" replicas "${ARGS[@]}"
+"$PY" "$HERE/sse-checks.py" replicas "$MAIL_ENV" "$KEY" "$INTERVAL" "${REPLICAS[0]}" "${REPLICAS[2]}"
 echo "events tests: all passed"

@@ -146,7 +146,7 @@ def main():
         check(all(s == 200 for s in ready) and 1 <= probes <= 2,
               f"100 /ready calls in a row: all 200, {probes:g} upstream probes (at most one per upstream per cache period)")
         for gauge in ("postillon_http_connections_open", "postillon_http_requests_in_flight",
-                      "postillon_worker_pool_busy", "postillon_worker_pool_queued"):
+                      "postillon_worker_pool_busy", "postillon_worker_pool_queued", "postillon_event_streams_open"):
             check(any(n == gauge for n, _ in after), f"gauge {gauge} is exported")
 
         labels = {value for (_, ls) in after for _, value in ls}

@@ -64,7 +64,7 @@ import Testing
         machine.headStarted(now: 1000)
         // The parser failed; the shell queued its problem (400, 414, 431...).
         #expect(machine.failed(now: 1001) == .flush)
-        #expect(machine.writeBlocked() == .waitForWritable)
+        #expect(machine.writeBlocked(now: 1001) == .waitForWritable)
         #expect(machine.socketEvent(readable: false) == .flush, "writable again: write the rest")
         #expect(machine.outputFlushed(now: 1002) == .lingerClose)
     }
@@ -147,7 +147,7 @@ import Testing
     @Test func aResponseTheClientDoesNotReadIsCutAtTheWriteDeadline() {
         var machine = Self.readingBody(now: 0)
         #expect(machine.respondedInline(now: 100, keepAlive: true) == .flush)
-        #expect(machine.writeBlocked() == .waitForWritable)
+        #expect(machine.writeBlocked(now: 1001) == .waitForWritable)
         #expect(machine.tick(now: 2100, shuttingDown: false) == .wait)
         #expect(machine.tick(now: 2101, shuttingDown: false) == .close)
         #expect(machine.state == .closed)

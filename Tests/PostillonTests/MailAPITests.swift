@@ -44,6 +44,10 @@ final class MemoryApp {
             let sink = CollectingWriter()
             try? produce(sink)
             bytes = sink.bytes
+        case .eventStream(let handle):
+            // In memory there is no loop to write it: what the stream queued so far, then it ends.
+            bytes = handle.take().bytes
+            handle.detach()
         case .empty: break
         }
         let json = (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any] ?? [:]

@@ -104,6 +104,21 @@ package final class RawClient {
         return Response(status: status, headers: headers, body: body)
     }
 
+    /// Reads a response head only (for a streamed body read with ``readChunk()``); nil on EOF or timeout.
+    package func readHead() -> Response? { readResponse(headRequest: true) }
+
+    /// Reads one chunk of a chunked body: its bytes (empty for the last chunk); nil on EOF or timeout.
+    package func readChunk() -> [UInt8]? {
+        var lineEnd = find([13, 10], in: buffer)
+        while lineEnd == nil { if !fill() { return nil }; lineEnd = find([13, 10], in: buffer) }
+        guard let size = Int(String(decoding: buffer[0..<lineEnd!], as: UTF8.self), radix: 16) else { return nil }
+        buffer.removeFirst(lineEnd! + 2)
+        while buffer.count < size + 2 { if !fill() { return nil } }
+        let chunk = Array(buffer[0..<size])
+        buffer.removeFirst(size + 2)
+        return chunk
+    }
+
     /// Whether the server closed the connection (EOF) within the receive timeout.
     package func waitForClose() -> Bool {
         var chunk = [UInt8](repeating: 0, count: 4096)

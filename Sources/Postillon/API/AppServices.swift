@@ -22,6 +22,8 @@ package final class AppServices: Sendable {
     /// Search over the summary index, with its background indexer (nil on a state store without
     /// SQL, as in unit tests with the in-memory twin: search then answers 503 `search_unavailable`).
     package let search: MessageSearch?
+    /// Feeds the live event streams from the outbox (nil without an SQL state store).
+    package let eventHub: EventHub?
     /// SMTP submission (sending).
     package let smtp: any SMTPClient
     /// The server's logger.
@@ -46,6 +48,13 @@ package final class AppServices: Sendable {
         self.smtp = smtp
         self.logger = logger
         self.events = events
+        eventHub = events.map { store in
+            var settings = EventHub.Settings()
+            settings.heartbeatMillis = Int64(configuration.eventsHeartbeat) * 1000
+            settings.maxTotal = configuration.eventsMaxStreams
+            settings.maxPerAccount = configuration.eventsMaxStreamsPerAccount
+            return EventHub(reader: store, settings: settings, logger: logger)
+        }
     }
 
     /// Builds the production services for `configuration`: opens and migrates the state store,

@@ -28,6 +28,7 @@ package enum Application {
         routes += FlagRoutes.routes(services)
         routes += SendRoutes.routes(services)
         routes += WebhookRoutes.routes(services)
+        routes += EventStreamRoutes.routes(services)
         routes.append(Route(.GET, "/api/v1/openapi.json") { context in
             var response = try files.respond(rawPath: "/openapi.json", headers: context.request.headers)
             response.headers.set("Access-Control-Allow-Origin", "*")
@@ -64,7 +65,10 @@ package enum Application {
             ? CORSResponder(wrapping: router, policy: configuration.cors) : router
         let server = HTTPServer(configuration: configuration.http, responder: responder, logger: services.logger,
                                 observer: configuration.metricsEnabled ? HTTPMetricsObserver() : nil)
-        if configuration.metricsEnabled { ServiceMetrics.watch(server) }
+        if configuration.metricsEnabled {
+            ServiceMetrics.watch(server)
+            if let hub = services.eventHub { ServiceMetrics.watchEventStreams { hub.openStreams } }
+        }
         return server
     }
 

@@ -54,6 +54,7 @@ enum FlagRoutes {
                     guard let found = existing.found.first else { throw MailboxError.messageNotFound(id: id) }
                     let result = try flags.update(account: principal.credentials.mailboxKey, uidls: [found.uidl],
                                                   seen: change.seen, flagged: change.flagged)
+                    services.eventHub?.wake()
                     let now = result[found.uidl] ?? MessageFlags()
                     return JSONBody.response(MessageFlagsView(id: id, seen: now.seen, flagged: now.flagged))
                 }
@@ -69,6 +70,7 @@ enum FlagRoutes {
                     let existing = try mailbox.existing(principal.credentials, ids: change.ids, arrivedMillis: context.request.arrivedMillis)
                     let result = try flags.update(account: principal.credentials.mailboxKey, uidls: existing.found.map(\.uidl),
                                                   seen: change.seen, flagged: change.flagged)
+                    services.eventHub?.wake()
                     let updated = existing.found.map { found in
                         MessageFlagsView(id: found.id, seen: result[found.uidl]?.seen ?? false, flagged: result[found.uidl]?.flagged ?? false)
                     }

@@ -49,6 +49,9 @@ package enum ConfigKey: String, CaseIterable, Sendable {
     case webhookRetrySchedule = "webhook-retry-schedule"
     case webhookAllowHTTP = "webhook-allow-http"
     case webhookAllowNetworks = "webhook-allow-networks"
+    case eventsHeartbeat = "events-heartbeat"
+    case eventsMaxStreams = "events-max-streams"
+    case eventsMaxStreamsPerAccount = "events-max-streams-per-account"
     case metrics
     case metricsListen = "metrics-listen"
     case operatorToken = "operator-token"
@@ -117,6 +120,9 @@ package enum ConfigKey: String, CaseIterable, Sendable {
         case .webhookRetrySchedule: ConfigKeySpec(RetrySchedule.standard.text, "Seconds to wait after each failed webhook attempt, comma-separated; after the last the delivery is failed.")
         case .webhookAllowHTTP: ConfigKeySpec("false", "Allow plain http:// webhook URLs (default: https only).", isSwitch: true)
         case .webhookAllowNetworks: ConfigKeySpec("", "Comma-separated addresses or CIDR networks webhooks may reach although loopback, private or link-local.")
+        case .eventsHeartbeat: ConfigKeySpec("15", "Seconds between keep-alive comments on an idle GET /api/v1/events stream (keep a proxy's read timeout above it).")
+        case .eventsMaxStreams: ConfigKeySpec("2000", "Most open event streams (GET /api/v1/events) in this process; more get 503 event_streams_exhausted.")
+        case .eventsMaxStreamsPerAccount: ConfigKeySpec("5", "Most open event streams per account; more get 429 too_many_event_streams.")
         case .metrics: ConfigKeySpec("true", "Collect metrics (true/false); false makes every instrument a no-op and /metrics answer 404.")
         case .metricsListen: ConfigKeySpec(nil, "Own listener for GET /metrics, host:port (e.g. 127.0.0.1:9464), without authentication. (default: none; /metrics on --listen needs --operator-token)")
         case .operatorToken: ConfigKeySpec(nil, "Bearer token for operators: /metrics on --listen and upstream details in /api/v1/ready. Set it through the environment: flags show in ps. (default: none)", isSecret: true)

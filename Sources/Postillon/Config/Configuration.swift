@@ -78,6 +78,12 @@ package struct Configuration: Sendable {
     package var webhookAllowHTTP = false
     /// Internal networks webhooks may reach anyway.
     package var webhookAllowNetworks: [IPNetwork] = []
+    /// Seconds between heartbeat comments on an idle event stream.
+    package var eventsHeartbeat = 15
+    /// Most open event streams in this process.
+    package var eventsMaxStreams = 2000
+    /// Most open event streams per account.
+    package var eventsMaxStreamsPerAccount = 5
 
     /// Whether metrics are collected and served.
     package var metricsEnabled: Bool

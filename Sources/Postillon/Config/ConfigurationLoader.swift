@@ -152,6 +152,9 @@ package enum ConfigurationLoader {
         }
         configuration.webhookRetrySchedule = schedule
         configuration.webhookAllowHTTP = try bool(.webhookAllowHTTP)
+        configuration.eventsHeartbeat = try int(.eventsHeartbeat, 1...3600)
+        configuration.eventsMaxStreams = try int(.eventsMaxStreams, 0...1_000_000)
+        configuration.eventsMaxStreamsPerAccount = try int(.eventsMaxStreamsPerAccount, 1...100_000)
         for entry in string(.webhookAllowNetworks).split(separator: ",").map({ $0.trimming(" ") }) where !entry.isEmpty {
             guard let network = IPNetwork(entry) else { throw ConfigurationError(.webhookAllowNetworks, "'\(entry)' is not an IP address or CIDR network") }
             configuration.webhookAllowNetworks.append(network)

@@ -28,7 +28,7 @@ enum EventRunner {
         }
         let signedIn = sessionInterval == 0 ? nil : listSignedIn
         let poller = MailboxPoller(store: store, mailbox: services.mailbox, accounts: watched, signedIn: signedIn, leaseMillis: leaseMillis,
-                                   logger: services.logger, onRecorded: { deliverer.wake() },
+                                   logger: services.logger, onRecorded: { deliverer.wake(); services.eventHub?.wake() },
                                    onChanged: { account, summaries, vanished in
                                        guard let search = services.search else { return }
                                        do {

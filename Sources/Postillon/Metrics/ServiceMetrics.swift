@@ -60,8 +60,17 @@ package enum ServiceMetrics {
         statisticsSource.withLock { $0 = { server.statistics } }
     }
 
+    /// Where the open event streams are counted at scrape time.
+    private static let eventStreamsSource = Mutex<(@Sendable () -> Int)?>(nil)
+
+    /// Reads the number of open event streams (`GET /api/v1/events`) for its gauge from now on.
+    package static func watchEventStreams(_ count: @escaping @Sendable () -> Int) {
+        eventStreamsSource.withLock { $0 = count }
+    }
+
     /// Sets the gauges that are read rather than counted; called just before a scrape renders.
     package static func refreshGauges() {
+        if let streams = eventStreamsSource.withLock({ $0 }) { Meter(label: Name.eventStreams).set(streams()) }
         guard let statistics = statisticsSource.withLock({ $0 })?() else { return }
         Meter(label: Name.httpConnections).set(statistics.openConnections)
         Meter(label: Name.httpInFlight).set(statistics.requestsInFlight)
@@ -80,6 +89,7 @@ package enum ServiceMetrics {
         static let httpConnections = "postillon_http_connections_open"
         static let workersBusy = "postillon_worker_pool_busy"
         static let workersQueued = "postillon_worker_pool_queued"
+        static let eventStreams = "postillon_event_streams_open"
         static let pop3Sessions = "postillon_pop3_sessions_total"
         static let pop3Duration = "postillon_pop3_duration_seconds"
         static let smtpSessions = "postillon_smtp_sessions_total"

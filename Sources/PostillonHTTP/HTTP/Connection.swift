@@ -45,6 +45,22 @@ final class Connection: @unchecked Sendable {
     var requestStartNanos: UInt64 = 0
     /// The current request body's share of the server's ``BodyBudget`` (released with this object).
     var bodyReservation: BodyBudget.Reservation?
+    /// The event stream this connection carries, from its worker's return until the connection closes.
+    var stream: ActiveStream?
+
+    /// An event stream in progress and what its access-log line needs when it ends.
+    struct ActiveStream {
+        let handle: EventStreamHandle
+        let requestID: String
+        let method: HTTPMethod
+        let path: Substring
+        let startNanos: UInt64
+        let remote: String
+        let userAgent: String?
+        let account: String?
+        /// Bytes written so far, head included.
+        var bytes = 0
+    }
 
     init(fd: Int32, remoteAddress: String, machine: ConnectionStateMachine) {
         self.fd = fd

@@ -17,13 +17,16 @@ package struct ConnectionDeadlines: Sendable, Equatable {
         case lingering(until: Int64)
         /// A worker owns the connection; the loop sets no deadline (the worker's writes have their own).
         case inWorker
+        /// An event stream; `blockedSince` when the client stopped taking bytes (nil: it keeps up).
+        /// No idle deadline: the producer's heartbeats keep the connection busy.
+        case streaming(blockedSince: Int64?)
     }
 
     /// What the sweep must do with a connection.
     package enum Verdict: Sendable, Equatable {
         /// Nothing yet.
         case wait
-        /// Close without a response (idle, shutting down, write timeout, linger over).
+        /// Close without a response (idle, shutting down, write timeout, linger over, a stream's client not reading).
         case close
         /// Answer 408 for a head that did not arrive in time, then close.
         case headTimedOut
@@ -55,6 +58,9 @@ package struct ConnectionDeadlines: Sendable, Equatable {
         switch stage {
         case .inWorker:
             return .wait
+        case .streaming(let blockedSince):
+            guard let blockedSince else { return .wait }
+            return now - blockedSince > writeMillis ? .close : .wait
         case .lingering(let until):
             return now >= until ? .close : .wait
         case .writing(let started):

@@ -9,6 +9,12 @@
 /// `closed`. Pipelined requests wait in the loop's buffer behind the one in flight: nothing is
 /// parsed while a response is being written or a worker owns the socket.
 ///
+/// A worker may instead return a long-lived event stream: the connection then stays `streaming`
+/// (the loop writes what the stream's producer queues, input is discarded, a client that stops
+/// reading for the write deadline is dropped) until the producer or a server drain ends it
+/// (`writing` the last chunk, then `lingering`), or the client hangs up (`closed`). It never
+/// returns to `idle`: the response says `Connection: close`.
+///
 /// The bytes themselves (the receive buffer, the parser's working data, the queued output) stay
 /// with the shell (``Connection``); the machine only learns counts and outcomes.
 package struct ConnectionStateMachine: Sendable, Equatable {
@@ -24,6 +30,9 @@ package struct ConnectionStateMachine: Sendable, Equatable {
         case writing(since: Int64, then: AfterWrite)
         /// A worker runs the handler and writes the response (streams with backpressure) on the socket.
         case inWorker
+        /// A long-lived event stream the loop writes as its producer queues frames; `blockedSince`
+        /// when the client stopped taking bytes (the write deadline counts from then).
+        case streaming(blockedSince: Int64?)
         /// The write side is shut; input is discarded until EOF or `until`.
         case lingering(until: Int64)
         /// The shell closed (or must close) the socket; nothing happens any more.
@@ -74,7 +83,7 @@ package struct ConnectionStateMachine: Sendable, Equatable {
         case read
         /// Queue `100 Continue`, then ``flush``.
         case sendContinue
-        /// Write the queued output, then report ``outputFlushed(now:)``, ``writeBlocked()`` or ``writeFailed()``.
+        /// Write the queued output, then report ``outputFlushed(now:)``, ``writeBlocked(now:)`` or ``writeFailed()``.
         case flush
         /// Nothing until the socket is readable (compact the buffer meanwhile).
         case waitForReadable
@@ -94,6 +103,8 @@ package struct ConnectionStateMachine: Sendable, Equatable {
         case shutdownSocket
         /// Answer 408 for the part that did not arrive in time, then report ``failed(now:)``.
         case answerTimeout(Timeout)
+        /// End the event stream (the server drains): tell its producer, then ``flush`` what it queued and the last chunk.
+        case endStream
     }
 
     /// How long a closing connection discards input so the client reads our last response instead of a reset.
@@ -121,6 +132,12 @@ package struct ConnectionStateMachine: Sendable, Equatable {
     /// Whether a worker owns the socket.
     package var isInWorker: Bool { state == .inWorker }
 
+    /// Whether the connection carries a live event stream.
+    package var isStreaming: Bool {
+        if case .streaming = state { return true }
+        return false
+    }
+
     /// Whether the next response may keep the connection open (the request-count limit).
     package var mayKeepAlive: Bool { requestsServed + 1 < maxRequests }
 
@@ -135,6 +152,7 @@ package struct ConnectionStateMachine: Sendable, Equatable {
         case .readingBody(let started): return .readingBody(requestStarted: started)
         case .writing(let since, _): return .writing(outputStarted: since)
         case .inWorker: return .inWorker
+        case .streaming(let blockedSince): return .streaming(blockedSince: blockedSince)
         case .lingering(let until): return .lingering(until: until)
         case .closed: return nil
         }
@@ -145,6 +163,8 @@ package struct ConnectionStateMachine: Sendable, Equatable {
     /// epoll reported the socket (`readable`: input, hang-up or error; otherwise writable only).
     package mutating func socketEvent(readable: Bool) -> Action {
         if readable, input == .drained { input = .open }
+        // A stream's client has nothing to say: what it sends is dropped, its hang-up ends the stream.
+        if readable, isStreaming { return .discardInput }
         return resume()
     }
 
@@ -152,7 +172,7 @@ package struct ConnectionStateMachine: Sendable, Equatable {
     package func resume() -> Action {
         switch state {
         case .idle, .readingHead, .readingBody: return .parse
-        case .writing: return .flush
+        case .writing, .streaming: return .flush
         case .inWorker: return .waitForWorker
         case .lingering: return .discardInput
         case .closed: return .wait
@@ -170,6 +190,9 @@ package struct ConnectionStateMachine: Sendable, Equatable {
         switch state {
         case .lingering:
             return input == .closed ? close() : .wait
+        case .streaming:
+            // The readable event may have been writable too (edge-triggered): write what waits.
+            return input == .closed ? close() : .flush
         case .idle, .readingHead, .readingBody:
             if received > 0 { return .parse }
             return input == .closed ? close() : .waitForReadable
@@ -238,10 +261,43 @@ package struct ConnectionStateMachine: Sendable, Equatable {
         return .parse
     }
 
+    // MARK: Event streams
+
+    /// A worker returned an event stream; the shell queued its head: write it, then what the producer queues.
+    package mutating func streamStarted(now: Int64) -> Action {
+        requestsServed += 1
+        lastActivity = now
+        state = .streaming(blockedSince: nil)
+        return .flush
+    }
+
+    /// The producer queued bytes (or ended the stream): write them unless the client is not taking bytes.
+    package func streamDataQueued() -> Action {
+        guard case .streaming(let blockedSince) = state else { return .wait }
+        return blockedSince == nil ? .flush : .wait
+    }
+
+    /// The stream ended gracefully (its producer closed it, or the server drains); the shell queued
+    /// the last chunk: write it, then linger and close.
+    package mutating func streamFinished(now: Int64) -> Action {
+        guard isStreaming else { return resume() }
+        state = .writing(since: now, then: .close)
+        return .flush
+    }
+
+    /// The stream's buffer overflowed (the client does not read): close without further ado.
+    package mutating func streamDropped() -> Action {
+        close()
+    }
+
     // MARK: Write events
 
     /// All queued output was written.
     package mutating func outputFlushed(now: Int64) -> Action {
+        if case .streaming = state {
+            state = .streaming(blockedSince: nil)
+            return .wait
+        }
         guard case .writing(_, let then) = state else { return resume() }
         switch then {
         case .nextRequest:
@@ -255,8 +311,11 @@ package struct ConnectionStateMachine: Sendable, Equatable {
         }
     }
 
-    /// The socket took only part of the output.
-    package func writeBlocked() -> Action { .waitForWritable }
+    /// The socket took only part of the output at `now`; a stream's write deadline starts.
+    package mutating func writeBlocked(now: Int64) -> Action {
+        if case .streaming(nil) = state { state = .streaming(blockedSince: now) }
+        return .waitForWritable
+    }
 
     /// Writing failed (the peer is gone).
     package mutating func writeFailed() -> Action {
@@ -278,8 +337,10 @@ package struct ConnectionStateMachine: Sendable, Equatable {
     }
 
     /// The server stopped accepting: a connection between requests with nothing buffered closes
-    /// now; the others finish their request first (the response then says `Connection: close`).
+    /// now; an event stream ends (last chunk, then close); the others finish their request first
+    /// (the response then says `Connection: close`).
     package mutating func drain(unparsedBytes: Int) -> Action {
+        if isStreaming { return .endStream }
         guard state == .idle, unparsedBytes == 0 else { return .wait }
         return close()
     }

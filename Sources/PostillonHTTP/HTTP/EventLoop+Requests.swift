@@ -155,8 +155,12 @@ extension EventLoop {
             context.inFlight.wrappingAdd(1, ordering: .relaxed)
             defer { context.inFlight.wrappingSubtract(1, ordering: .relaxed) }
             var response = context.responder.respond(to: request, plan: plan)
-            if case .stream = response.body {
+            if case .eventStream(let handle) = response.body { handle.end(.clientGone) }
+            switch response.body {
+            case .stream, .eventStream:
                 response = Problem(.internalServerError, code: "internal_error", detail: "Inline handlers cannot stream.").response(requestID: requestID)
+            case .empty, .bytes:
+                break
             }
             let keepAlive = head.keepAlive && keepAliveAllowed && !context.isShuttingDown
                 && !connection.machine.peerHasLeft(unparsedBytes: connection.unconsumed)
@@ -175,7 +179,28 @@ extension EventLoop {
         // The worker uses only `fd` and reports whether the connection must close; the loop keeps the rest.
         let accepted = context.pool(for: plan).submit { [self] in
             defer { context.inFlight.wrappingSubtract(1, ordering: .relaxed) }
-            let response = context.responder.respond(to: request, plan: plan)
+            var response = context.responder.respond(to: request, plan: plan)
+            if case .eventStream(let handle) = response.body {
+                if response.status == .ok, head.method == .GET, !context.isShuttingDown {
+                    // The loop writes the stream from now on; this worker is free again.
+                    var headers = response.headers
+                    headers.set("Content-Type", "text/event-stream; charset=utf-8")
+                    headers.set("Cache-Control", "no-cache")
+                    headers.set("X-Accel-Buffering", "no")
+                    let bytes = HTTPResponseSerializer.head(status: .ok, headers: headers, framing: .chunked, keepAlive: false,
+                                                            date: HTTPDate.now(), requestID: requestID)
+                    let stream = Connection.ActiveStream(handle: handle, requestID: requestID, method: head.method, path: head.path,
+                                                         startNanos: startNanos, remote: client, userAgent: head.headers["User-Agent"],
+                                                         account: response.account)
+                    context.observer?.requestFinished(route: plan.routeLabel, method: head.method, status: 200,
+                                                      nanoseconds: MonotonicClock.nowNanos() &- startNanos)
+                    withExtendedLifetime(reservation) {}
+                    self.giveBack(connection, stream: stream, head: bytes)
+                    return
+                }
+                handle.end(context.isShuttingDown ? .shutdown : .clientGone)
+                response.body = .empty
+            }
             let keepAlive = head.keepAlive && keepAliveAllowed && !context.isShuttingDown
             var outcome = HTTPWriteOutcome(status: response.status.code, bytes: 0, aborted: true)
             var mustClose = true

@@ -29,10 +29,21 @@ final class EventLoop: @unchecked Sendable {
     let wakeFD: Int32
     private(set) var listenFD: Int32
     var connections: [Int32: Connection] = [:]
-    /// Connections workers gave back, each with whether it must close.
-    private let returned = Mutex<[(Connection, mustClose: Bool)]>([])
+    /// What a worker hands back with a connection.
+    struct Returned {
+        let connection: Connection
+        /// The response ended the connection.
+        let mustClose: Bool
+        /// An event stream the loop now writes, with its serialized head.
+        var stream: (Connection.ActiveStream, head: [UInt8])?
+    }
+
+    /// Connections workers gave back.
+    private let returned = Mutex<[Returned]>([])
+    /// Streaming connections whose producer queued bytes or ended (see EventLoop+Streams.swift).
+    let readyStreams = Mutex<[Connection]>([])
     private let commands = Mutex<[Command]>([])
-    private var running = true
+    private(set) var running = true
     /// Set while accepting is paused because file descriptors ran out.
     private var acceptPausedUntil: Int64?
     private var lastDescriptorWarning: Int64 = -10_000
@@ -83,11 +94,18 @@ final class EventLoop: @unchecked Sendable {
 
     /// Gives a connection back from a worker (any thread); `mustClose` when its response ended it.
     func giveBack(_ connection: Connection, mustClose: Bool) {
-        returned.withLock { $0.append((connection, mustClose)) }
+        returned.withLock { $0.append(Returned(connection: connection, mustClose: mustClose)) }
         wake()
     }
 
-    private func wake() {
+    /// Gives a connection back from a worker (any thread) with an event stream for the loop to write.
+    func giveBack(_ connection: Connection, stream: Connection.ActiveStream, head: [UInt8]) {
+        returned.withLock { $0.append(Returned(connection: connection, mustClose: false, stream: (stream, head))) }
+        wake()
+    }
+
+    /// Wakes the loop's `epoll_wait` (any thread).
+    func wake() {
         var one: UInt64 = 1
         _ = write(wakeFD, &one, 8)
     }
@@ -119,6 +137,7 @@ final class EventLoop: @unchecked Sendable {
             }
             processCommands()
             processReturned()
+            processReadyStreams()
             let now = MonotonicClock.nowMillis()
             if now - lastSweep >= 200 {
                 sweep(now: now)
@@ -246,13 +265,18 @@ final class EventLoop: @unchecked Sendable {
     }
 
     private func processReturned() {
-        let pending = returned.withLock { list -> [(Connection, mustClose: Bool)] in
+        let pending = returned.withLock { list -> [Returned] in
             defer { list.removeAll(keepingCapacity: true) }
             return list
         }
-        for (connection, mustClose) in pending {
-            let action = connection.machine.workerFinished(now: MonotonicClock.nowMillis(), mustClose: mustClose || !running)
-            perform(action, on: connection)
+        for item in pending {
+            let connection = item.connection
+            guard let (stream, head) = item.stream else {
+                let action = connection.machine.workerFinished(now: MonotonicClock.nowMillis(), mustClose: item.mustClose || !running)
+                perform(action, on: connection)
+                continue
+            }
+            startStream(connection, stream, head: head)
         }
     }
 
@@ -315,6 +339,9 @@ final class EventLoop: @unchecked Sendable {
             case .answerTimeout:
                 // Only the sweep gets this verdict, and it answers it; nothing else asks for it.
                 return
+            case .endStream:
+                connection.stream?.handle.end(.shutdown)
+                action = .flush
             }
         }
     }
@@ -356,7 +383,13 @@ final class EventLoop: @unchecked Sendable {
 
     /// Writes queued output and reports the outcome to the machine.
     private func flush(_ connection: Connection) -> ConnectionStateMachine.Action {
-        while connection.hasPendingOutput {
+        while true {
+            // A stream's producer bytes are taken only when earlier ones are written: while the
+            // client does not read they wait in the handle, which bounds them.
+            if !connection.hasPendingOutput, connection.machine.isStreaming, let dropped = takeStreamBytes(connection) {
+                return dropped
+            }
+            guard connection.hasPendingOutput else { break }
             let written = connection.output.withUnsafeBytes { raw in
                 send(connection.fd, raw.baseAddress! + connection.outputIndex, raw.count - connection.outputIndex, Int32(MSG_NOSIGNAL))
             }
@@ -366,7 +399,7 @@ final class EventLoop: @unchecked Sendable {
             }
             let code = errno
             if code == EINTR { continue }
-            if code == EAGAIN || code == EWOULDBLOCK { return connection.machine.writeBlocked() }
+            if code == EAGAIN || code == EWOULDBLOCK { return connection.machine.writeBlocked(now: MonotonicClock.nowMillis()) }
             connection.output.removeAll()
             connection.outputIndex = 0
             return connection.machine.writeFailed()
@@ -426,6 +459,7 @@ final class EventLoop: @unchecked Sendable {
         // A body being received goes now: its spool file (nameless) is freed with it.
         connection.pendingBody = nil
         connection.bodyReservation = nil
+        if connection.stream != nil { streamClosed(connection) }
         close(connection.fd)
         context.activeConnections.wrappingSubtract(1, ordering: .relaxed)
     }

@@ -10,4 +10,11 @@ package enum HTTPResponseBody: Sendable {
     /// bytes; without one it is sent chunked. Each write blocks until the client has taken the bytes
     /// (backpressure) or the write deadline passes.
     case stream(length: Int?, @Sendable (any HTTPBodyWriter) throws -> Void)
+    /// A long-lived `text/event-stream` (Server-Sent Events) held by the event loop, not a worker:
+    /// the worker returns at once, the loop writes the head (the server sets `Content-Type:
+    /// text/event-stream`, `Cache-Control: no-cache`, `X-Accel-Buffering: no`; chunked, `Connection:
+    /// close`) and then what the handle's producer sends, from any thread (see ``EventStreamHandle``).
+    /// Only a `200` to a `GET` streams; otherwise (or from an inline handler) the handle is closed
+    /// and an empty body is sent.
+    case eventStream(EventStreamHandle)
 }

@@ -127,7 +127,7 @@ package final class HTTPServer: Sendable {
         let date = HTTPDate.now()
         let allowsBody = response.status.allowsBody
         switch response.body {
-        case .empty, .stream:
+        case .empty, .stream, .eventStream:
             return HTTPResponseSerializer.head(status: response.status, headers: response.headers,
                                                framing: allowsBody ? .length(0) : .none, keepAlive: keepAlive, date: date, requestID: requestID)
         case .bytes(let body):

@@ -35,7 +35,10 @@ fi
 
 WORK="$(mktemp -d /tmp/postillon-tests.XXXXXX)"
 chmod 755 "$WORK"
+# shellcheck source=Scripts/pg-cluster.sh
+source "$ROOT/Tests/Scripts/pg-cluster.sh"
 cleanup() {
+  pg_cluster_stop "$WORK/pg"
   "$ROOT/Deploy/mailservers.sh" stop "$WORK/mail" >/dev/null 2>&1 || true
   "$ROOT/Tests/Scripts/mailutils-pop3d.sh" stop "$WORK/mailutils" >/dev/null 2>&1 || true
   rm -rf "$WORK"
@@ -61,7 +64,11 @@ for user in bob carol dave; do
   python3 "$ROOT/Tests/Scripts/seed-mailbox.py" "$WORK/mailutils/mail/$user/INBOX" 5 --prefix "$user"
 done
 
-step "swift test (unit + integration against real Dovecot/Postfix)"
+step "starting a private PostgreSQL on 127.0.0.1:$((BASE_PORT + 60)) for the state-store tests' PostgreSQL variants"
+pg_cluster_start "$WORK/pg" "$((BASE_PORT + 60))" postillon_test fsync=off
+export POSTILLON_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$((BASE_PORT + 60))/postillon_test"
+
+step "swift test (unit + integration against real Dovecot/Postfix; state store also on PostgreSQL)"
 export POSTILLON_TEST_ENV="$WORK/mail/env"
 swift test --skip-build
 

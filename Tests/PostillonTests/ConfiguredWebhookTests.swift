@@ -1,7 +1,9 @@
+import Dispatch
 import Foundation
 import Logging
 @testable import Postillon
 import PostillonHTTP
+import Synchronization
 import Testing
 
 /// Operator-declared webhooks (issue 15 item 2): decoded strictly from the accounts file, written
@@ -131,5 +133,36 @@ import Testing
         #expect(due.map(\.subscriptionID) == [hook.id], "queued for the message.sent subscriber only")
         guard case .existing(let record) = try state.claimIdempotency(claim, now: 13) else { Issue.record("claim lost"); return }
         #expect(record.response == "{}")
+    }
+}
+
+/// Replicas starting together write the same declarations at the same moment (PostgreSQL, where
+/// writers do not queue like SQLite's: found by the events test's three replicas, one of which
+/// failed to start on a duplicate key).
+@Suite struct ConfiguredWebhookReplicaTests {
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["POSTILLON_TEST_POSTGRES_URL"] != nil, "set POSTILLON_TEST_POSTGRES_URL"))
+    func replicasSyncingAtOnceAllStart() throws {
+        var logger = Logger(label: "sync-test")
+        logger.logLevel = .critical
+        let url = try #require(ProcessInfo.processInfo.environment["POSTILLON_TEST_POSTGRES_URL"])
+        let sealer = PasswordSealer(current: SecretKey(bytes: Array(repeating: 4, count: 32)))
+        let account = "sync-" + UUID().uuidString.lowercased()
+        let declared = try (0..<5).map { index in
+            (account: account, webhook: try ConfiguredWebhookTests.decode(
+                #"{"url":"https://hooks.example/\#(index)","events":["message.new"],"secret":"\#(ConfiguredWebhookTests.secret)"}"#))
+        }
+        for round in 0..<5 {
+            let stores = try (0..<4).map { _ in
+                EventStore(database: try SQLStateStore.open(.postgres(url: url), poolSize: 1, logger: logger).database, sealer: sealer)
+            }
+            let account = account + "-\(round)"
+            let mine = declared.map { (account: account, webhook: $0.webhook) }
+            let failures = Mutex(0)
+            DispatchQueue.concurrentPerform(iterations: stores.count) { index in
+                do { try stores[index].syncConfiguredSubscriptions(mine, now: 1) } catch { failures.withLock { $0 += 1 } }
+            }
+            #expect(failures.withLock { $0 } == 0, "round \(round): every replica started")
+            #expect(try stores[0].subscriptions(account: account).count == 5)
+        }
     }
 }

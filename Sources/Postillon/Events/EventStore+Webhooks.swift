@@ -122,10 +122,10 @@ extension EventStore {
                 guard let row = stored.removeValue(forKey: item.id) else {
                     try connection.execute("""
                         INSERT INTO webhook_subscriptions (id, account, url, events, description, sealed_secret, key_id, enabled, created_at)
-                        VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8)
+                        VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8) ON CONFLICT (id) DO NOTHING
                         """, [.text(item.id), .text(item.account), .text(item.webhook.url), .text(events), description,
                               .text(item.sealed), .text(sealer.current.id), .integer(now)])
-                    continue
+                    continue  // (a replica starting at the same moment may have inserted it: same declaration, same row)
                 }
                 let sameSecret = row.text(5).flatMap { sealer.open($0, keyID: row.text(6) ?? "", context: item.id) } == item.webhook.secret
                 if row.text(3) == events, row.text(4) == item.webhook.description, sameSecret, row.text(6) == sealer.current.id { continue }

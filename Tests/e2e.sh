@@ -8,7 +8,8 @@
 # Needs: POSTILLON_TEST_ENV = the env file of running mail servers
 #        (Deploy/mailservers.sh start DIR --base-port N writes DIR/env). They are left running.
 # Optional: E2E_PORT (default 18780), ARTIFACTS (default <repo>/artifacts), PYTHON (default python3),
-#           POSTILLON_BIN (use this binary instead of building), E2E_USER (default carol).
+#           POSTILLON_BIN (use this binary instead of building), E2E_USER (default carol),
+#           E2E_PYTEST_K (a pytest -k expression: run only those browser tests).
 #
 # Installs what it needs (apt: chromium chromium-driver; pip: selenium pytest jsonschema
 # openapi-python-client), builds
@@ -114,7 +115,8 @@ export POSTILLON_E2E_OPERATOR_TOKEN="$OPERATOR_TOKEN"
 POSTILLON_OPERATOR_TOKEN="$OPERATOR_TOKEN" "$BIN" --listen "127.0.0.1:$PORT" \
   --pop3-url "pop3://127.0.0.1:$POP3_PORT" --smtp-url "smtp://127.0.0.1:$SUBMISSION_PORT" \
   --ca-file "$CA_FILE" --mail-domain "$DOMAIN" --public-dir "$ROOT/Public" \
-  --state "sqlite:$(mktemp -d /tmp/postillon-e2e-state.XXXXXX)/state.db" --cors-origins "$CORS_ORIGIN" --webhook-allow-networks 127.0.0.0/8 >"$SERVER_LOG" 2>&1 &
+  --state "sqlite:$(mktemp -d /tmp/postillon-e2e-state.XXXXXX)/state.db" --cors-origins "$CORS_ORIGIN" --webhook-allow-networks 127.0.0.0/8 \
+  --session-poll-interval 2 >"$SERVER_LOG" 2>&1 &
 SERVER_PID=$!
 "$PYTHON" -m http.server "$CORS_PORT" --bind 127.0.0.1 --directory "$ROOT/Tests/Browser/cors-page" \
   >"$ARTIFACTS/cors-page.log" 2>&1 &
@@ -162,7 +164,7 @@ POSTILLON_TEST_CORS_PAGE="$CORS_ORIGIN/" \
 POSTILLON_TEST_CORS_OTHER_PAGE="http://localhost:$CORS_PORT/" \
 POSTILLON_ARTIFACTS="$ARTIFACTS" \
   "$PYTHON" -m pytest -p no:cacheprovider -q -rs --tb=short --junitxml="$ARTIFACTS/browser-junit.xml" \
-  "$ROOT/Tests/Browser/test_ui.py" 2>&1 | tee "$ARTIFACTS/browser-test.txt"
+  ${E2E_PYTEST_K:+-k "$E2E_PYTEST_K"} "$ROOT/Tests/Browser/test_ui.py" 2>&1 | tee "$ARTIFACTS/browser-test.txt"
 BROWSER_RC=${PIPESTATUS[0]}
 set -e
 

@@ -63,6 +63,20 @@ function stopLiveUpdates() {
   live = null;
 }
 
+function applyFlagEvent(json, fallback) {
+  try {
+    const { data } = JSON.parse(json);
+    const change = {};
+    if (typeof data.seen === 'boolean') change.seen = data.seen;
+    if (typeof data.flagged === 'boolean') change.flagged = data.flagged;
+    if (!Array.isArray(data.ids) || !Object.keys(change).length) throw new Error('unexpected flags.changed');
+    // Rows not loaded here: the unread count can only come from the server.
+    if (data.ids.filter((id) => !inbox.updateFlags(id, change)).length) fallback();
+  } catch {
+    fallback();
+  }
+}
+
 function startLiveUpdates(hasEvents) {
   stopLiveUpdates();
   const state = { abort: new AbortController(), timer: null, retry: null, lastId: null, failures: 0 };
@@ -89,7 +103,10 @@ function startLiveUpdates(hasEvents) {
         state.failures = 0;
         if (event.id) state.lastId = event.id;
         if (event.type === 'message.new') inbox.noteNewMail(1);
-        if (['message.new', 'message.deleted', 'flags.changed'].includes(event.type)) refreshSoon();
+        if (event.type === 'message.new' || event.type === 'message.deleted') refreshSoon();
+        // Flags carry their new values: applied to the listed rows, no list request (they are
+        // often this page's own changes, e.g. mark read on open).
+        if (event.type === 'flags.changed') applyFlagEvent(event.data, refreshSoon);
       }, state.abort.signal, state.lastId);
     } catch (err) {
       if (live !== state || state.abort.signal.aborted) return;

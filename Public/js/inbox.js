@@ -18,6 +18,7 @@ const state = {
   filters: {},        // search: {q, hasAttachments} when the server offers search
   index: null,        // search results: {complete, indexed, total} of the server's summary index
   newMail: 0,         // messages that arrived since the window last had focus
+  unread: null,       // unread messages in the whole mailbox, from the last unfiltered list (null: unknown)
 };
 
 /** Sets the search filters (empty: the whole mailbox) and reloads the first page. */
@@ -74,16 +75,21 @@ let options = { onOpen: () => {}, onSelectionChange: () => {} };
 export const flagsSupported = () => state.rows.some((r) => typeof r.seen === 'boolean');
 export const unreadCount = () => state.rows.filter((r) => r.seen === false).length;
 
-/** Applies a flag change to the listed summary of `id` (after the server accepted it). */
+/** Applies a flag change to the listed summary of `id` (after the server accepted it); false when not listed. */
 export function updateFlags(id, flags) {
   const row = summaryFor(id);
-  if (!row) return;
+  if (!row) return false;
+  if (typeof state.unread === 'number' && typeof flags.seen === 'boolean' && row.seen !== flags.seen) {
+    state.unread = Math.max(0, state.unread + (flags.seen ? -1 : 1));
+  }
   Object.assign(row, flags);
   render();
+  return true;
 }
 
 function renderTitle() {
-  const unread = flagsSupported() ? unreadCount() : 0;
+  // The mailbox's unread count from the server when known, else what the loaded rows show.
+  const unread = typeof state.unread === 'number' ? state.unread : (flagsSupported() ? unreadCount() : 0);
   const badge = [unread ? String(unread) : '', state.newMail ? `+${state.newMail}` : ''].filter(Boolean).join(' ');
   document.title = badge ? `(${badge}) Postillon` : 'Postillon';
 }
@@ -120,6 +126,7 @@ export async function reloadInbox() {
     state.nextCursor = page.nextCursor || null;
     state.total = page.total ?? state.rows.length;
     state.index = page.index || null;
+    if (!isFiltered() && typeof page.unread === 'number') state.unread = page.unread;
     const ids = new Set(state.rows.map((r) => r.id));
     state.checked = new Set([...state.checked].filter((id) => ids.has(id)));
     render();
@@ -296,7 +303,7 @@ export async function removeIds(ids) {
 
 export function resetInbox() {
   Object.assign(state, {
-    rows: [], nextCursor: null, total: 0, mailbox: null, currentId: null, checked: new Set(), filters: {}, index: null, newMail: 0,
+    rows: [], nextCursor: null, total: 0, mailbox: null, currentId: null, checked: new Set(), filters: {}, index: null, newMail: 0, unread: null,
   });
   clearTimeout(indexPoll);
   render();

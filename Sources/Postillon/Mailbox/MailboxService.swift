@@ -199,7 +199,8 @@ package final class MailboxService: Sendable {
             let next = index < newestFirst.count && !page.isEmpty
                 ? PageCursor(next: newestFirst[index].uidl, last: page.last!.uidl).encoded : nil
             let total = filter.isActive ? newestFirst.reduce(0) { $0 + (matches($1) ? 1 : 0) } : newestFirst.count
-            return MessagePage(total: total, messages: summaries, nextCursor: next)
+            let unread = flags == nil ? nil : newestFirst.reduce(0) { $0 + ((flagMap[$1.uidl]?.seen ?? false) ? 0 : 1) }
+            return MessagePage(total: total, messages: summaries, nextCursor: next, unread: unread)
         }
     }
 

@@ -6,4 +6,7 @@ package struct MessagePage: Codable, Sendable, NullPreservingEncodable {
     package var messages: [MessageSummary]
     /// Cursor for the next page, or nil at the end.
     package var nextCursor: String?
+    /// Messages in the whole mailbox not marked seen (whatever the filter), when the server keeps
+    /// flags; nil otherwise. For an unread badge that does not depend on the pages loaded.
+    package var unread: Int?
 }

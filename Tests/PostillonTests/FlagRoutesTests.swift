@@ -17,6 +17,9 @@ import Testing
         let rows = try #require(list.json["messages"] as? [[String: Any]])
         #expect(rows.map { $0["seen"] as? Bool } == [false, false, true])
         #expect(rows.map { $0["flagged"] as? Bool } == [false, false, false])
+        let total = try #require(list.json["total"] as? Int)
+        #expect(list.json["unread"] as? Int == total - 1, "unread counts the whole mailbox, not the page")
+        #expect(app.call(.GET, "/api/v1/messages?limit=1&seen=true").json["unread"] as? Int == total - 1, "whatever the filter")
         let message = app.call(.GET, "/api/v1/messages/u5")
         #expect(message.json["seen"] as? Bool == true && message.json["flagged"] as? Bool == false)
     }

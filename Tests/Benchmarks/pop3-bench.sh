@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # POP3 list benchmark: `GET /api/v1/messages?limit=50` on Postillon (cold = first request
-# after a server start, summary cache empty; warm = the next request, 1.1 s later so it logs in
+# after a server start, summary cache empty; cold page = the next page in that running process,
+# 1.1 s later, its 50 summaries not cached; warm = page 1 again, 1.1 s later so it logs in
 # afresh; open-after-list = the raw message just listed, on the parked session; open-cached =
 # the same again, from the message cache) versus the curl CLI
 # doing login + UIDL + 50 x `TOP n 0` on one connection. Both sides use STLS against the
@@ -135,10 +136,11 @@ start_server() { # pop3 port [scheme]
 stop_server() { stop_pid "$SERVER_PID"; SERVER_PID=; }
 
 # One list request; prints milliseconds (curl's time_total); checks status and page size.
-list_request() {
-    local out="$WORK/page.json" res code t
+list_request() { # [cursor]: the page after it (its summaries not cached yet)
+    local out="$WORK/page.json" res code t query="limit=$LIMIT"
+    [[ -n ${1:-} ]] && query+="&cursor=$1" && out="$WORK/page2.json"
     res=$(curl -s -o "$out" -w '%{http_code} %{time_total}' -u "$USER_NAME:$PASS" \
-        "http://127.0.0.1:$HTTP_PORT/api/v1/messages?limit=$LIMIT")
+        "http://127.0.0.1:$HTTP_PORT/api/v1/messages?$query")
     read -r code t <<<"$res"
     [[ $code == 200 ]] || die "list returned HTTP $code: $(head -c 300 "$out")"
     python3 -c 'import json,sys; p=json.load(open(sys.argv[1])); n=len(p["messages"]); sys.exit(0 if n==int(sys.argv[2]) and p["total"]==int(sys.argv[3]) else "page has %d messages, total %s" % (n, p.get("total")))' \
@@ -187,6 +189,11 @@ measure() { # scenario pop3_port [scheme]
         start_server "$port" "$scheme"
         before=$(logins); ms=$(list_request); sleep 0.2; after=$(logins)
         printf '%s\tcold\t%s\t%s\n' "$scenario" "$ms" "$((after - before))" >>"$SAMPLES"
+        # Cache-cold in a running process: the next page (50 summaries not cached), fresh login.
+        cursor=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["nextCursor"])' "$WORK/page.json")
+        sleep 1.1
+        before=$(logins); ms=$(list_request "$cursor"); sleep 0.2; after=$(logins)
+        printf '%s\tcold-page\t%s\t%s\n' "$scenario" "$ms" "$((after - before))" >>"$SAMPLES"
         for ((w = 1; w <= WARM_PER_START; w++)); do
             # A list reuses a parked session only if it logged in under 1 s ago: wait that out, so
             # "warm" is a fresh login with cached summaries, as lists seconds apart are.
@@ -243,7 +250,8 @@ for scenario, d in data.items():
     if scenario.startswith("proxy"):
         rt = {k: med(v) / rtt_proxy for k, v in d.items()}
         print(f"implied round trips, {scenario} (median / {rtt_proxy:.1f} ms RTT): "
-              f"postillon cold {rt['cold']:.1f}, warm {rt['warm']:.1f}, curl CLI {rt['curl']:.1f}, "
+              f"postillon cold {rt['cold']:.1f} (fresh process), cold page {rt['cold-page']:.1f} (running process, "
+              f"summaries not cached), warm {rt['warm']:.1f}, curl CLI {rt['curl']:.1f}, "
               f"open-after-list {rt['open-after-list']:.1f}, open-cached {rt['open-cached']:.1f}")
 for scenario, d in data.items():
     print(f"open a message just listed, {scenario}: parked session {med(d['open-after-list']):.1f} ms, "

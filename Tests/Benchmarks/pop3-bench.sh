@@ -50,14 +50,8 @@ MS_DIR="$WORK/mail"
 PIDS=()
 SERVER_PID=
 
-stop_pid() { # bounded: SIGTERM, 10 s, then SIGKILL that PID only
-    local pid=$1
-    kill "$pid" 2>/dev/null || return 0
-    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
-    return 0
-}
+# shellcheck source=../Scripts/stop-pid.sh
+source "$REPO/Tests/Scripts/stop-pid.sh"
 
 cleanup() {
     local pid

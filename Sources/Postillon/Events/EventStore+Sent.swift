@@ -10,6 +10,7 @@ extension EventStore {
         guard subscriptions.contains(where: { $0.types.contains("message.sent") }) else { return false }
         try Self.append(type: "message.sent", body: event.body(millis: now), account: event.account, subscriptions: subscriptions,
                         now: now, on: connection)
+        ServiceMetrics.eventsRecorded(type: "message.sent")
         return true
     }
 

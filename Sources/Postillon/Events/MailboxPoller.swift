@@ -156,13 +156,18 @@ package final class MailboxPoller: Sendable {
             if let delay = snapshot.loginDelaySeconds { interval = max(interval, delay) }
             let diff = try store.recordPoll(account: account.account, owner: owner, current: snapshot.uidls,
                                             summaries: snapshot.summaries, now: WallClock.nowMillis())
-            if !diff.added.isEmpty || !diff.vanished.isEmpty {
+            let changed = !diff.added.isEmpty || !diff.vanished.isEmpty
+            ServiceMetrics.mailboxPolled(outcome: changed ? "changed" : "unchanged")
+            ServiceMetrics.eventsRecorded(type: "message.new", count: diff.added.count)
+            ServiceMetrics.eventsRecorded(type: "message.deleted", count: diff.vanished.count)
+            if changed {
                 logger.debug("mailbox changed", metadata: ["mailbox": "\(account.account)", "new": "\(diff.added.count)",
                                                            "vanished": "\(diff.vanished.count)"])
                 onRecorded()
                 onChanged(account.account, snapshot.summaries.filter { diff.added.contains($0.key) }, diff.vanished)
             }
         } catch {
+            ServiceMetrics.mailboxPolled(outcome: "failed")
             logger.notice("poll failed", metadata: ["mailbox": "\(account.account)", "error": "\(error)"])
         }
         let millis = Int64(interval) * 1000

@@ -78,6 +78,7 @@ package final class WebhookDeliverer: Sendable {
             let outcome = sender.send(delivery, now: WallClock.nowMillis())
             let finished = WallClock.nowMillis()
             let retryAt = outcome.succeeded ? nil : schedule.nextAttempt(after: delivery.attempts + 1, now: finished)
+            ServiceMetrics.webhookAttempt(result: outcome.succeeded ? "delivered" : retryAt == nil || outcome.statusCode == 410 ? "failed" : "retry")
             do {
                 try store.recordAttempt(delivery, outcome: outcome, retryAt: retryAt, now: finished)
             } catch {

@@ -48,6 +48,13 @@ package enum ServiceMetrics {
             }
             Counter(label: Name.loginRateLimited).increment(by: 0)
             for result in ["accepted", "rejected"] { Counter(label: Name.sendRecipients, dimensions: [("result", result)]).increment(by: 0) }
+            for outcome in ["changed", "unchanged", "failed"] {
+                Counter(label: Name.mailboxPolls, dimensions: [("outcome", outcome)]).increment(by: 0)
+            }
+            for type in ["message.new", "message.deleted", "message.sent", "flags.changed"] {
+                Counter(label: Name.eventsRecorded, dimensions: [("type", type)]).increment(by: 0)
+            }
+            for result in ["delivered", "retry", "failed"] { Counter(label: Name.webhookAttempts, dimensions: [("result", result)]).increment(by: 0) }
             return registry
         }
     }
@@ -99,6 +106,9 @@ package enum ServiceMetrics {
         static let loginRateLimited = "postillon_login_rate_limited_total"
         static let sendRecipients = "postillon_send_recipients_total"
         static let readinessProbes = "postillon_readiness_probes_total"
+        static let mailboxPolls = "postillon_mailbox_polls_total"
+        static let eventsRecorded = "postillon_events_recorded_total"
+        static let webhookAttempts = "postillon_webhook_attempts_total"
     }
 
     // MARK: Call sites
@@ -132,6 +142,22 @@ package enum ServiceMetrics {
     package static func cacheLookup(_ cache: String, hits: Int, misses: Int) {
         if hits > 0 { Counter(label: Name.cache, dimensions: [("cache", cache), ("result", "hit")]).increment(by: hits) }
         if misses > 0 { Counter(label: Name.cache, dimensions: [("cache", cache), ("result", "miss")]).increment(by: misses) }
+    }
+
+    /// A watched mailbox was polled: `outcome` is `changed`, `unchanged` or `failed`.
+    package static func mailboxPolled(outcome: String) {
+        Counter(label: Name.mailboxPolls, dimensions: [("outcome", outcome)]).increment()
+    }
+
+    /// Events written to the outbox, by type (`message.new`, `message.deleted`, `message.sent`, `flags.changed`).
+    package static func eventsRecorded(type: String, count: Int = 1) {
+        if count > 0 { Counter(label: Name.eventsRecorded, dimensions: [("type", type)]).increment(by: count) }
+    }
+
+    /// A webhook attempt ended: `result` is `delivered`, `retry` (failed, tried again later) or
+    /// `failed` (failed for good, or 410 Gone).
+    package static func webhookAttempt(result: String) {
+        Counter(label: Name.webhookAttempts, dimensions: [("result", result)]).increment()
     }
 
     /// A request refused by the failed-login limit (429 `rate_limited`).

@@ -35,8 +35,13 @@ package final class SQLDatabase: Sendable {
     /// - Throws: ``StateStoreError``, or what `body` throws.
     @discardableResult
     package func transaction<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
+        try transaction(begin: dialect.beginWrite, body)
+    }
+
+    /// `body` between `begin` and COMMIT (ROLLBACK when it throws), on one connection.
+    private func transaction<T>(begin: String, _ body: (any SQLConnection) throws -> T) throws -> T {
         try withConnection { connection in
-            try connection.execute(dialect.beginWrite)
+            try connection.execute(begin)
             do {
                 let value = try body(connection)
                 try connection.execute("COMMIT")
@@ -61,16 +66,6 @@ package final class SQLDatabase: Sendable {
     @discardableResult
     package func withoutDiskWait<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
         guard dialect == .postgres else { return try withConnection(body) }
-        return try withConnection { connection in
-            try connection.execute("BEGIN; SET LOCAL synchronous_commit TO OFF")
-            do {
-                let value = try body(connection)
-                try connection.execute("COMMIT")
-                return value
-            } catch {
-                _ = try? connection.execute("ROLLBACK")
-                throw error
-            }
-        }
+        return try transaction(begin: "BEGIN; SET LOCAL synchronous_commit TO OFF", body)
     }
 }

@@ -34,6 +34,7 @@ extension SQLStateStore {
                     """, [.text(account), .text(uidl), value(seen), value(flagged), .integer(now), value(seen), value(flagged)])
             }
         }
+        ServiceMetrics.eventsRecorded(type: "flags.changed")
     }
 
     package func deleteFlags(account: String, uidls: [String]) throws {

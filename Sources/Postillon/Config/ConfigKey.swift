@@ -82,7 +82,7 @@ package enum ConfigKey: String, CaseIterable, Sendable {
         case .allowPlaintext: ConfigKeySpec("false", "Allow pop3:// and smtp:// without TLS. Only for servers on loopback or a trusted network.", isSwitch: true)
         case .insecureSkipVerify: ConfigKeySpec("false", "DEVELOPMENT ONLY: do not verify upstream TLS certificates.", isSwitch: true)
         case .publicDir: ConfigKeySpec("Public", "Directory with the web UI and openapi.json.")
-        case .accountsFile: ConfigKeySpec(nil, "JSON file of API-key accounts: [{name, keySha256, username, password, address}] (see README).")
+        case .accountsFile: ConfigKeySpec(nil, "JSON file of API-key accounts: [{name, keySha256, username, password, address, watch?, pollInterval?, webhooks?}] (see README).")
         case .logLevel: ConfigKeySpec("info", "trace, debug, info, notice, warning, error or critical.")
         case .accessLog: ConfigKeySpec("true", "Log one line per request (true/false).")
         case .logFormat: ConfigKeySpec("text", "Access-log line format: text, or json (JSON lines, adding user_agent and account) for log shippers.")

@@ -66,11 +66,11 @@ done
 
 step "starting a private PostgreSQL on 127.0.0.1:$((BASE_PORT + 60)) for the state-store tests' PostgreSQL variants"
 pg_cluster_start "$WORK/pg" "$((BASE_PORT + 60))" postillon_test fsync=off
-export POSTILLON_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$((BASE_PORT + 60))/postillon_test"
+TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$((BASE_PORT + 60))/postillon_test"
 
 step "swift test (unit + integration against real Dovecot/Postfix; state store also on PostgreSQL)"
 export POSTILLON_TEST_ENV="$WORK/mail/env"
-swift test --skip-build
+POSTILLON_TEST_POSTGRES_URL="$TEST_POSTGRES_URL" swift test --skip-build
 
 step "state store: three replicas on a private PostgreSQL, one process on SQLite, restarts (Tests/State)"
 "$ROOT/Tests/State/run-state-tests.sh" "$(swift build --show-bin-path)/postillon" "$WORK/mail/env" "$WORK/state" "$((BASE_PORT + 10))"

@@ -1,7 +1,7 @@
 extension ConfigKey {
     /// Environment variables with the `POSTILLON_` prefix that are not configuration keys but belong to
     /// the test and benchmark scripts; they are not reported as mistyped.
-    static let scriptVariables: Set<String> = ["POSTILLON_TEST_ENV", "POSTILLON_TEST_BASE_PORT", "POSTILLON_BIN", "POSTILLON_SKIP_DEPLOY_CHECKS"]
+    static let scriptVariables: Set<String> = ["POSTILLON_TEST_ENV", "POSTILLON_TEST_POSTGRES_URL", "POSTILLON_TEST_BASE_PORT", "POSTILLON_BIN", "POSTILLON_SKIP_DEPLOY_CHECKS"]
 
     /// The key whose environment name is closest to `name` (fewest single-character edits).
     static func closest(toEnvironmentName name: String) -> ConfigKey {

@@ -109,10 +109,13 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: path) }
         let state = try SQLStateStore.open(.sqlite(path: path), poolSize: 2, logger: logger)
         let store = EventStore(database: state.database, sealer: PasswordSealer(current: SecretKey(bytes: Array(repeating: 3, count: 32))))
+        #expect(try !store.wantsSent(account: "frank"))
         #expect(try !store.recordSent(Self.event("frank"), now: 1), "no subscriber: nothing written")
         _ = try store.createSubscription(account: "frank", url: "https://hooks.example/a", events: ["message.new"], description: nil, now: 1)
+        #expect(try !store.wantsSent(account: "frank"), "the send route then writes nothing at all")
         #expect(try !store.recordSent(Self.event("frank"), now: 2), "subscribed, but not to message.sent")
         let hook = try store.createSubscription(account: "frank", url: "https://hooks.example/b", events: ["message.sent"], description: nil, now: 3)
+        #expect(try store.wantsSent(account: "frank") && !store.wantsSent(account: "erin"))
 
         // With an Idempotency-Key: one transaction with the stored answer; a failure rolls back both.
         let claim = IdempotencyRecord(slot: "s1", fingerprint: "f", createdAt: 10, expiresAt: 1_000_000, leaseUntil: 100_000)

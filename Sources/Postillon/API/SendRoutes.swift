@@ -56,6 +56,11 @@ enum SendRoutes {
                         if configuration.smtpTrustedRelay && principal.method == .basic {
                             try services.mailbox.verify(principal.credentials)
                         }
+                        // Asked before the send (one read): with no message.sent subscriber, a send writes
+                        // no event and an idempotent one stores its answer in a single statement. When the
+                        // read fails the event is attempted anyway (and its failure logged).
+                        let account = principal.credentials.mailboxKey
+                        let wantsSent = services.events.map { (try? $0.wantsSent(account: account)) ?? true } ?? false
                         let delivery: SMTPDelivery
                         do {
                             delivery = try services.smtp.submit(prepared.upload, envelope: prepared.envelope, credentials: principal.credentials,
@@ -80,9 +85,10 @@ enum SendRoutes {
                             "rejected": .stringConvertible(delivery.rejected.count),
                         ])
                         ServiceMetrics.sendRecipients(accepted: delivery.accepted.count, rejected: delivery.rejected.count)
-                        sent = SentEvent(account: principal.credentials.mailboxKey, messageID: prepared.messageID,
-                                         sender: prepared.envelope.sender, delivery: delivery, size: prepared.upload.count,
-                                         head: prepared.upload.head)
+                        if wantsSent {
+                            sent = SentEvent(account: account, messageID: prepared.messageID, sender: prepared.envelope.sender,
+                                             delivery: delivery, size: prepared.upload.count, head: prepared.upload.head)
+                        }
                         return JSONBody.response(SendResult(messageId: prepared.messageID, accepted: delivery.accepted,
                                                             rejected: delivery.rejected))
                     }

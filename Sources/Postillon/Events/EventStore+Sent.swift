@@ -1,6 +1,14 @@
 import PostillonHTTP
 
 extension EventStore {
+    /// Whether an enabled subscription of `account` asks for `message.sent`: one read, outside any
+    /// transaction, made before a send so that sends nobody listens to write nothing at all.
+    package func wantsSent(account: String) throws -> Bool {
+        try database.withConnection { connection in
+            try Self.subscriptionTypes(account: account, on: connection).contains { $0.types.contains("message.sent") }
+        }
+    }
+
     /// Records `event` as `message.sent` on `connection` (inside the caller's transaction), only
     /// when a subscription of the account wants that type: sends nobody listens to cost one read.
     /// - Returns: whether an event was written.

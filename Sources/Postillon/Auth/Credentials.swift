@@ -19,7 +19,10 @@ package struct Credentials: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The key under which this login's mailbox is serialised and cached.
-    package var mailboxKey: String { username.lowercased() }
+    package var mailboxKey: String { Self.mailboxKey(of: username) }
+
+    /// The mailbox key of a login name (``mailboxKey``), without a password at hand.
+    package static func mailboxKey(of username: String) -> String { username.lowercased() }
 
     package var description: String { "Credentials(username: \(username), password: <redacted>)" }
 }

@@ -84,8 +84,7 @@ package final class SessionStore: Sendable {
         var seen = Set<String>()
         var logins: [Credentials] = []
         for record in try store.liveSessions(now: clock(), limit: limit * 4) where logins.count < limit {
-            let credentials = Credentials(username: record.username, password: "")
-            guard seen.insert(credentials.mailboxKey).inserted,
+            guard seen.insert(Credentials.mailboxKey(of: record.username)).inserted,
                   let password = sealer.open(record.sealedPassword, keyID: record.keyID, context: record.tokenHash)
             else { continue }
             logins.append(Credentials(username: record.username, password: password))

@@ -52,7 +52,7 @@ enum EventRunner {
                 guard (try? WebhookURL(webhook.url, allowHTTP: services.configuration.webhookAllowHTTP)) != nil else {
                     throw ConfigurationError(.accountsFile, "account '\(account.name)': webhook url must use https (or set --webhook-allow-http)")
                 }
-                declared.append((Credentials(username: account.username, password: "").mailboxKey, webhook))
+                declared.append((Credentials.mailboxKey(of: account.username), webhook))
             }
         }
         let count = try store.syncConfiguredSubscriptions(declared, now: WallClock.nowMillis())

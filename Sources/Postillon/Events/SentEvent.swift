@@ -1,4 +1,3 @@
-import Foundation
 import PostillonHTTP
 
 /// A submission the SMTP server accepted, recorded as a `message.sent` event for the account's
@@ -46,12 +45,6 @@ package struct SentEvent: Sendable {
         return nil
     }
 
-    private struct Body: Encodable {
-        let type = "message.sent"
-        let timestamp: String
-        let data: DataPart
-    }
-
     private struct Rejected: Encodable {
         let address: String
         let code: Int
@@ -77,12 +70,10 @@ package struct SentEvent: Sendable {
 
     /// The delivered JSON (`{type, timestamp, data}`), recorded at `millis`.
     func body(millis: Int64) -> String {
-        let body = Body(timestamp: ISO8601.format(epochSeconds: millis / 1000, offsetSeconds: 0),
-                        data: DataPart(account: account, messageId: messageID, sender: sender, accepted: accepted,
-                                       rejected: rejected.map { Rejected(address: $0.address, code: $0.code) }, size: size,
-                                       summary: headers.map { Summary(subject: $0.subject, from: $0.from, to: $0.to, cc: $0.cc, date: $0.date) }))
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(body)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        EventBody.encode(type: "message.sent",
+                         data: DataPart(account: account, messageId: messageID, sender: sender, accepted: accepted,
+                                        rejected: rejected.map { Rejected(address: $0.address, code: $0.code) }, size: size,
+                                        summary: headers.map { Summary(subject: $0.subject, from: $0.from, to: $0.to, cc: $0.cc, date: $0.date) }),
+                         millis: millis)
     }
 }

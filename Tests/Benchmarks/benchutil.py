@@ -20,3 +20,15 @@ def rss_kib(pid):
     except OSError:
         return 0
     return 0
+
+
+def stop(process, timeout=10):
+    """Stops a server started with subprocess: SIGTERM, then SIGKILL after `timeout` seconds."""
+    import signal
+    import subprocess
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

@@ -18,7 +18,6 @@ import base64
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import threading
@@ -26,7 +25,7 @@ import time
 import tempfile
 import urllib.request
 
-from benchutil import read_env, rss_kib
+from benchutil import read_env, rss_kib, stop
 
 
 def main():
@@ -145,11 +144,7 @@ def main():
                 call(f"/messages/{message_id}", method="DELETE")
             except Exception as error:  # noqa: BLE001 - report and go on
                 print(f"note: could not delete the message: {error}")
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server)
         shutil.rmtree(state_dir, ignore_errors=True)
     print("PASS" if status == 0 else "FAIL")
     return status

@@ -9,14 +9,13 @@ import json
 import os
 import re
 import secrets
-import signal
 import statistics
 import subprocess
 import sys
 import time
 import urllib.request
 
-from benchutil import read_env, rss_kib
+from benchutil import read_env, rss_kib, stop
 
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -81,8 +80,7 @@ def run(args, env, state, accounts, seconds, label):
             sys.exit(f"poll-load: Postillon ({label}) exited early; see {log.name}")
         return start, samples
     finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=30)
+        stop(process, timeout=30)
 
 
 def cpu_percent(samples, since):

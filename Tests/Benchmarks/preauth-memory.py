@@ -24,7 +24,6 @@ import argparse
 import base64
 import os
 import selectors
-import signal
 import socket
 import statistics
 import subprocess
@@ -33,7 +32,7 @@ import threading
 import time
 import urllib.request
 
-from benchutil import read_env, rss_kib
+from benchutil import read_env, rss_kib, stop
 
 BODY_BYTES = 40 * 1000 * 1000
 
@@ -190,11 +189,7 @@ def main():
         print("PASS" if ok else "FAIL", f"(noauth peak {noauth_peak / 1024:.1f} MiB < 100 MiB, basic peak {basic_peak / 1024:.1f} MiB)")
         return 0 if ok else 1
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server)
 
 
 if __name__ == "__main__":

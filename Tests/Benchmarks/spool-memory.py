@@ -20,7 +20,6 @@ asserted. Stops the server by its PID at the end.
 import argparse
 import base64
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -28,7 +27,7 @@ import threading
 import time
 import urllib.request
 
-from benchutil import read_env, rss_kib
+from benchutil import read_env, rss_kib, stop
 
 
 def make_body(kind, size):
@@ -119,11 +118,7 @@ def main():
               f"after {after / 1024:.1f} MiB; answers {dict(sorted(answers.items()))}")
         return 0
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,8 @@
 #   - 1,000 sends without and 1,000 with a new Idempotency-Key each, to a local SMTP sink (4 clients),
 #     then again after 10,000 keys are stored (issue 17: keyed within 10 % of unkeyed).
 # Then the same three at once, visited in turn round after round (state-bench-rounds.py): the
-# store's p50 cost with the disk's noise spread over all three.
+# store's p50 cost with the disk's noise spread over all three, sends with 4 clients; and last,
+# one client visiting them in turn request by request: the cost per request (the budgets' measure).
 # Mail servers, the SMTP sink and PostgreSQL are its own, on 127.0.0.1:BASE..BASE+10.
 # Usage: Tests/Bench/state-bench.sh [BASE_PORT]   (default 25500; builds StateBench in release mode,
 #        or in debug mode with STATE_BENCH_CONFIG=debug; STATE_BENCH_REQUESTS / STATE_BENCH_PREFILL scale it)
@@ -97,5 +98,10 @@ for store in memory "sqlite:$WORK/sqlite-rounds/state.db" "postgres://postgres@1
   i=$((i + 1))
 done
 python3 "$ROOT/Tests/Bench/state-bench-rounds.py" alice "alice$PASSWORD_SUFFIX" "${URLS[@]}" \
+  --rounds "${STATE_BENCH_ROUNDS:-5}" --requests "${STATE_BENCH_ROUND_REQUESTS:-200}"
+# Third phase, the budgets' measure: the store's cost per request, without queueing behind other
+# clients. One client visits the three stores in turn request by request (1,000 of each kind).
+echo
+python3 "$ROOT/Tests/Bench/state-bench-rounds.py" alice "alice$PASSWORD_SUFFIX" "${URLS[@]}" --per-request \
   --rounds "${STATE_BENCH_ROUNDS:-5}" --requests "${STATE_BENCH_ROUND_REQUESTS:-200}"
 echo "sink accepted $(wc -l <"$WORK/sink.count") messages; results in $WORK/results.csv"

@@ -59,11 +59,10 @@ package final class MemoryStateStore: StateStore {
         }
     }
 
-    package func claimIdempotency(_ claim: IdempotencyRecord, now: Int64) throws -> IdempotencyClaim {
+    package func claimIdempotency(_ claim: IdempotencyRecord, now: Int64, reading: SQLRead?) throws -> IdempotencyClaim {
         tables.withLock { tables in
             if let existing = tables.idempotency[claim.slot] {
-                let stale = existing.response == nil ? existing.leaseUntil <= now : existing.expiresAt <= now
-                if !stale { return .existing(existing) }
+                if !existing.isStale(now: now) { return .existing(existing) }
             }
             tables.idempotency[claim.slot] = claim
             return .claimed

@@ -47,9 +47,12 @@ package final class IdempotencyStore: Sendable {
 
     /// ``run(key:scope:body:work:)`` with the body's fingerprint computed by `fingerprint`, only when
     /// a key was given (a spooled body is hashed from its file).
-    /// - Parameter alongside: called after `work` succeeded and its answer is stored; the statements
-    ///   it returns (if any) run in the same transaction as storing the answer.
-    package func run(key: String?, scope: String, fingerprint makeFingerprint: () throws -> String,
+    /// - Parameters:
+    ///   - reading: a read `work` needs, made in the same flight as the claim (a SQL store hands it
+    ///     its rows before `work` runs; without a key, or on another store, nothing is read).
+    ///   - alongside: called after `work` succeeded and its answer is stored; the statements it
+    ///     returns (if any) run in the same transaction as storing the answer.
+    package func run(key: String?, scope: String, fingerprint makeFingerprint: () throws -> String, reading: SQLRead? = nil,
                      alongside: () -> SQLWork? = { nil }, work: () throws -> HTTPResponse) throws -> HTTPResponse {
         guard let key else { return try Self.answer(work).response }
         guard !key.isEmpty, key.utf8.count <= 255, key.utf8.allSatisfy({ $0 >= 0x21 && $0 <= 0x7E }) else {
@@ -65,7 +68,7 @@ package final class IdempotencyStore: Sendable {
             createdAt = now
             let claim = IdempotencyRecord(slot: slot, fingerprint: fingerprint, createdAt: now, expiresAt: now + lifetimeMillis,
                                           leaseUntil: now + leaseMillis)
-            guard case .existing(let record) = try store.claimIdempotency(claim, now: now) else { break }
+            guard case .existing(let record) = try store.claimIdempotency(claim, now: now, reading: reading) else { break }
             guard record.fingerprint == fingerprint else {
                 throw Problem(.unprocessableContent, code: "idempotency_key_reused",
                               detail: "This Idempotency-Key was already used with a different request body.")

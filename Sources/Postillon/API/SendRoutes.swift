@@ -41,11 +41,16 @@ enum SendRoutes {
                     // (with an Idempotency-Key), else on its own after the server accepted.
                     var sent: SentEvent?
                     let key = request.headers["Idempotency-Key"]
+                    let account = principal.credentials.mailboxKey
+                    // Whether anyone subscribes to message.sent: learnt in the claim's flight when
+                    // there is a key, else read on its own just before the send.
+                    var subscribed: Bool?
                     let response = try services.idempotency.run(key: key, scope: principal.identity + " POST /api/v1/send",
                                                         fingerprint: {
                                                             guard let spooledRaw else { return Hashing.sha256Hex(prefix + body) }
                                                             return try Hashing.sha256Hex(prefix, then: spooledRaw)
-                                                        }, alongside: {
+                                                        }, reading: services.events?.wantsSentRead(account: account) { subscribed = $0 },
+                                                        alongside: {
                                                             guard let events = services.events, let sent else { return nil }
                                                             return { try events.recordSent(sent, now: WallClock.nowMillis(), on: $0) }
                                                         }) {
@@ -56,11 +61,11 @@ enum SendRoutes {
                         if configuration.smtpTrustedRelay && principal.method == .basic {
                             try services.mailbox.verify(principal.credentials)
                         }
-                        // Asked before the send (one read): with no message.sent subscriber, a send writes
-                        // no event and an idempotent one stores its answer in a single statement. When the
-                        // read fails the event is attempted anyway (and its failure logged).
-                        let account = principal.credentials.mailboxKey
-                        let wantsSent = services.events.map { (try? $0.wantsSent(account: account)) ?? true } ?? false
+                        // Known before the send (from the claim's flight, or one read): with no message.sent
+                        // subscriber, a send writes no event and an idempotent one stores its answer in a
+                        // single statement. When the read fails the event is attempted anyway (and its
+                        // failure logged).
+                        let wantsSent = services.events.map { events in subscribed ?? ((try? events.wantsSent(account: account)) ?? true) } ?? false
                         let delivery: SMTPDelivery
                         do {
                             delivery = try services.smtp.submit(prepared.upload, envelope: prepared.envelope, credentials: principal.credentials,

@@ -5,8 +5,18 @@ extension EventStore {
     /// transaction, made before a send so that sends nobody listens to write nothing at all.
     package func wantsSent(account: String) throws -> Bool {
         try database.withConnection { connection in
-            try Self.subscriptionTypes(account: account, on: connection).contains { $0.types.contains("message.sent") }
+            Self.wantSent(try Self.subscriptionTypes(account: account, on: connection))
         }
+    }
+
+    /// ``wantsSent(account:)`` as a read that rides along with an idempotency claim (one flight to
+    /// the database for both): `receive` gets the answer.
+    package func wantsSentRead(account: String, receive: @escaping (Bool) -> Void) -> SQLRead {
+        SQLRead(Self.subscriptionsQuery(account: account)) { rows in receive(Self.wantSent(Self.subscriptionTypes(rows))) }
+    }
+
+    private static func wantSent(_ subscriptions: [(id: String, types: [Substring])]) -> Bool {
+        subscriptions.contains { $0.types.contains("message.sent") }
     }
 
     /// Records `event` as `message.sent` on `connection` (inside the caller's transaction), only
@@ -15,7 +25,7 @@ extension EventStore {
     @discardableResult
     package func recordSent(_ event: SentEvent, now: Int64, on connection: any SQLConnection) throws -> Bool {
         let subscriptions = try Self.subscriptionTypes(account: event.account, on: connection)
-        guard subscriptions.contains(where: { $0.types.contains("message.sent") }) else { return false }
+        guard Self.wantSent(subscriptions) else { return false }
         try Self.append(type: "message.sent", body: event.body(millis: now), account: event.account, subscriptions: subscriptions,
                         now: now, on: connection)
         ServiceMetrics.eventsRecorded(type: "message.sent")

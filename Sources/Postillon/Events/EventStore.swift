@@ -126,11 +126,21 @@ package final class EventStore: Sendable {
 
     /// The enabled subscriptions of `account` with the event types each wants.
     static func subscriptionTypes(account: String, on connection: any SQLConnection) throws -> [(id: String, types: [Substring])] {
-        try connection.query("SELECT id, events FROM webhook_subscriptions WHERE account = $1 AND enabled = 1", [.text(account)])
-            .compactMap { row in
-                guard let id = row.text(0), let types = row.text(1) else { return nil }
-                return (id, types.split(separator: ","))
-            }
+        let statement = subscriptionsQuery(account: account)
+        return subscriptionTypes(try connection.query(statement.sql, statement.parameters))
+    }
+
+    /// The query for the enabled subscriptions of `account`: their ids and event types.
+    static func subscriptionsQuery(account: String) -> SQLStatement {
+        SQLStatement("SELECT id, events FROM webhook_subscriptions WHERE account = $1 AND enabled = 1", [.text(account)])
+    }
+
+    /// The rows of ``subscriptionsQuery(account:)``, decoded.
+    static func subscriptionTypes(_ rows: [SQLRow]) -> [(id: String, types: [Substring])] {
+        rows.compactMap { row in
+            guard let id = row.text(0), let types = row.text(1) else { return nil }
+            return (id, types.split(separator: ","))
+        }
     }
 
     /// Appends one event to the outbox and queues its delivery to each subscription that wants its

@@ -22,4 +22,8 @@ package struct IdempotencyRecord: Sendable, Equatable {
         self.expiresAt = expiresAt
         self.leaseUntil = leaseUntil
     }
+
+    /// Whether a new claim may take the slot over at `now`: a running record whose lease ended, or a
+    /// finished one past its expiry.
+    package func isStale(now: Int64) -> Bool { response == nil ? leaseUntil <= now : expiresAt <= now }
 }

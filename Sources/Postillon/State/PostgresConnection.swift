@@ -8,6 +8,8 @@ import CPostgres
 final class PostgresConnection: SQLConnection {
     private let connection: OpaquePointer
     private var prepared: [String: String] = [:]
+    /// Set when a pipeline left the connection in a state it cannot be trusted in (the pool drops it).
+    private var broken = false
 
     /// Connects with a libpq URL (`postgres://user:pass@host:port/db?sslmode=…`).
     /// - Throws: ``StateStoreError`` (without the URL, which may hold a password) when the server refuses.
@@ -24,7 +26,7 @@ final class PostgresConnection: SQLConnection {
 
     deinit { PQfinish(connection) }
 
-    var isHealthy: Bool { PQstatus(connection) == CONNECTION_OK }
+    var isHealthy: Bool { !broken && PQstatus(connection) == CONNECTION_OK }
 
     @discardableResult
     func execute(_ sql: String, _ parameters: [SQLValue]) throws -> Int {
@@ -36,19 +38,7 @@ final class PostgresConnection: SQLConnection {
     func query(_ sql: String, _ parameters: [SQLValue]) throws -> [SQLRow] {
         let result = try run(sql, parameters)
         defer { PQclear(result) }
-        let rowCount = PQntuples(result)
-        let columnCount = PQnfields(result)
-        var rows: [SQLRow] = []
-        rows.reserveCapacity(Int(rowCount))
-        for row in 0..<rowCount {
-            var columns: [String?] = []
-            columns.reserveCapacity(Int(columnCount))
-            for column in 0..<columnCount {
-                columns.append(PQgetisnull(result, row, column) == 1 ? nil : String(cString: PQgetvalue(result, row, column)))
-            }
-            rows.append(SQLRow(columns))
-        }
-        return rows
+        return Self.rows(of: result)
     }
 
     private func run(_ sql: String, _ parameters: [SQLValue]) throws -> OpaquePointer {
@@ -71,6 +61,95 @@ final class PostgresConnection: SQLConnection {
             throw StateStoreError("PostgreSQL: \(message)")
         }
         return result
+    }
+
+    /// The batch in libpq's pipeline mode: every statement (and the preparation of one not yet
+    /// prepared on this connection) is queued, one Sync ends the flight, and the results are read in
+    /// order. After an error the server skips the rest up to the Sync (`PGRES_PIPELINE_ABORTED`).
+    func pipeline(_ statements: [SQLStatement]) throws -> [SQLResult] {
+        guard !statements.isEmpty else { return [] }
+        guard PQenterPipelineMode(connection) == 1 else { throw StateStoreError("PostgreSQL pipeline: \(errorMessage)") }
+        // What was queued, in order: a statement to prepare (its SQL), or the query of statement i.
+        enum Queued { case prepare(sql: String, name: String), query(Int) }
+        var queued: [Queued] = []
+        var preparing: [String: String] = [:]
+        do {
+            for (index, statement) in statements.enumerated() {
+                let sent: Int32
+                if statement.parameters.isEmpty {
+                    sent = PQsendQueryParams(connection, statement.sql, 0, nil, nil, nil, nil, 0)
+                } else {
+                    var name = prepared[statement.sql] ?? preparing[statement.sql]
+                    if name == nil {
+                        let fresh = "postillon_\(prepared.count + preparing.count)"
+                        guard PQsendPrepare(connection, fresh, statement.sql, Int32(statement.parameters.count), nil) == 1 else {
+                            throw StateStoreError("PostgreSQL pipeline: \(errorMessage)")
+                        }
+                        queued.append(.prepare(sql: statement.sql, name: fresh))
+                        preparing[statement.sql] = fresh
+                        name = fresh
+                    }
+                    sent = withCStrings(statement.parameters.map(\.textForm)) { pointers in
+                        PQsendQueryPrepared(connection, name, Int32(pointers.count), pointers, nil, nil, 0)
+                    }
+                }
+                guard sent == 1 else { throw StateStoreError("PostgreSQL pipeline: \(errorMessage)") }
+                queued.append(.query(index))
+            }
+            guard PQpipelineSync(connection) == 1 else { throw StateStoreError("PostgreSQL pipeline: \(errorMessage)") }
+        } catch {
+            // Nothing sensible can be read back from a half-sent pipeline: drop the connection.
+            broken = true
+            throw error
+        }
+        var results = [SQLResult?](repeating: nil, count: statements.count)
+        var failure: StateStoreError?
+        // Each queued command yields one result and then NULL; the Sync yields PGRES_PIPELINE_SYNC.
+        for command in queued {
+            guard let result = PQgetResult(connection) else { broken = true; throw StateStoreError("PostgreSQL pipeline: result missing") }
+            let status = PQresultStatus(result)
+            switch (command, status) {
+            case (.prepare(let sql, let name), PGRES_COMMAND_OK):
+                prepared[sql] = name
+            case (.query(let index), PGRES_COMMAND_OK), (.query(let index), PGRES_TUPLES_OK):
+                // PQcmdTuples also counts the rows a SELECT returned: those changed nothing.
+                let changed = String(cString: PQcmdStatus(result)).hasPrefix("SELECT") ? 0 : Int(String(cString: PQcmdTuples(result))) ?? 0
+                results[index] = SQLResult(rows: Self.rows(of: result), changed: changed)
+            case (_, PGRES_PIPELINE_ABORTED):
+                break
+            default:
+                if failure == nil { failure = StateStoreError("PostgreSQL: \(String(cString: PQresultErrorMessage(result)).trimmingTrailingNewlines)") }
+            }
+            PQclear(result)
+            if let extra = PQgetResult(connection) {
+                PQclear(extra)
+                broken = true
+                throw StateStoreError("PostgreSQL pipeline: unexpected result")
+            }
+        }
+        guard let sync = PQgetResult(connection) else { broken = true; throw StateStoreError("PostgreSQL pipeline: sync missing") }
+        let synced = PQresultStatus(sync) == PGRES_PIPELINE_SYNC
+        PQclear(sync)
+        guard synced, PQexitPipelineMode(connection) == 1 else { broken = true; throw StateStoreError("PostgreSQL pipeline: \(errorMessage)") }
+        if let failure { throw failure }
+        return results.map { $0 ?? SQLResult(rows: [], changed: 0) }
+    }
+
+    /// All rows of a result, columns as text.
+    private static func rows(of result: OpaquePointer) -> [SQLRow] {
+        let rowCount = PQntuples(result)
+        let columnCount = PQnfields(result)
+        var rows: [SQLRow] = []
+        rows.reserveCapacity(Int(rowCount))
+        for row in 0..<rowCount {
+            var columns: [String?] = []
+            columns.reserveCapacity(Int(columnCount))
+            for column in 0..<columnCount {
+                columns.append(PQgetisnull(result, row, column) == 1 ? nil : String(cString: PQgetvalue(result, row, column)))
+            }
+            rows.append(SQLRow(columns))
+        }
+        return rows
     }
 
     private func statementName(for sql: String, count: Int) throws -> String {

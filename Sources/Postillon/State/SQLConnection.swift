@@ -10,8 +10,46 @@ package protocol SQLConnection: AnyObject {
     /// - Throws: ``StateStoreError`` when the database refuses it.
     func query(_ sql: String, _ parameters: [SQLValue]) throws -> [SQLRow]
 
+    /// Runs `statements` in order and returns one result each; PostgreSQL receives them in one
+    /// flight (pipeline mode) and answers in one, instead of a round trip per statement. Outside a
+    /// transaction the batch is all or nothing (PostgreSQL's implicit transaction up to the Sync;
+    /// SQLite opens one when the batch writes). The first statement the database refuses ends the
+    /// batch: later ones do not run, and the error is thrown (a transaction the batch itself opened
+    /// with `BEGIN` is then the caller's to roll back).
+    /// - Throws: ``StateStoreError`` when the database refuses a statement.
+    func pipeline(_ statements: [SQLStatement]) throws -> [SQLResult]
+
     /// Whether the connection still works (a broken one is dropped from the pool).
     var isHealthy: Bool { get }
+}
+
+/// One statement of a ``SQLConnection/pipeline(_:)`` batch: SQL with `$n` placeholders and its values.
+package struct SQLStatement: Sendable {
+    /// The SQL text (one statement).
+    package let sql: String
+    /// The values of `$1, $2, …`.
+    package let parameters: [SQLValue]
+
+    /// Creates a statement.
+    package init(_ sql: String, _ parameters: [SQLValue] = []) {
+        self.sql = sql
+        self.parameters = parameters
+    }
+}
+
+/// What one statement of a batch returned: its rows (none for a statement without `RETURNING` or
+/// `SELECT`) and the number of rows it changed.
+package struct SQLResult: Sendable {
+    /// The rows it returned.
+    package let rows: [SQLRow]
+    /// The rows it inserted, updated or deleted.
+    package let changed: Int
+
+    /// Creates a result.
+    package init(rows: [SQLRow], changed: Int) {
+        self.rows = rows
+        self.changed = changed
+    }
 }
 
 extension SQLConnection {

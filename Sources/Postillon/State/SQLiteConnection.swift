@@ -108,6 +108,29 @@ final class SQLiteConnection: SQLConnection {
         return rows
     }
 
+    /// One statement after the other (SQLite is in this process: there is no round trip to save),
+    /// all or nothing as on PostgreSQL: a batch that writes outside a transaction gets one.
+    func pipeline(_ statements: [SQLStatement]) throws -> [SQLResult] {
+        let run = {
+            try statements.map { statement in
+                try self.gated(statement.sql) {
+                    let rows = try self.queryUngated(statement.sql, statement.parameters)
+                    return SQLResult(rows: rows, changed: Self.isRead(statement.sql) ? 0 : Int(sqlite3_changes(self.handle)))
+                }
+            }
+        }
+        guard sqlite3_get_autocommit(handle) != 0, statements.contains(where: { !Self.isRead($0.sql) }) else { return try run() }
+        try execute("BEGIN IMMEDIATE")
+        do {
+            let results = try run()
+            try execute("COMMIT")
+            return results
+        } catch {
+            _ = try? execute("ROLLBACK")
+            throw error
+        }
+    }
+
     private func run(_ sql: String, _ parameters: [SQLValue], row: (OpaquePointer) throws -> Void) throws {
         let statement = try prepared(sql)
         defer {

@@ -9,6 +9,22 @@
 /// Statements run inside another operation's transaction (see ``StateStore/finishIdempotency(slot:createdAt:response:alongside:)``).
 package typealias SQLWork = (any SQLConnection) throws -> Void
 
+/// A read that rides along with another operation's statements, in the same flight to the
+/// database (see ``StateStore/claimIdempotency(_:now:reading:)``): `statement`'s rows go to `receive`.
+/// A backend that cannot run SQL never calls `receive`; the caller then reads on its own.
+package struct SQLRead {
+    /// The query.
+    package let statement: SQLStatement
+    /// Takes the query's rows.
+    package let receive: ([SQLRow]) -> Void
+
+    /// Creates a read.
+    package init(_ statement: SQLStatement, receive: @escaping ([SQLRow]) -> Void) {
+        self.statement = statement
+        self.receive = receive
+    }
+}
+
 package protocol StateStore: Sendable {
     // MARK: Sessions
 
@@ -34,8 +50,9 @@ package protocol StateStore: Sendable {
     // MARK: Idempotency
 
     /// Claims `slot` for a new request, or returns the record already there. A running record whose
-    /// lease ended, or a finished one past its expiry, is taken over (claimed anew).
-    func claimIdempotency(_ claim: IdempotencyRecord, now: Int64) throws -> IdempotencyClaim
+    /// lease ended, or a finished one past its expiry, is taken over (claimed anew). SQL backends run
+    /// `reading` in the same flight as the claim (and hand it its rows); others ignore it.
+    func claimIdempotency(_ claim: IdempotencyRecord, now: Int64, reading: SQLRead?) throws -> IdempotencyClaim
 
     /// Stores the finished response of the claim made at `createdAt`; `alongside` (the events of the
     /// work, e.g. `message.sent`) runs in the same transaction on SQL backends.
@@ -69,4 +86,11 @@ package protocol StateStore: Sendable {
     /// Deletes expired sessions, idempotency records and login windows; the number of rows removed.
     @discardableResult
     func sweep(now: Int64, windowMillis: Int64, maxIdempotencyRecords: Int, maxLoginWindows: Int) throws -> Int
+}
+
+extension StateStore {
+    /// ``claimIdempotency(_:now:reading:)`` without a read riding along.
+    package func claimIdempotency(_ claim: IdempotencyRecord, now: Int64) throws -> IdempotencyClaim {
+        try claimIdempotency(claim, now: now, reading: nil)
+    }
 }

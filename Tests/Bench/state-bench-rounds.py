@@ -124,4 +124,8 @@ for name, budget in (("sqlite", 1.0), ("postgres", 2.0)):
         continue
     for kind, what in (("mailbox", "GET /mailbox"), ("keyed", "idempotent send")):
         added = p50[name][kind] - p50["memory"][kind]
-        print(f"{name}: adds {added:+.3f} ms p50 per {what} over memory (budget {budget} ms) -> {'ok' if added <= budget else 'OVER'}")
+        if cli.per_request or kind == "mailbox":
+            print(f"{name}: adds {added:+.3f} ms p50 per {what} over memory (budget {budget} ms) -> {'ok' if added <= budget else 'OVER'}")
+        else:
+            print(f"{name}: adds {added:+.3f} ms p50 per {what} over memory, 4 clients (queueing included) -> "
+                  f"{'within' if added <= budget else 'over'} {budget} ms")

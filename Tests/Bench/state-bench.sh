@@ -75,7 +75,10 @@ for store, budget in (("sqlite", 1.0), ("postgres", 2.0)):
     print(f"{store}: adds {added:+.3f} ms p50 per GET /mailbox over memory (budget {budget} ms) -> {'ok' if added <= budget else 'OVER'}")
     for column, what in (("keyed_send_p50_ms", "idempotent send, few keys"), ("keyed_full_p50_ms", "idempotent send, all keys stored")):
         added = float(rows[store][column]) - float(rows["memory"][column])
-        print(f"{store}: adds {added:+.3f} ms p50 per {what} over memory (budget {budget} ms) -> {'ok' if added <= budget else 'OVER'}")
+        # Four clients on two cores: the p50 includes waiting for the CPU behind the other clients' requests
+        # (and the load generator); the budgets are judged per request in the last phase.
+        print(f"{store}: adds {added:+.3f} ms p50 per {what} over memory, 4 clients (queueing included) -> "
+              f"{'within' if added <= budget else 'over'} {budget} ms")
 for store, row in rows.items():
     ratio = float(row["keyed_full_per_s"]) / float(row["send_after_per_s"])
     print(f"{store}: keyed sends at {row['stored_keys']} stored keys = {ratio:.1%} of unkeyed throughput -> {'ok' if ratio >= 0.9 else 'UNDER 90%'}")

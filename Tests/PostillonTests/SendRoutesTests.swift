@@ -204,6 +204,20 @@ import Testing
         #expect(fixture.smtp.submissions.count == 2)
     }
 
+    /// The message is composed while the claim is in flight: a body that does not compose is still
+    /// refused under its key, sends nothing and leaves the key free for a corrected body.
+    @Test func aKeyedBodyThatDoesNotComposeIsRefusedAndFreesItsKey() {
+        let fixture = Fixture()
+        let key = [("Idempotency-Key", "c-1")]
+        #expect(code(fixture.send(#"{"to": ["bob@mail.test"], "subject": "a\r\nBcc: x@y.example"}"#, headers: key)) == "400 header_injection")
+        #expect(code(fixture.send(#"{"subject": "nobody"}"#, headers: key)) == "422 validation_failed")
+        #expect(fixture.smtp.submissions.isEmpty)
+        let sent = fixture.send(#"{"to": ["bob@mail.test"], "text": "fixed"}"#, headers: key)
+        #expect(sent.status == 200 && sent.headers["Idempotent-Replayed"] == nil)
+        #expect(fixture.send(#"{"to": ["bob@mail.test"], "text": "fixed"}"#, headers: key).headers["Idempotent-Replayed"] == "true")
+        #expect(fixture.smtp.submissions.count == 1)
+    }
+
     /// Fail closed: a server that offers no AUTH gets no MAIL FROM (before the fix: sent as anyone).
     @Test func serverWithoutAuthIsRefusedBeforeAnythingIsSent() {
         let fixture = Fixture(smtp: InMemorySMTPClient(accounts: ["alice": "alice-secret"], offersAuthentication: false))

@@ -59,8 +59,9 @@ package final class MemoryStateStore: StateStore {
         }
     }
 
-    package func claimIdempotency(_ claim: IdempotencyRecord, now: Int64, reading: SQLRead?) throws -> IdempotencyClaim {
-        tables.withLock { tables in
+    package func claimIdempotency(_ claim: IdempotencyRecord, now: Int64, reading: SQLRead?, meanwhile: () -> Void) throws -> IdempotencyClaim {
+        meanwhile()
+        return tables.withLock { tables in
             if let existing = tables.idempotency[claim.slot] {
                 if !existing.isStale(now: now) { return .existing(existing) }
             }

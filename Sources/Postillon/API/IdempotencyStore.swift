@@ -50,11 +50,18 @@ package final class IdempotencyStore: Sendable {
     /// - Parameters:
     ///   - reading: a read `work` needs, made in the same flight as the claim (a SQL store hands it
     ///     its rows before `work` runs; without a key, or on another store, nothing is read).
+    ///   - meanwhile: preparation for `work` (e.g. composing the message), called once before it:
+    ///     with a key, while the claim is in flight to the database, so it costs no extra time. It
+    ///     runs for a request that then turns out to be a replay too (its result is dropped).
     ///   - alongside: called after `work` succeeded and its answer is stored; the statements it
     ///     returns (if any) run in the same transaction as storing the answer.
     package func run(key: String?, scope: String, fingerprint makeFingerprint: () throws -> String, reading: SQLRead? = nil,
-                     alongside: () -> SQLWork? = { nil }, work: () throws -> HTTPResponse) throws -> HTTPResponse {
-        guard let key else { return try Self.answer(work).response }
+                     meanwhile: () -> Void = {}, alongside: () -> SQLWork? = { nil },
+                     work: () throws -> HTTPResponse) throws -> HTTPResponse {
+        guard let key else {
+            meanwhile()
+            return try Self.answer(work).response
+        }
         guard !key.isEmpty, key.utf8.count <= 255, key.utf8.allSatisfy({ $0 >= 0x21 && $0 <= 0x7E }) else {
             throw Problem(.badRequest, code: "invalid_parameter", detail: "Idempotency-Key must be 1 to 255 visible ASCII characters.")
         }
@@ -62,13 +69,18 @@ package final class IdempotencyStore: Sendable {
         let fingerprint = try makeFingerprint()
         let deadline = MonotonicClock.nowMillis() + waitMillis
         var pause: UInt32 = 10_000
+        var preparedOnce = false
         var createdAt: Int64 = 0
         while true {
             let now = clock()
             createdAt = now
             let claim = IdempotencyRecord(slot: slot, fingerprint: fingerprint, createdAt: now, expiresAt: now + lifetimeMillis,
                                           leaseUntil: now + leaseMillis)
-            guard case .existing(let record) = try store.claimIdempotency(claim, now: now, reading: reading) else { break }
+            guard case .existing(let record) = try store.claimIdempotency(claim, now: now, reading: reading, meanwhile: {
+                guard !preparedOnce else { return }
+                preparedOnce = true
+                meanwhile()
+            }) else { break }
             guard record.fingerprint == fingerprint else {
                 throw Problem(.unprocessableContent, code: "idempotency_key_reused",
                               detail: "This Idempotency-Key was already used with a different request body.")

@@ -20,6 +20,12 @@ enum SendRoutes {
     /// Bodies larger than this are spooled to a temporary file while they arrive.
     static let spoolBodyOver = 1 << 20
 
+    /// Bodies up to this size are composed while the idempotency claim is in flight.
+    static let composeWhileClaimingUpTo = 64 << 10
+
+    /// A message ready to upload: its bytes, envelope and Message-ID.
+    typealias Prepared = (upload: SMTPMessage, envelope: SMTPEnvelope, messageID: String)
+
     /// The route, using the services' authenticator, SMTP client and idempotency store.
     static func routes(_ services: AppServices) -> [Route] {
         let configuration = services.configuration
@@ -45,17 +51,26 @@ enum SendRoutes {
                     // Whether anyone subscribes to message.sent: learnt in the claim's flight when
                     // there is a key, else read on its own just before the send.
                     var subscribed: Bool?
+                    // The message is composed while the claim is in flight to the database (a small
+                    // body only: a large one would be composed in vain for a replay).
+                    var composed: Result<Prepared, any Error>?
+                    let compose = {
+                        composed = Result { try prepare(context, body: body, spooled: spooledRaw, contentType: contentType,
+                                                        sender: principal.address, configuration: configuration) }
+                    }
+                    let overlap = spooledRaw == nil && body.count <= composeWhileClaimingUpTo
                     let response = try services.idempotency.run(key: key, scope: principal.identity + " POST /api/v1/send",
                                                         fingerprint: {
                                                             guard let spooledRaw else { return Hashing.sha256Hex(prefix + body) }
                                                             return try Hashing.sha256Hex(prefix, then: spooledRaw)
                                                         }, reading: services.events?.wantsSentRead(account: account) { subscribed = $0 },
+                                                        meanwhile: { if overlap { compose() } },
                                                         alongside: {
                                                             guard let events = services.events, let sent else { return nil }
                                                             return { try events.recordSent(sent, now: WallClock.nowMillis(), on: $0) }
                                                         }) {
-                        let prepared = try prepare(context, body: body, spooled: spooledRaw, contentType: contentType,
-                                                   sender: principal.address, configuration: configuration)
+                        if composed == nil { compose() }
+                        let prepared = try composed!.get()
                         // Fail closed: the caller is proven by SMTP AUTH, or, with a trusted relay,
                         // by a POP3 login (sessions had one at sign-in; API keys are the operator's).
                         if configuration.smtpTrustedRelay && principal.method == .basic {
@@ -126,7 +141,7 @@ enum SendRoutes {
     /// `spooled` for a raw message left in its file).
     /// - Throws: ``SendValidationError`` or ``JSONBodyError``.
     private static func prepare(_ context: RequestContext, body: [UInt8], spooled: SpooledBody?, contentType: String?, sender: String,
-                                configuration: Configuration) throws -> (upload: SMTPMessage, envelope: SMTPEnvelope, messageID: String) {
+                                configuration: Configuration) throws -> Prepared {
         switch contentType.map(MediaType.essence) {
         case "application/json":
             if context.query("from") != nil || context.query("to") != nil {

@@ -66,8 +66,12 @@ final class PostgresConnection: SQLConnection {
     /// The batch in libpq's pipeline mode: every statement (and the preparation of one not yet
     /// prepared on this connection) is queued, one Sync ends the flight, and the results are read in
     /// order. After an error the server skips the rest up to the Sync (`PGRES_PIPELINE_ABORTED`).
-    func pipeline(_ statements: [SQLStatement]) throws -> [SQLResult] {
-        guard !statements.isEmpty else { return [] }
+    /// `meanwhile` runs after the flight has left, before the answers are read.
+    func pipeline(_ statements: [SQLStatement], meanwhile: () -> Void) throws -> [SQLResult] {
+        guard !statements.isEmpty else {
+            meanwhile()
+            return []
+        }
         guard PQenterPipelineMode(connection) == 1 else { throw StateStoreError("PostgreSQL pipeline: \(errorMessage)") }
         // What was queued, in order: a statement to prepare (its SQL), or the query of statement i.
         enum Queued { case prepare(sql: String, name: String), query(Int) }
@@ -102,6 +106,8 @@ final class PostgresConnection: SQLConnection {
             broken = true
             throw error
         }
+        // The batch is on its way (PQpipelineSync flushed it): the caller's own work overlaps the round trip.
+        meanwhile()
         var results = [SQLResult?](repeating: nil, count: statements.count)
         var failure: StateStoreError?
         // Each queued command yields one result and then NULL; the Sync yields PGRES_PIPELINE_SYNC.

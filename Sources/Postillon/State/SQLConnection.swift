@@ -16,8 +16,12 @@ package protocol SQLConnection: AnyObject {
     /// SQLite opens one when the batch writes). The first statement the database refuses ends the
     /// batch: later ones do not run, and the error is thrown (a transaction the batch itself opened
     /// with `BEGIN` is then the caller's to roll back).
+    ///
+    /// `meanwhile` runs while the batch is in flight (on PostgreSQL between sending it and reading
+    /// the answers; on SQLite before it): work of the caller's own that then costs no extra time. It
+    /// must not use this database. It is not called when the batch could not be sent.
     /// - Throws: ``StateStoreError`` when the database refuses a statement.
-    func pipeline(_ statements: [SQLStatement]) throws -> [SQLResult]
+    func pipeline(_ statements: [SQLStatement], meanwhile: () -> Void) throws -> [SQLResult]
 
     /// Whether the connection still works (a broken one is dropped from the pool).
     var isHealthy: Bool { get }
@@ -53,6 +57,9 @@ package struct SQLResult: Sendable {
 }
 
 extension SQLConnection {
+    /// ``pipeline(_:meanwhile:)`` with nothing to do meanwhile.
+    package func pipeline(_ statements: [SQLStatement]) throws -> [SQLResult] { try pipeline(statements, meanwhile: {}) }
+
     /// Runs a parameterless statement.
     @discardableResult
     package func execute(_ sql: String) throws -> Int { try execute(sql, []) }

@@ -72,14 +72,19 @@ package final class SQLDatabase: Sendable {
     /// `statements` in one transaction whose commit need not wait for the disk (the same promise
     /// as ``withoutDiskWait(_:)``), sent to PostgreSQL in one flight with their `BEGIN` and `COMMIT`:
     /// one round trip instead of one per statement. On SQLite, one write transaction.
+    /// `meanwhile` is the caller's own work, done while the batch is in flight (see
+    /// ``SQLConnection/pipeline(_:meanwhile:)``); on SQLite before the transaction.
     /// - Returns: one result per statement.
     /// - Throws: ``StateStoreError`` (the transaction is rolled back).
-    package func batchWithoutDiskWait(_ statements: [SQLStatement]) throws -> [SQLResult] {
-        guard dialect == .postgres else { return try transaction { try $0.pipeline(statements) } }
+    package func batchWithoutDiskWait(_ statements: [SQLStatement], meanwhile: () -> Void = {}) throws -> [SQLResult] {
+        guard dialect == .postgres else {
+            meanwhile()
+            return try transaction { try $0.pipeline(statements) }
+        }
         let opening = [SQLStatement("BEGIN"), SQLStatement("SET LOCAL synchronous_commit TO OFF")]
         return try withConnection { connection in
             do {
-                let results = try connection.pipeline(opening + statements + [SQLStatement("COMMIT")])
+                let results = try connection.pipeline(opening + statements + [SQLStatement("COMMIT")], meanwhile: meanwhile)
                 return Array(results.dropFirst(opening.count).dropLast())
             } catch {
                 if connection.isHealthy { _ = try? connection.execute("ROLLBACK") }

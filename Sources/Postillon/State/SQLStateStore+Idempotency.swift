@@ -1,5 +1,6 @@
 extension SQLStateStore {
-    package func claimIdempotency(_ claim: IdempotencyRecord, now: Int64, reading: SQLRead?) throws -> IdempotencyClaim {
+    package func claimIdempotency(_ claim: IdempotencyRecord, now: Int64, reading: SQLRead?,
+                                  meanwhile: () -> Void) throws -> IdempotencyClaim {
         // The claim does not wait for the disk: the unique slot serialises claimants at once, and
         // the answer's durable commit (finishIdempotency) flushes the claim's WAL record with it. A
         // database crash before that loses at most a claim whose send had not been answered yet,
@@ -8,7 +9,7 @@ extension SQLStateStore {
         // the slot, the caller's read and COMMIT together. Only a stale record to take over (or a
         // row changing meanwhile) goes on statement by statement below.
         let results = try database.batchWithoutDiskWait([Self.insertClaim(claim), Self.selectClaim(claim.slot)]
-            + (reading.map { [$0.statement] } ?? []))
+            + (reading.map { [$0.statement] } ?? []), meanwhile: meanwhile)
         if let reading, results.count == 3 { reading.receive(results[2].rows) }
         if results.first?.changed == 1 { return .claimed }
         if results.count > 1, let existing = Self.record(claim.slot, results[1].rows), !existing.isStale(now: now) {

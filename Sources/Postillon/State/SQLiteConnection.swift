@@ -110,7 +110,10 @@ final class SQLiteConnection: SQLConnection {
 
     /// One statement after the other (SQLite is in this process: there is no round trip to save),
     /// all or nothing as on PostgreSQL: a batch that writes outside a transaction gets one.
-    func pipeline(_ statements: [SQLStatement]) throws -> [SQLResult] {
+    /// `meanwhile` runs first.
+    func pipeline(_ statements: [SQLStatement], meanwhile: () -> Void) throws -> [SQLResult] {
+        // Before the batch: a write transaction here holds this process's write gate.
+        meanwhile()
         let run = {
             try statements.map { statement in
                 try self.gated(statement.sql) {

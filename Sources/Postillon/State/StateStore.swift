@@ -10,7 +10,7 @@
 package typealias SQLWork = (any SQLConnection) throws -> Void
 
 /// A read that rides along with another operation's statements, in the same flight to the
-/// database (see ``StateStore/claimIdempotency(_:now:reading:)``): `statement`'s rows go to `receive`.
+/// database (see ``StateStore/claimIdempotency(_:now:reading:meanwhile:)``): `statement`'s rows go to `receive`.
 /// A backend that cannot run SQL never calls `receive`; the caller then reads on its own.
 package struct SQLRead {
     /// The query.
@@ -52,7 +52,9 @@ package protocol StateStore: Sendable {
     /// Claims `slot` for a new request, or returns the record already there. A running record whose
     /// lease ended, or a finished one past its expiry, is taken over (claimed anew). SQL backends run
     /// `reading` in the same flight as the claim (and hand it its rows); others ignore it.
-    func claimIdempotency(_ claim: IdempotencyRecord, now: Int64, reading: SQLRead?) throws -> IdempotencyClaim
+    /// `meanwhile` is called once, while the claim is in flight (it must not use the store; it is
+    /// not called when the claim fails before leaving).
+    func claimIdempotency(_ claim: IdempotencyRecord, now: Int64, reading: SQLRead?, meanwhile: () -> Void) throws -> IdempotencyClaim
 
     /// Stores the finished response of the claim made at `createdAt`; `alongside` (the events of the
     /// work, e.g. `message.sent`) runs in the same transaction on SQL backends.
@@ -89,8 +91,8 @@ package protocol StateStore: Sendable {
 }
 
 extension StateStore {
-    /// ``claimIdempotency(_:now:reading:)`` without a read riding along.
+    /// ``claimIdempotency(_:now:reading:meanwhile:)`` alone.
     package func claimIdempotency(_ claim: IdempotencyRecord, now: Int64) throws -> IdempotencyClaim {
-        try claimIdempotency(claim, now: now, reading: nil)
+        try claimIdempotency(claim, now: now, reading: nil, meanwhile: {})
     }
 }

@@ -20,7 +20,8 @@ enum SendRoutes {
     /// Bodies larger than this are spooled to a temporary file while they arrive.
     static let spoolBodyOver = 1 << 20
 
-    /// Bodies up to this size are composed while the idempotency claim is in flight.
+    /// Bodies up to this size are composed while the idempotency claim (or, without a key, the
+    /// `message.sent` subscription read) is in flight.
     static let composeWhileClaimingUpTo = 64 << 10
 
     /// A message ready to upload: its bytes, envelope and Message-ID.
@@ -49,16 +50,22 @@ enum SendRoutes {
                     let key = request.headers["Idempotency-Key"]
                     let account = principal.credentials.mailboxKey
                     // Whether anyone subscribes to message.sent: learnt in the claim's flight when
-                    // there is a key, else read on its own just before the send.
+                    // there is a key, else read on its own before the send.
                     var subscribed: Bool?
-                    // The message is composed while the claim is in flight to the database (a small
-                    // body only: a large one would be composed in vain for a replay).
+                    // The message is composed (once) while the request's first flight to the database
+                    // is out: the claim, or the subscription read without a key. A small body only: a
+                    // large one would be composed in vain for a replay.
                     var composed: Result<Prepared, any Error>?
                     let compose = {
+                        guard composed == nil else { return }
                         composed = Result { try prepare(context, body: body, spooled: spooledRaw, contentType: contentType,
                                                         sender: principal.address, configuration: configuration) }
                     }
                     let overlap = spooledRaw == nil && body.count <= composeWhileClaimingUpTo
+                    if key == nil, let events = services.events {
+                        // No claim to ride along: the subscription read flies alone, composing meanwhile.
+                        subscribed = try? events.wantsSent(account: account, meanwhile: { if overlap { compose() } })
+                    }
                     let response = try services.idempotency.run(key: key, scope: principal.identity + " POST /api/v1/send",
                                                         fingerprint: {
                                                             guard let spooledRaw else { return Hashing.sha256Hex(prefix + body) }
@@ -69,7 +76,7 @@ enum SendRoutes {
                                                             guard let events = services.events, let sent else { return nil }
                                                             return { try events.recordSent(sent, now: WallClock.nowMillis(), on: $0) }
                                                         }) {
-                        if composed == nil { compose() }
+                        compose()
                         let prepared = try composed!.get()
                         // Fail closed: the caller is proven by SMTP AUTH, or, with a trusted relay,
                         // by a POP3 login (sessions had one at sign-in; API keys are the operator's).

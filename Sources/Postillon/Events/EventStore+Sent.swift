@@ -3,9 +3,12 @@ import PostillonHTTP
 extension EventStore {
     /// Whether an enabled subscription of `account` asks for `message.sent`: one read, outside any
     /// transaction, made before a send so that sends nobody listens to write nothing at all.
-    package func wantsSent(account: String) throws -> Bool {
+    /// `meanwhile` is the caller's own work, done while the read is in flight (see
+    /// ``SQLConnection/pipeline(_:meanwhile:)``).
+    package func wantsSent(account: String, meanwhile: () -> Void = {}) throws -> Bool {
         try database.withConnection { connection in
-            Self.wantSent(try Self.subscriptionTypes(account: account, on: connection))
+            let results = try connection.pipeline([Self.subscriptionsQuery(account: account)], meanwhile: meanwhile)
+            return Self.wantSent(Self.subscriptionTypes(results.first?.rows ?? []))
         }
     }
 

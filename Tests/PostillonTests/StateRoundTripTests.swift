@@ -134,6 +134,25 @@ final class CountingConnection: SQLConnection {
         #expect(elapsed >= 300 && elapsed < 500, "overlapped: \(elapsed) ms")
     }
 
+    /// A connection the server dropped (a restart, a terminated backend) fails its batch with a
+    /// state-store error, leaves the pool, and the next batch runs on a new connection.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["POSTILLON_TEST_POSTGRES_URL"] != nil, "set POSTILLON_TEST_POSTGRES_URL"))
+    func aBatchOnAConnectionTheServerDroppedFailsAndTheNextOneReconnects() throws {
+        let database = try Self.open("postgres").database
+        let pid = try #require(try database.withConnection { try $0.query("SELECT pg_backend_pid()", []).first?.integer(0) })
+        let killer = try PostgresConnection(url: ProcessInfo.processInfo.environment["POSTILLON_TEST_POSTGRES_URL"]!)
+        #expect(try killer.query("SELECT pg_terminate_backend($1::int)", [.integer(pid)]).first?.text(0) == "t")
+        usleep(200_000)
+        var composed = 0
+        #expect(throws: StateStoreError.self) {
+            try database.batchWithoutDiskWait([SQLStatement("SELECT $1::text", [.text("x")])]) { composed += 1 }
+        }
+        #expect(composed <= 1)
+        let again = try database.batchWithoutDiskWait([SQLStatement("SELECT $1::text", [.text("y")])])
+        #expect(again.first?.rows.first?.text(0) == "y")
+        #expect(try database.withConnection { try $0.query("SELECT pg_backend_pid()", []).first?.integer(0) } != pid)
+    }
+
     @Test(arguments: ["memory"] + backends) func theClaimDoesTheCallersWorkOnceAlsoForReplaysAndWithoutKey(backend: String) throws {
         let store = try backend == "memory" ? MemoryStateStore() as any StateStore : Self.open(backend)
         let idempotency = IdempotencyStore(store: store)

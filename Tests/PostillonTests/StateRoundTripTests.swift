@@ -102,7 +102,8 @@ final class CountingConnection: SQLConnection {
         logger.logLevel = .critical
         let path = NSTemporaryDirectory() + "pipeline-\(UUID().uuidString).db"
         let url = ProcessInfo.processInfo.environment["POSTILLON_TEST_POSTGRES_URL"] ?? ""
-        if backend == "sqlite" { _ = try SQLStateStore.open(.sqlite(path: path), poolSize: 1, logger: logger) }
+        // The schema first (migrations), then a bare connection to it.
+        _ = try backend == "sqlite" ? SQLStateStore.open(.sqlite(path: path), poolSize: 1, logger: logger) : Self.open(backend)
         let connection: any SQLConnection = backend == "sqlite" ? try SQLiteConnection(path: path) : try PostgresConnection(url: url)
         let key = "pipeline-" + UUID().uuidString
         let count = SQLStatement("SELECT COUNT(*) FROM login_windows WHERE window_key = $1", [.text(key)])

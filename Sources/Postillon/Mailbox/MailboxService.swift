@@ -153,24 +153,11 @@ package final class MailboxService: Sendable {
         return try withSession(credentials, .list, arrivedMillis: arrivedMillis) { session in
             let newestFirst = Array(try session.listings().reversed())
             let flagMap = try flags?(newestFirst.map(\.uidl)) ?? [:]
-            func matches(_ listing: POP3Listing) -> Bool { filter.matches(flagMap[listing.uidl] ?? MessageFlags()) }
             messages.retain(mailbox: mailbox, present: Set(newestFirst.map(\.uidl)))
-            var start = 0
-            if let cursor {
-                // The cursor is placed on the unfiltered list: a message whose flags changed since
-                // the previous page does not invalidate it.
-                guard let index = cursor.startIndex(in: newestFirst.map(\.uidl)) else {
-                    throw MailboxError.invalidCursor
-                }
-                start = index
-            }
-            var page: [POP3Listing] = []
-            var index = min(start, newestFirst.count)
-            while index < newestFirst.count && page.count < limit {
-                if matches(newestFirst[index]) { page.append(newestFirst[index]) }
-                index += 1
-            }
-            while index < newestFirst.count && !matches(newestFirst[index]) { index += 1 }
+            // The cursor is placed on the unfiltered list: a message whose flags changed since the
+            // previous page does not invalidate it.
+            let matches: ((POP3Listing) -> Bool)? = filter.isActive ? { filter.matches(flagMap[$0.uidl] ?? MessageFlags()) } : nil
+            let (page, next, total) = try FilteredPaging.page(newestFirst, uidl: \.uidl, cursor: cursor, limit: limit, matches: matches)
             let missing = page.filter { cache.get(mailbox: mailbox, uidl: $0.uidl) == nil }
             ServiceMetrics.cacheLookup("summary", hits: page.count - missing.count, misses: missing.count)
             let headers = missing.isEmpty ? [:] : try session.headers(of: missing.map(\.number))
@@ -196,9 +183,6 @@ package final class MailboxService: Sendable {
                 summaries.append(summary)
             }
             if !fresh.isEmpty { parsed?(fresh) }
-            let next = index < newestFirst.count && !page.isEmpty
-                ? PageCursor(next: newestFirst[index].uidl, last: page.last!.uidl).encoded : nil
-            let total = filter.isActive ? newestFirst.reduce(0) { $0 + (matches($1) ? 1 : 0) } : newestFirst.count
             let unread = flags == nil ? nil : newestFirst.reduce(0) { $0 + ((flagMap[$1.uidl]?.seen ?? false) ? 0 : 1) }
             return MessagePage(total: total, messages: summaries, nextCursor: next, unread: unread)
         }

@@ -33,6 +33,14 @@ struct POP3FaultTests {
                                        environment.maildir(Self.user), String(count), "--prefix", "Fault"])
     }
 
+    /// Which of `before` the server still holds, in its order. Other suites deliver to the same
+    /// mailbox while these tests run (sends to erin@mail.test), so mail that arrived meanwhile is
+    /// not part of the answer's truth and is left out of the comparison.
+    func survivors(of before: [String]) -> [String] {
+        let known = Set(before)
+        return environment.uidls(user: Self.user).filter { known.contains($0) }
+    }
+
     func bulkDelete(_ app: LiveApp, _ uidls: [String], key: String) throws -> RawClient.Response {
         var headers = LiveApp.basic(Self.user, environment.password(Self.user))
         headers["Content-Type"] = "application/json"
@@ -53,7 +61,7 @@ struct POP3FaultTests {
         #expect(first.status == 502)
         #expect(first.code == "delete_outcome_unknown")
         // The truth: QUIT reached Dovecot, so the message is gone. "Not deleted" would be a lie.
-        #expect(environment.uidls(user: Self.user) == before.filter { $0 != victim })
+        #expect(survivors(of: before) == before.filter { $0 != victim })
         let connector = try #require(app.services.mailbox.connector as? CurlPOP3Connector)
         let logins = connector.loginCount
         let retry = try bulkDelete(app, [victim], key: key)
@@ -88,12 +96,12 @@ struct POP3FaultTests {
         let response = try bulkDelete(app, Array(before.suffix(2)), key: key)
         #expect(response.status == 502)
         #expect(response.code == "upstream_error")
-        #expect(environment.uidls(user: Self.user) == before, "nothing deleted, as the answer says")
+        #expect(survivors(of: before) == before, "nothing deleted, as the answer says")
         // Not stored: the retry (here without the fault) really deletes.
         MailServerEnvironment.stop(proxy)
         let direct = try LiveApp.againstMailServers(environment)
         let retry = try bulkDelete(direct, Array(before.suffix(2)), key: key)
         #expect(retry.status == 200)
-        #expect(environment.uidls(user: Self.user) == Array(before.dropLast(2)))
+        #expect(survivors(of: before) == Array(before.dropLast(2)))
     }
 }

@@ -28,9 +28,19 @@ struct POP3FaultTests {
         return (process, port)
     }
 
-    func seed(_ count: Int) {
+    /// Seeds `count` messages and returns their UIDLs, oldest first. Mail other suites deliver to the
+    /// same mailbox meanwhile is skipped by its subject, so a test here never deletes someone else's.
+    func seed(_ count: Int) throws -> [String] {
+        let prefix = "Fault-\(UUID().uuidString.prefix(8))"
         _ = MailServerEnvironment.run(["python3", MailServerEnvironment.repositoryRoot + "/Tests/Scripts/seed-mailbox.py",
-                                       environment.maildir(Self.user), String(count), "--prefix", "Fault"])
+                                       environment.maildir(Self.user), String(count), "--prefix", prefix])
+        var ours: [String] = []
+        for uidl in environment.uidls(user: Self.user).reversed().prefix(count + 30) where ours.count < count {
+            let message = String(decoding: environment.probe(user: Self.user, ["retr", uidl]) ?? Data(), as: UTF8.self)
+            if message.contains("Subject: \(prefix) message ") { ours.insert(uidl, at: 0) }
+        }
+        try #require(ours.count == count, "the \(count) seeded messages are listed")
+        return ours
     }
 
     /// Which of `before` the server still holds, in its order. Other suites deliver to the same
@@ -50,12 +60,11 @@ struct POP3FaultTests {
     }
 
     @Test func quitReplyLostIsOutcomeUnknownAndTheRetryReplaysIt() throws {
-        seed(3)
+        let victim = try #require(try seed(3).last)
         let (proxy, port) = try proxy(["cut-after:QUIT"])
         defer { MailServerEnvironment.stop(proxy) }
         let app = try LiveApp.againstMailServers(environment, [.pop3URL: "pop3://127.0.0.1:\(port)"])
         let before = environment.uidls(user: Self.user)
-        let victim = try #require(before.last)
         let key = "quit-lost-\(UUID().uuidString)"
         let first = try bulkDelete(app, [victim], key: key)
         #expect(first.status == 502)
@@ -72,11 +81,10 @@ struct POP3FaultTests {
     }
 
     @Test func quitReplyWithheldIs504AfterTheUpstreamTimeout() throws {
-        seed(3)
+        let victim = try #require(try seed(3).last)
         let (proxy, port) = try proxy(["withhold-reply:QUIT"], stall: 30)
         defer { MailServerEnvironment.stop(proxy) }
         let app = try LiveApp.againstMailServers(environment, [.pop3URL: "pop3://127.0.0.1:\(port)", .upstreamTimeout: "3"])
-        let victim = try #require(environment.uidls(user: Self.user).last)
         let started = Date()
         let response = try bulkDelete(app, [victim], key: "quit-withheld-\(UUID().uuidString)")
         let elapsed = Date().timeIntervalSince(started)
@@ -87,21 +95,21 @@ struct POP3FaultTests {
     }
 
     @Test func aCutBeforeQuitCouldBeSentDeletesNothingAndSaysSo() throws {
-        seed(3)
+        let victims = Array(try seed(3).suffix(2))
         let (proxy, port) = try proxy(["cut-before:DELE"])
         defer { MailServerEnvironment.stop(proxy) }
         let app = try LiveApp.againstMailServers(environment, [.pop3URL: "pop3://127.0.0.1:\(port)"])
         let before = environment.uidls(user: Self.user)
         let key = "cut-dele-\(UUID().uuidString)"
-        let response = try bulkDelete(app, Array(before.suffix(2)), key: key)
+        let response = try bulkDelete(app, victims, key: key)
         #expect(response.status == 502)
         #expect(response.code == "upstream_error")
         #expect(survivors(of: before) == before, "nothing deleted, as the answer says")
         // Not stored: the retry (here without the fault) really deletes.
         MailServerEnvironment.stop(proxy)
         let direct = try LiveApp.againstMailServers(environment)
-        let retry = try bulkDelete(direct, Array(before.suffix(2)), key: key)
+        let retry = try bulkDelete(direct, victims, key: key)
         #expect(retry.status == 200)
-        #expect(survivors(of: before) == Array(before.dropLast(2)))
+        #expect(survivors(of: before) == before.filter { !victims.contains($0) })
     }
 }

@@ -60,6 +60,13 @@ import Testing
         #expect(app.call(.PATCH, "/api/v1/messages/u1", body: #"{"seen":true,"starred":true}"#).json["code"] as? String == "unknown_field")
         #expect(app.call(.PATCH, "/api/v1/messages/nope", body: #"{"seen":true}"#).json["code"] as? String == "message_not_found")
         #expect(app.call(.POST, "/api/v1/messages/flags", body: #"{"ids":[],"seen":true}"#).json["code"] as? String == "validation_failed")
+        // The document's flags are booleans, not nullable: null is refused, not read as "leave it".
+        let null = app.call(.PATCH, "/api/v1/messages/u1", body: #"{"seen":null}"#)
+        #expect(null.status == 422 && null.json["code"] as? String == "validation_failed")
+        #expect((null.json["detail"] as? String)?.contains("'seen' must not be null") == true)
+        #expect(app.call(.PATCH, "/api/v1/messages/u1", body: #"{"seen":true,"flagged":null}"#).status == 422)
+        #expect(app.call(.POST, "/api/v1/messages/flags", body: #"{"ids":["u1","u2"],"seen":true,"flagged":null}"#).status == 422)
+        #expect(app.call(.POST, "/api/v1/messages/flags", body: #"{"ids":["u1"]}"#).json["code"] as? String == "validation_failed")
         #expect(app.call(.PATCH, "/api/v1/messages/u1", auth: "alice:wrong", body: #"{"seen":true}"#).status == 401,
                 "a flag change proves the login with the mail server first")
         #expect(store.counts.flags == 0)

@@ -90,6 +90,10 @@ import Testing
             (#"{"to": ["bob@mail.test"], "from": "mallory@mail.test"}"#, "403 from_not_allowed"),
             (#"{"to": ["bob@mail.test"], "inReplyTo": "no id"}"#, "422 validation_failed"),
             (#"{"to": "bob@mail.test"}"#, "422 validation_failed"),
+            // null is not "left out": the document makes only an address's name nullable.
+            (#"{"to": ["bob@mail.test"], "cc": null}"#, "422 validation_failed"),
+            (#"{"to": ["bob@mail.test"], "subject": null, "text": "x"}"#, "422 validation_failed"),
+            (#"{"to": ["bob@mail.test"], "attachments": [{"filename": "a.bin", "content": "AA==", "contentType": null}]}"#, "422 validation_failed"),
             ("{", "400 invalid_json"),
         ]
         for (body, expected) in cases {
@@ -98,6 +102,17 @@ import Testing
         #expect(code(fixture.send("hello", contentType: "text/plain")) == "415 unsupported_media_type")
         #expect(code(fixture.send(#"{"to": ["bob@mail.test"]}"#, query: "?to=x@mail.test")) == "422 validation_failed")
         #expect(fixture.smtp.submissions.isEmpty, "nothing was sent")
+    }
+
+    @Test func anAddressNameMayBeNullAsDocumented() throws {
+        let fixture = Fixture()
+        let result = fixture.send(#"{"to": [{"name": null, "address": "bob@mail.test"}], "text": "x"}"#)
+        #expect(result.status == 200)
+        #expect(result.json["accepted"] as? [String] == ["bob@mail.test"])
+        let null = fixture.send(#"{"to": [{"name": "Bob", "address": null}], "text": "x"}"#)
+        #expect(code(null) == "422 validation_failed")
+        #expect((null.json["detail"] as? String)?.contains("to[0].address") == true)
+        #expect(fixture.smtp.submissions.count == 1)
     }
 
     @Test func fromMayAddANameToTheOwnAddress() throws {

@@ -11,7 +11,7 @@ struct SendRequest: Decodable {
                 self = .text(text)
                 return
             }
-            try decoder.rejectUnknownKeys(["name", "address"])
+            try decoder.rejectUnknownKeys(["name", "address"], nullable: ["name"])
             let container = try decoder.container(keyedBy: AnyCodingKey.self)
             self = .object(name: try container.decodeIfPresent(String.self, forKey: AnyCodingKey(stringValue: "name")),
                            address: try container.decode(String.self, forKey: AnyCodingKey(stringValue: "address")))

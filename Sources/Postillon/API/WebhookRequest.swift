@@ -30,10 +30,11 @@ struct WebhookRequest: Decodable {
         return events
     }
 
-    /// Checks the description: at most 500 characters.
+    /// Checks the description: at most 500 characters, counted as Unicode code points like the
+    /// document's `maxLength` (not as grapheme clusters, which combining marks would shorten).
     /// - Throws: ``Problem`` 422 `validation_failed`.
     static func validate(description: String?) throws {
-        if let description, description.count > 500 {
+        if let description, description.unicodeScalars.count > 500 {
             throw Problem(.unprocessableContent, code: "validation_failed", detail: "description must be at most 500 characters.")
         }
     }

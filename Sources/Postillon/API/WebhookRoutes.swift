@@ -7,6 +7,10 @@ import PostillonHTTP
 enum WebhookRoutes {
     /// Most subscriptions per account.
     static let maxPerAccount = 20
+    /// Largest create or change body: every body the document allows fits, even with each
+    /// character written as a JSON `\u` escape (url 2,048 x 6 + description 500 x 12 + events and
+    /// keys is under 20 KiB), so a valid request is never refused as 413.
+    static let maxBodyBytes = 32 * 1024
 
     private struct List<T: Encodable>: Encodable {
         let webhooks: [T]
@@ -55,7 +59,7 @@ enum WebhookRoutes {
     static func routes(_ services: AppServices) -> [Route] {
         let configuration = services.configuration
         return [
-            Route(.POST, "/api/v1/webhooks", maxBodyBytes: 8192) { context in
+            Route(.POST, "/api/v1/webhooks", maxBodyBytes: maxBodyBytes) { context in
                 let request = try JSONBody.decode(WebhookRequest.self, from: context.request)
                 guard let urlText = request.url, let events = request.events else {
                     throw Problem(.unprocessableContent, code: "validation_failed", detail: "url and events are required.")
@@ -82,7 +86,7 @@ enum WebhookRoutes {
                     return JSONBody.response(found)
                 }
             },
-            Route(.PATCH, "/api/v1/webhooks/{id}", maxBodyBytes: 8192) { context in
+            Route(.PATCH, "/api/v1/webhooks/{id}", maxBodyBytes: maxBodyBytes) { context in
                 let request = try JSONBody.decode(WebhookRequest.self, from: context.request)
                 let types = try request.events.map(WebhookRequest.validate(events:))
                 try WebhookRequest.validate(description: request.description)

@@ -18,7 +18,8 @@ package struct APIKeyAccount: Decodable, Sendable {
     package let webhooks: [ConfiguredWebhook]
 
     package init(from decoder: any Decoder) throws {
-        try decoder.rejectUnknownKeys(["name", "keySha256", "username", "password", "address", "watch", "pollInterval", "webhooks"])
+        let keys: Set<String> = ["name", "keySha256", "username", "password", "address", "watch", "pollInterval", "webhooks"]
+        try decoder.rejectUnknownKeys(keys, nullable: keys)
         let container = try decoder.container(keyedBy: AnyCodingKey.self)
         name = try container.decode(String.self, forKey: AnyCodingKey(stringValue: "name"))
         keySha256 = try container.decode(String.self, forKey: AnyCodingKey(stringValue: "keySha256")).lowercased()

@@ -21,7 +21,8 @@ package struct ConfiguredWebhook: Decodable, Sendable, Equatable {
     package static let idPrefix = "wh_cfg_"
 
     package init(from decoder: any Decoder) throws {
-        try decoder.rejectUnknownKeys(["url", "events", "secret", "description"])
+        let keys: Set<String> = ["url", "events", "secret", "description"]
+        try decoder.rejectUnknownKeys(keys, nullable: keys)
         let container = try decoder.container(keyedBy: AnyCodingKey.self)
         func invalid(_ key: String, _ why: String) -> DecodingError {
             DecodingError.dataCorruptedError(forKey: AnyCodingKey(stringValue: key), in: container, debugDescription: why)

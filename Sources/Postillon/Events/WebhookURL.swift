@@ -24,10 +24,12 @@ package struct WebhookURL: Sendable, Equatable {
         func refuse(_ why: String) -> Problem {
             Problem(.unprocessableContent, code: "webhook_url_invalid", detail: "The webhook url \(why).")
         }
-        guard text.utf8.count <= Self.maxLength, !text.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F }),
+        // Printable ASCII only (as the document's pattern says): an international domain name goes
+        // in as its xn-- form, other characters percent-encoded.
+        guard text.utf8.count <= Self.maxLength, !text.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value >= 0x7F }),
               let components = URLComponents(string: text), let scheme = components.scheme?.lowercased(),
               let host = components.host, !host.isEmpty
-        else { throw refuse("must be an absolute URL of at most \(Self.maxLength) characters without spaces") }
+        else { throw refuse("must be an absolute URL of at most \(Self.maxLength) printable ASCII characters, without spaces") }
         guard scheme == "https" || (scheme == "http" && allowHTTP) else {
             throw refuse(allowHTTP ? "must use https or http" : "must use https")
         }

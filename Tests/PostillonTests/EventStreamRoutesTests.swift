@@ -41,6 +41,20 @@ import Testing
         #expect(Self.problemCode(bad) == "invalid_last_event_id")
     }
 
+    @Test func lastEventIDComesFromTheHeaderElseTheQueryAndEmptyMeansNotGiven() throws {
+        func resume(_ headers: HTTPHeaders, _ target: String = "/api/v1/events") throws -> Int64? {
+            let request = HTTPRequest(head: HTTPRequestHead(method: .GET, target: target, headers: headers), body: [])
+            return try EventStreamRoutes.lastEventID(RequestContext(request: request, logger: Logger(label: "test")))
+        }
+        #expect(try resume([:]) == nil)
+        #expect(try resume(["Last-Event-ID": "42"], "/api/v1/events?lastEventId=7") == 42, "the header wins")
+        #expect(try resume([:], "/api/v1/events?lastEventId=7") == 7)
+        #expect(try resume(["Last-Event-ID": ""], "/api/v1/events?lastEventId=7") == 7, "an empty header is not given")
+        #expect(try resume(["Last-Event-ID": " "]) == nil)
+        #expect(try resume([:], "/api/v1/events?lastEventId=") == nil)
+        #expect(throws: EventStreamError.self) { try resume(["Last-Event-ID": ""], "/api/v1/events?lastEventId=x") }
+    }
+
     @Test func anAuthenticatedCallerGetsAnEventStreamWithItsRetryHint() throws {
         let app = try Self.sqlApp()
         let response = Self.open(app)

@@ -145,6 +145,8 @@ final class CollectingWriter: HTTPBodyWriter {
         let token = try #require(created.json["token"] as? String)
         let bearer = ["Authorization": "Bearer \(token)"]
         #expect(app.call(.GET, "/api/v1/mailbox", auth: nil, headers: bearer).json["messages"] as? Int == 7)
+        let basic = app.call(.DELETE, "/api/v1/sessions/current")
+        #expect(basic.status == 403 && basic.json["code"] as? String == "not_a_session", "Basic credentials have no session to end")
         #expect(app.call(.DELETE, "/api/v1/sessions/current", auth: nil, headers: bearer).status == 204)
         #expect(app.call(.GET, "/api/v1/mailbox", auth: nil, headers: bearer).status == 401)
         #expect(app.call(.POST, "/api/v1/sessions", auth: nil, body: #"{"username":"alice","password":"no"}"#).status == 401)

@@ -31,10 +31,12 @@ enum EventStreamRoutes {
     }
 
     /// The sequence number to resume after: `Last-Event-ID`, else `?lastEventId=`; nil when neither is given.
+    /// An empty value counts as not given (an EventSource that has seen no id sends none), so an
+    /// empty header falls back to the query.
     /// - Throws: ``EventStreamError/invalidLastEventID`` for anything but a decimal number.
     static func lastEventID(_ context: RequestContext) throws -> Int64? {
-        let text = context.request.headers["Last-Event-ID"] ?? context.query("lastEventId")
-        guard let text = text?.trimming(" "), !text.isEmpty else { return nil }
+        let given = [context.request.headers["Last-Event-ID"], context.query("lastEventId")].compactMap { $0?.trimming(" ") }
+        guard let text = given.first(where: { !$0.isEmpty }) else { return nil }
         guard text.utf8.count <= 19, text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
               let value = Int64(text) else { throw EventStreamError.invalidLastEventID }
         return value

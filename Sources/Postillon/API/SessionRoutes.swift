@@ -50,7 +50,8 @@ enum SessionRoutes {
             Route(.DELETE, "/api/v1/sessions/current") { context in
                 let principal = try services.authenticator.authenticate(context.request)
                 guard let token = principal.sessionToken else {
-                    throw Problem(.badRequest, code: "invalid_parameter", detail: "Only a session token can be signed out.")
+                    throw Problem(.forbidden, code: "not_a_session",
+                                  detail: "Only a session token can be signed out; Basic credentials and API keys have no session to end.")
                 }
                 try services.authenticator.sessions.remove(token: token)
                 services.search?.indexer.cancel(account: principal.credentials.mailboxKey)

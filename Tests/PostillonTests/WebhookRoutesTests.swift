@@ -58,6 +58,13 @@ import Testing
         #expect(app.call(.POST, "/api/v1/webhooks", body: #"{"url":"http://127.0.0.1:9/b%C3%BCcher","events":["message.new"]}"#).status == 201)
     }
 
+    @Test func aURLStoredBeforeTheASCIIRuleStillDelivers() throws {
+        // Deliveries (and the accounts file) re-check the shape only; the ASCII rule is the API's.
+        let stored = try WebhookURL("http://127.0.0.1:9/b\u{FC}cher", allowHTTP: true)
+        #expect(stored.host == "127.0.0.1" && stored.port == 9)
+        #expect(throws: Problem.self) { try WebhookURL.requirePrintableASCII(stored.text) }
+    }
+
     @Test func nullIsRefusedNotReadAsLeftOut() throws {
         let app = try Self.app()
         #expect(app.call(.POST, "/api/v1/webhooks", body: #"{"url":"http://127.0.0.1:9/h","events":["message.new"],"description":null}"#).status == 422)

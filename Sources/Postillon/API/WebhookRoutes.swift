@@ -42,6 +42,7 @@ enum WebhookRoutes {
     /// - Throws: ``Problem`` 422 `webhook_url_invalid` / `webhook_url_refused`.
     static func checkedURL(_ text: String, _ configuration: Configuration) throws -> String {
         let url = try WebhookURL(text, allowHTTP: configuration.webhookAllowHTTP)
+        try WebhookURL.requirePrintableASCII(text)
         _ = try url.resolve(policy: AddressPolicy(allowed: configuration.webhookAllowNetworks))
         return url.text
     }

@@ -56,9 +56,9 @@ final class PostgresConnection: SQLConnection {
         guard let result else { throw StateStoreError("PostgreSQL: \(errorMessage)") }
         let status = PQresultStatus(result)
         guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK else {
-            let message = String(cString: PQresultErrorMessage(result)).trimmingTrailingNewlines
+            let error = Self.failure(of: result)
             PQclear(result)
-            throw StateStoreError("PostgreSQL: \(message)")
+            throw error
         }
         return result
     }
@@ -85,7 +85,7 @@ final class PostgresConnection: SQLConnection {
                 } else {
                     var name = prepared[statement.sql] ?? preparing[statement.sql]
                     if name == nil {
-                        let fresh = "postillon_\(prepared.count + preparing.count)"
+                        let fresh = nextStatementName(pending: preparing.count)
                         guard PQsendPrepare(connection, fresh, statement.sql, Int32(statement.parameters.count), nil) == 1 else {
                             throw StateStoreError("PostgreSQL pipeline: \(errorMessage)")
                         }
@@ -124,7 +124,7 @@ final class PostgresConnection: SQLConnection {
             case (_, PGRES_PIPELINE_ABORTED):
                 break
             default:
-                if failure == nil { failure = StateStoreError("PostgreSQL: \(String(cString: PQresultErrorMessage(result)).trimmingTrailingNewlines)") }
+                if failure == nil { failure = Self.failure(of: result) }
             }
             PQclear(result)
             if let extra = PQgetResult(connection) {
@@ -160,14 +160,24 @@ final class PostgresConnection: SQLConnection {
 
     private func statementName(for sql: String, count: Int) throws -> String {
         if let name = prepared[sql] { return name }
-        let name = "postillon_\(prepared.count)"
+        let name = nextStatementName(pending: 0)
         guard let result = PQprepare(connection, name, sql, Int32(count), nil) else { throw StateStoreError("PostgreSQL: \(errorMessage)") }
         defer { PQclear(result) }
         guard PQresultStatus(result) == PGRES_COMMAND_OK else {
-            throw StateStoreError("PostgreSQL prepare: \(String(cString: PQresultErrorMessage(result)).trimmingTrailingNewlines)")
+            throw Self.failure(of: result, "PostgreSQL prepare")
         }
         prepared[sql] = name
         return name
+    }
+
+    /// The name for the next statement prepared on this connection, `pending` preparations (queued
+    /// in a pipeline, not yet confirmed) after those already made: ``run(_:_:)`` and
+    /// ``pipeline(_:meanwhile:)`` draw from the same sequence, so a name is never given twice.
+    private func nextStatementName(pending: Int) -> String { "postillon_\(prepared.count + pending)" }
+
+    /// The error a failed result carries, as a ``StateStoreError`` (the result is not cleared).
+    private static func failure(of result: OpaquePointer, _ what: String = "PostgreSQL") -> StateStoreError {
+        StateStoreError("\(what): \(String(cString: PQresultErrorMessage(result)).trimmingTrailingNewlines)")
     }
 
     private var errorMessage: String { String(cString: PQerrorMessage(connection)).trimmingTrailingNewlines }
